@@ -1,0 +1,390 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"herald/specs"
+)
+
+// Default size limits.
+const (
+	DefaultMaxBodyBytes   = 64 << 10
+	DefaultMaxHeaderBytes = 32 << 10
+)
+
+// Handler serves one operation. It returns the answer, or an error that the
+// system's Render function turns into one (a *Problem or the system's own).
+type Handler func(ex *Exchange) (Reply, error)
+
+// Reply is an answer before it is checked and written.
+type Reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON encodes v as an application/json reply.
+func JSON(status int, v any) (Reply, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Reply{}, &Problem{Kind: Internal, Reason: "encoding the answer: " + err.Error()}
+	}
+	return Reply{Status: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}, nil
+}
+
+// Exchange is one request as it passes through the engine.
+type Exchange struct {
+	Request *http.Request
+	// Route is the matched route; nil when no operation matched.
+	Route       *routers.Route
+	OperationID string
+	PathParams  map[string]string
+	// Body is the request body, read in full (at most Config.MaxBodyBytes).
+	Body []byte
+	// Principal is what the system's Authenticate function established.
+	Principal any
+
+	authDone bool
+	authErr  error
+}
+
+// Operation returns the matched operation, or nil.
+func (ex *Exchange) Operation() *openapi3.Operation {
+	if ex.Route == nil {
+		return nil
+	}
+	return ex.Route.Operation
+}
+
+// Query returns the request's query parameters.
+func (ex *Exchange) Query() map[string][]string { return ex.Request.URL.Query() }
+
+// Config describes one simulated system.
+type Config struct {
+	// Name of the system, as in logs and fault rules: "mopay".
+	Name string
+	// Doc is the system's validated document. The engine replaces its
+	// servers with "/", so serve the handler with its mount prefix stripped.
+	Doc *openapi3.T
+	// Handlers by operationId: exactly one per operation.
+	Handlers map[string]Handler
+	// Authenticate checks the request's credentials. It is called once per
+	// request that has a security requirement, whatever the number of
+	// schemes, and may set ex.Principal.
+	Authenticate func(ex *Exchange) error
+	// Render turns a failure into the system's error format.
+	Render func(ex *Exchange, err error) Reply
+	// ErrorSchema names the components schema that answers to requests that
+	// match no operation must follow.
+	ErrorSchema string
+	// Rewrite, when set, may change the request before it is routed.
+	Rewrite func(r *http.Request)
+	// Limits; zero means the default.
+	MaxBodyBytes   int64
+	MaxHeaderBytes int
+	// SkipResponseValidation turns off the check of every answer against the
+	// document. It is on by default: an answer that violates the document is
+	// a simulator bug, logged and answered as an internal error.
+	SkipResponseValidation bool
+	// Faults to inject, shared with the control API; may be nil.
+	Faults *Faults
+	// Logger; nil logs nothing.
+	Logger *slog.Logger
+}
+
+// Engine is the validating handler of one system.
+type Engine struct {
+	cfg     Config
+	router  routers.Router
+	check   *specs.Checker
+	reqOpts *openapi3filter.Options
+	log     *slog.Logger
+}
+
+type exchangeKey struct{}
+
+// New builds the handler of a system. It fails when an operation has no
+// handler or a handler has no operation.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Doc == nil || cfg.Render == nil {
+		return nil, fmt.Errorf("engine %s: Doc and Render are required", cfg.Name)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Doc.Servers = openapi3.Servers{{URL: "/"}}
+	check := specs.NewChecker(cfg.Name, cfg.Doc)
+	if err := coverage(cfg.Name, check.OperationIDs(), cfg.Handlers); err != nil {
+		return nil, err
+	}
+	router, err := gorillamux.NewRouter(cfg.Doc)
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: router: %w", cfg.Name, err)
+	}
+	e := &Engine{cfg: cfg, router: router, check: check, log: cfg.Logger.With("system", cfg.Name)}
+	e.reqOpts = &openapi3filter.Options{
+		AuthenticationFunc: e.authenticate,
+		SkipSettingDefaults: true,
+	}
+	e.reqOpts.WithCustomSchemaErrorFunc(func(se *openapi3.SchemaError) string { return se.Reason })
+	return e, nil
+}
+
+// coverage checks that operations and handlers match one to one.
+func coverage(name string, ops []string, handlers map[string]Handler) error {
+	var problems []string
+	for _, id := range ops {
+		if handlers[id] == nil {
+			problems = append(problems, fmt.Sprintf("operation %s has no handler", id))
+		}
+	}
+	have := map[string]bool{}
+	for _, id := range ops {
+		have[id] = true
+	}
+	for id := range handlers {
+		if !have[id] {
+			problems = append(problems, fmt.Sprintf("handler %s has no operation in the spec", id))
+		}
+	}
+	sort.Strings(problems)
+	if len(problems) > 0 {
+		return fmt.Errorf("engine %s: %s", name, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Checker returns the checker of the system's document.
+func (e *Engine) Checker() *specs.Checker { return e.check }
+
+// ServeHTTP answers one request.
+func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := &Exchange{Request: r}
+	reply := e.serve(ex)
+	for k, vs := range reply.Header {
+		w.Header()[k] = vs
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(reply.Body)))
+	w.WriteHeader(reply.Status)
+	_, _ = w.Write(reply.Body)
+}
+
+func (e *Engine) serve(ex *Exchange) Reply {
+	r := ex.Request
+	if n := headerBytes(r); n > e.cfg.MaxHeaderBytes {
+		return e.fail(ex, &Problem{Kind: HeadersTooLarge, In: "header",
+			Reason: fmt.Sprintf("request headers are %d bytes, more than the %d allowed", n, e.cfg.MaxHeaderBytes)})
+	}
+	if e.cfg.Rewrite != nil {
+		e.cfg.Rewrite(r)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, e.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return e.fail(ex, &Problem{Kind: BodyTooLarge, In: "body",
+				Reason: fmt.Sprintf("request body is larger than the %d bytes allowed", e.cfg.MaxBodyBytes)})
+		}
+		return e.fail(ex, &Problem{Kind: BodyInvalid, In: "body", Reason: "request body could not be read"})
+	}
+	ex.Body = body
+
+	route, params, err := e.router.FindRoute(r)
+	if err != nil {
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			return e.fail(ex, &Problem{Kind: MethodNotAllowed, Reason: fmt.Sprintf("method %s is not allowed here", r.Method)})
+		}
+		return e.fail(ex, &Problem{Kind: NotFound, Reason: fmt.Sprintf("no operation at %s", r.URL.Path)})
+	}
+	ex.Route, ex.PathParams, ex.OperationID = route, params, route.Operation.OperationID
+
+	if p := invalidUTF8(r, route.Operation, body); p != nil {
+		return e.fail(ex, p)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	in := &openapi3filter.RequestValidationInput{
+		Request:    r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)),
+		PathParams: params,
+		Route:      route,
+		Options:    e.reqOpts,
+	}
+	if route.Operation.RequestBody == nil {
+		in.Request.Body, in.Request.GetBody = http.NoBody, nil // GET bodies are ignored
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+		return e.fail(ex, classify(err))
+	}
+	if status, ok := e.cfg.Faults.Take(e.cfg.Name, ex.OperationID); ok {
+		return e.fail(ex, &Problem{Kind: Fault, Status: status, Reason: fmt.Sprintf("fault injected through the control API (status %d)", status)})
+	}
+	reply, err := e.cfg.Handlers[ex.OperationID](ex)
+	if err != nil {
+		return e.fail(ex, err)
+	}
+	return e.checked(ex, reply)
+}
+
+// fail renders a failure and checks the rendering.
+func (e *Engine) fail(ex *Exchange, err error) Reply {
+	var p *Problem
+	if errors.As(err, &p) && p.Kind == Internal {
+		e.log.Error("simulator failure", "operation", ex.OperationID, "error", p.Reason)
+	}
+	return e.checked(ex, e.cfg.Render(ex, err))
+}
+
+// checked validates a reply against the document. A reply that violates it
+// is replaced by an internal error naming the violation.
+func (e *Engine) checked(ex *Exchange, reply Reply) Reply {
+	if e.cfg.SkipResponseValidation {
+		return reply
+	}
+	violation := e.violation(ex, reply)
+	if violation == nil {
+		return reply
+	}
+	e.log.Error("answer violates the spec: simulator bug", "operation", ex.OperationID, "status", reply.Status, "violation", violation.Error())
+	internal := e.cfg.Render(ex, &Problem{Kind: Internal, Reason: "the simulator's answer violates the spec: " + violation.Error()})
+	if v := e.violation(ex, internal); v != nil {
+		e.log.Error("internal error answer violates the spec too", "violation", v.Error())
+	}
+	return internal
+}
+
+func (e *Engine) violation(ex *Exchange, reply Reply) error {
+	if ex.Route != nil {
+		return e.check.Response(ex.OperationID, reply.Status, reply.Header, reply.Body)
+	}
+	if e.cfg.ErrorSchema == "" {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(reply.Body, &v); err != nil {
+		return fmt.Errorf("answer is not JSON: %w", err)
+	}
+	return e.check.Schema(e.cfg.ErrorSchema, v)
+}
+
+// authenticate adapts the system's Authenticate to kin-openapi, which calls
+// it once per security scheme: the first call decides, the others repeat it.
+func (e *Engine) authenticate(ctx context.Context, ai *openapi3filter.AuthenticationInput) error {
+	ex, _ := ai.RequestValidationInput.Request.Context().Value(exchangeKey{}).(*Exchange)
+	if ex == nil || e.cfg.Authenticate == nil {
+		return &Problem{Kind: Internal, Reason: "no authentication for scheme " + ai.SecuritySchemeName}
+	}
+	if !ex.authDone {
+		ex.authDone = true
+		ex.authErr = e.cfg.Authenticate(ex)
+	}
+	return ex.authErr
+}
+
+// headerBytes is the size of the request's header fields.
+func headerBytes(r *http.Request) int {
+	n := len(r.RequestURI)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// invalidUTF8 finds a declared query parameter, or a body, that is not UTF-8.
+// Undeclared parameters are ignored, like everywhere else.
+func invalidUTF8(r *http.Request, op *openapi3.Operation, body []byte) *Problem {
+	query := r.URL.Query()
+	for _, ref := range op.Parameters {
+		p := ref.Value
+		if p == nil || p.In != "query" {
+			continue
+		}
+		for _, v := range query[p.Name] {
+			if !utf8.ValidString(v) {
+				return &Problem{Kind: Invalid, In: "query", Field: p.Name, Reason: "the value is not valid UTF-8"}
+			}
+		}
+	}
+	if op.RequestBody != nil && !utf8.Valid(body) {
+		return &Problem{Kind: BodyInvalid, In: "body", Reason: "the request body is not valid UTF-8"}
+	}
+	return nil
+}
+
+// classify turns kin-openapi's request errors into a Problem, or returns the
+// system's own error from its Authenticate function unchanged.
+func classify(err error) error {
+	var sre *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &sre) {
+		if len(sre.Errors) > 0 {
+			return sre.Errors[0]
+		}
+		return &Problem{Kind: Internal, Reason: err.Error()}
+	}
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return &Problem{Kind: Internal, Reason: "request validation: " + err.Error()}
+	}
+	if re.Parameter != nil {
+		p := &Problem{Kind: Invalid, In: re.Parameter.In, Field: re.Parameter.Name, Reason: reason(re)}
+		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue) {
+			p.Kind = Missing
+		}
+		return p
+	}
+	if re.RequestBody == nil {
+		return &Problem{Kind: Invalid, Reason: reason(re)}
+	}
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return &Problem{Kind: BodyInvalid, In: "body", Reason: "a JSON request body is required"}
+	case strings.HasPrefix(re.Reason, "header Content-Type has unexpected value"):
+		return &Problem{Kind: ContentType, In: "header", Field: "Content-Type", Reason: "the body must be sent as application/json"}
+	}
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) {
+		ptr := se.JSONPointer()
+		if len(ptr) == 0 {
+			return &Problem{Kind: BodyInvalid, In: "body", Pointer: "/", Reason: "the body must be a JSON object: " + se.Reason}
+		}
+		p := &Problem{Kind: Invalid, In: "body", Field: ptr[0], Pointer: "/" + strings.Join(ptr, "/"), Reason: se.Reason}
+		if (se.SchemaField == "required" && len(ptr) == 1) || (se.Value == "" && len(ptr) == 1) {
+			p.Kind = Missing
+		}
+		return p
+	}
+	return &Problem{Kind: BodyInvalid, In: "body", Reason: "the body is not valid JSON"}
+}
+
+func reason(re *openapi3filter.RequestError) string {
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) {
+		return se.Reason
+	}
+	if re.Err != nil {
+		return re.Err.Error()
+	}
+	return re.Reason
+}

@@ -1,0 +1,75 @@
+package entropy
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"math/rand/v2"
+	"sync"
+)
+
+// Source is a seeded random source. Its methods are safe for concurrent use.
+type Source struct {
+	mu   sync.Mutex
+	seed uint64
+	rng  *rand.ChaCha8
+}
+
+// New returns a source seeded with seed.
+func New(seed uint64) *Source {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	return &Source{seed: seed, rng: rand.NewChaCha8(key)}
+}
+
+// RandomSeed returns a seed from the operating system, for runs that need not
+// be reproduced; print it so that they can be.
+func RandomSeed() uint64 {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// Seed returns the seed the source started from.
+func (s *Source) Seed() uint64 { return s.seed }
+
+// Read fills p with random bytes. It never fails.
+func (s *Source) Read(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rng.Read(p)
+}
+
+// Digits returns n random decimal digits.
+func (s *Source) Digits(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('0' + s.rng.Uint64()%10)
+	}
+	return string(b)
+}
+
+// Alnum returns n random characters from [a-z0-9].
+func (s *Source) Alnum(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[s.rng.Uint64()%uint64(len(alphabet))]
+	}
+	return string(b)
+}
+
+// Hex returns the hex encoding of n random bytes.
+func (s *Source) Hex(n int) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, n)
+	_, _ = s.Read(b)
+	out := make([]byte, 2*n)
+	for i, v := range b {
+		out[2*i], out[2*i+1] = digits[v>>4], digits[v&15]
+	}
+	return string(out)
+}

@@ -1,0 +1,31 @@
+package entropy
+
+import (
+	"regexp"
+	"testing"
+)
+
+func TestSameSeedSameValues(t *testing.T) {
+	a, b := New(42), New(42)
+	if x, y := a.Hex(16), b.Hex(16); x != y {
+		t.Fatalf("same seed gave %s and %s", x, y)
+	}
+	if x, y := a.Digits(15), b.Digits(15); x != y {
+		t.Fatalf("same seed gave %s and %s", x, y)
+	}
+	if x, y := New(1).Hex(16), New(2).Hex(16); x == y {
+		t.Fatalf("different seeds gave the same value %s", x)
+	}
+}
+
+func TestShapes(t *testing.T) {
+	s := New(7)
+	for _, c := range []struct {
+		got string
+		re  string
+	}{{s.Digits(15), `^[0-9]{15}$`}, {s.Alnum(10), `^[a-z0-9]{10}$`}, {s.Hex(32), `^[0-9a-f]{64}$`}} {
+		if !regexp.MustCompile(c.re).MatchString(c.got) {
+			t.Errorf("%q does not match %s", c.got, c.re)
+		}
+	}
+}

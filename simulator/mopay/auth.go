@@ -1,0 +1,91 @@
+package mopay
+
+import (
+	"crypto/hmac"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/simulator/engine"
+)
+
+// The signing headers, as the vendor names them.
+const (
+	HeaderKey       = "MPY-SECUREKEY"
+	HeaderTimestamp = "MPY-TIMESTAMP"
+	HeaderSignature = "MPY-REQSIGNAL"
+)
+
+// Limits of the authentication scheme (Herald design, see the spec).
+const (
+	TimestampWindow = 300 * time.Second
+	RateLimit       = 100
+	RateWindow      = time.Minute
+)
+
+// Signature is the vendor's request signature: lowercase hex of HMAC-SHA512,
+// keyed by the secret, over JSON.stringify({timestamp: ts}).
+func Signature(secret, timestamp string) string {
+	mac := hmac.New(sha512.New, []byte(secret))
+	mac.Write([]byte(`{"timestamp":"`))
+	mac.Write([]byte(timestamp))
+	mac.Write([]byte(`"}`))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// authenticate checks the three signing headers in the vendor's order of
+// concerns: presence, key, timestamp window, signature, then the rate limit.
+// On success the principal is the device the key was issued to.
+func (s *Sim) authenticate(ex *engine.Exchange) error {
+	h := ex.Request.Header
+	for _, name := range []string{HeaderKey, HeaderTimestamp, HeaderSignature} {
+		if strings.TrimSpace(h.Get(name)) == "" {
+			return fail("rqat_required", "header %s is missing", name)
+		}
+	}
+	key, ts, sig := h.Get(HeaderKey), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+
+	s.st.mu.Lock()
+	dev := s.st.keys[key]
+	var d device
+	if dev != nil {
+		d = *dev
+	}
+	s.st.mu.Unlock()
+	if dev == nil {
+		return fail("Unauthorized", "header %s is not a key issued by registration or login", HeaderKey)
+	}
+
+	now := s.clock.Now()
+	unix, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(ts) > 12 || strings.HasPrefix(ts, "+") {
+		return fail("timestamp_expired", "header %s must be unix seconds", HeaderTimestamp)
+	}
+	if skew := now.Sub(time.Unix(unix, 0)); skew > TimestampWindow || skew < -TimestampWindow {
+		return fail("timestamp_expired", "header %s is %d s from the server time; at most %d s are allowed",
+			HeaderTimestamp, int64(skew.Abs().Seconds()), int64(TimestampWindow.Seconds()))
+	}
+
+	want := Signature(d.secret, ts)
+	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) != 1 {
+		return fail("signature_invalid", "header %s is not the HMAC-SHA512 of {\"timestamp\":\"%s\"} with your secret", HeaderSignature, ts)
+	}
+
+	s.st.mu.Lock()
+	w := s.st.rate[key]
+	if w == nil || now.Sub(w.start) >= RateWindow || now.Before(w.start) {
+		w = &window{start: now}
+		s.st.rate[key] = w
+	}
+	w.count++
+	over := w.count > RateLimit
+	s.st.mu.Unlock()
+	if over {
+		return fail("rate_limited", "more than %d requests within %s with this %s", RateLimit, RateWindow, HeaderKey)
+	}
+	ex.Principal = &d
+	return nil
+}

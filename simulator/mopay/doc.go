@@ -1,0 +1,5 @@
+// Package mopay simulates Mopay's profile and notifications & messaging
+// actions: the HMAC-SHA512 signed headers, the REQUEST/DATA/ERRORS envelope,
+// the timestamp-cursor pagination and the state behind them, as
+// specs/mopay.yaml describes them.
+package mopay

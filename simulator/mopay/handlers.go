@@ -1,0 +1,305 @@
+package mopay
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"herald/simulator/engine"
+)
+
+// Behaviour constants (Herald design, see the spec).
+const (
+	PageSize        = 15
+	DefaultCursor   = "123456789001"
+	CodeLifetime    = 600 * time.Second
+	CodeResendDelay = 60 * time.Second
+)
+
+func (s *Sim) handlers() map[string]engine.Handler {
+	return map[string]engine.Handler{
+		"user_profile_create":          s.handleProfileCreate,
+		"user_profile_login":           s.handleProfileLogin,
+		"user_email_verification_send": s.handleEmailVerificationSend,
+		"user_notice_fetch":            s.handleNoticeFetch,
+		"user_notification_fetch":      s.handleNotificationFetch,
+		"user_newsletter_create":       s.handleNewsletterCreate,
+		"user_location_fetch":          s.handleLocationFetch,
+	}
+}
+
+// profileRequest is the body of user_profile_create and user_profile_login.
+type profileRequest struct {
+	First    string `json:"fsnm"`
+	Last     string `json:"lsnm"`
+	Email    string `json:"emal"`
+	Password string `json:"pswd"`
+	DevType  string `json:"devt"`
+	DevSer   string `json:"devs"`
+	DevName  string `json:"devn"`
+	Referral string `json:"refx"`
+	TokType  string `json:"tktp"`
+	Token    string `json:"phtk"`
+	Channel  string `json:"chid"`
+}
+
+type credentials struct {
+	UserID  string `json:"userid"`
+	PbcKey  string `json:"pbcKey"`
+	Secret  string `json:"secret"`
+	COMMENT string `json:"COMMENT"`
+}
+
+func decodeProfile(ex *engine.Exchange) (profileRequest, error) {
+	var in profileRequest
+	if err := json.Unmarshal(ex.Body, &in); err != nil {
+		return in, fail("body_invalid", "the body is not a JSON object")
+	}
+	return in, nil
+}
+
+// strongPassword is the vendor's rule: at least 8 characters, with an
+// uppercase letter, a lowercase letter and a number.
+func strongPassword(p string) bool {
+	var upper, lower, digit bool
+	for _, r := range p {
+		upper = upper || unicode.IsUpper(r)
+		lower = lower || unicode.IsLower(r)
+		digit = digit || unicode.IsDigit(r)
+	}
+	return len([]rune(p)) >= 8 && upper && lower && digit
+}
+
+// issueKeys gives a device a new key pair and revokes its previous one.
+// Call with s.st.mu held.
+func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
+	slot := u.id + "\x00" + in.DevSer
+	if old, ok := s.st.deviceKeys[slot]; ok {
+		delete(s.st.keys, old)
+		delete(s.st.rate, old)
+	}
+	d := &device{userID: u.id, serial: in.DevSer, typ: in.DevType, name: in.DevName, pbcKey: s.random.Hex(32), secret: s.random.Hex(64)}
+	s.st.keys[d.pbcKey] = d
+	s.st.deviceKeys[slot] = d.pbcKey
+	if in.Token != "" {
+		s.registerPushToken(u.id, in)
+	}
+	return credentials{UserID: u.id, PbcKey: d.pbcKey, Secret: d.secret, COMMENT: "Operation successful!"}
+}
+
+// registerPushToken records a notification (push) registration for the
+// user's device, once per token. Call with s.st.mu held.
+func (s *Sim) registerPushToken(userID string, in profileRequest) {
+	for _, n := range s.st.notifications {
+		if n["userid"] == userID && n["push_token"] == in.Token {
+			return
+		}
+	}
+	tokType := in.TokType
+	if tokType == "" {
+		tokType = "ExponentPushToken"
+	}
+	rec := Record{"marker": "ntf_" + s.random.Digits(9), "userid": userID, "token_type": tokType,
+		"push_token": in.Token, "channel_Id": in.Channel, "status": "active", "recorded": s.unixNow()}
+	s.st.notifications = append([]Record{rec}, s.st.notifications...)
+	newestFirst(s.st.notifications)
+}
+
+func (s *Sim) unixNow() string { return strconv.FormatInt(s.clock.Now().Unix(), 10) }
+
+// handleProfileCreate handles "POST /user_profile_create".
+func (s *Sim) handleProfileCreate(ex *engine.Exchange) (engine.Reply, error) {
+	in, err := decodeProfile(ex)
+	if err != nil {
+		return engine.Reply{}, err
+	}
+	if !strongPassword(in.Password) {
+		return engine.Reply{}, fail("pswd_invalid", "body field pswd needs at least 8 characters, with an uppercase letter, a lowercase letter and a number")
+	}
+	email := strings.ToLower(in.Email)
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	if s.st.byEmail[email] != nil {
+		return engine.Reply{}, fail("already_registered", "body field emal: this address already has an account")
+	}
+	u := &user{first: in.First, last: in.Last, email: email}
+	for u.id == "" || s.st.users[u.id] != nil {
+		u.id = "usr_" + s.random.Alnum(10)
+	}
+	_, _ = s.random.Read(u.salt[:])
+	u.hash = hashPassword(u.salt, in.Password)
+	s.st.users[u.id], s.st.byEmail[email] = u, u
+	s.st.notices[u.id] = []Record{{"marker": "ntc_" + s.random.Digits(9), "userid": u.id, "subject": "Welcome to Mopay",
+		"message": "Your account has been created. Verify your email address to use all features.", "recorded": s.unixNow()}}
+	return ok(ex, s.issueKeys(u, in))
+}
+
+// handleProfileLogin handles "POST /user_profile_login".
+func (s *Sim) handleProfileLogin(ex *engine.Exchange) (engine.Reply, error) {
+	in, err := decodeProfile(ex)
+	if err != nil {
+		return engine.Reply{}, err
+	}
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	u := s.st.byEmail[strings.ToLower(in.Email)]
+	if u == nil || !u.passwordIs(in.Password) {
+		return engine.Reply{}, fail("login_failed", "no account has this email address and password")
+	}
+	return ok(ex, s.issueKeys(u, in))
+}
+
+type comment struct {
+	COMMENT string `json:"COMMENT"`
+}
+
+// handleEmailVerificationSend handles "GET /user_email_verification_send".
+func (s *Sim) handleEmailVerificationSend(ex *engine.Exchange) (engine.Reply, error) {
+	email := strings.ToLower(ex.Request.URL.Query().Get("emal"))
+	now := s.clock.Now()
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	if prev := s.st.codes[email]; prev != nil && now.Sub(prev.sent) < CodeResendDelay && !now.Before(prev.sent) {
+		return engine.Reply{}, fail("too_many_requests", "a code was sent to this address %d s ago; wait %d s between codes",
+			int(now.Sub(prev.sent).Seconds()), int(CodeResendDelay.Seconds()))
+	}
+	s.st.codes[email] = &verification{code: s.random.Digits(6), sent: now, expires: now.Add(CodeLifetime)}
+	return ok(ex, comment{COMMENT: "Verification code sent!"})
+}
+
+// handleNewsletterCreate handles "GET /user_newsletter_create".
+func (s *Sim) handleNewsletterCreate(ex *engine.Exchange) (engine.Reply, error) {
+	q := ex.Request.URL.Query()
+	email, code := strings.ToLower(q.Get("emal")), q.Get("code")
+	now := s.clock.Now()
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	v := s.st.codes[email]
+	switch {
+	case v == nil:
+		return engine.Reply{}, fail("code_incorrect", "no verification code was sent to this address, or it was already used")
+	case subtle.ConstantTimeCompare([]byte(v.code), []byte(code)) != 1:
+		return engine.Reply{}, fail("code_incorrect", "query parameter code does not match the last code sent to this address")
+	case now.After(v.expires):
+		delete(s.st.codes, email)
+		return engine.Reply{}, fail("code_incorrect", "the code expired %d s after it was sent", int(CodeLifetime.Seconds()))
+	}
+	delete(s.st.codes, email)
+	if s.st.subscribed[email] {
+		return engine.Reply{}, fail("already_subscribed", "query parameter emal is subscribed already")
+	}
+	s.st.subscribed[email] = true
+	return ok(ex, comment{COMMENT: "Operation successful!"})
+}
+
+type noticePage struct {
+	Result     []Record `json:"result"`
+	Pagination string   `json:"pagination"`
+}
+
+// handleNoticeFetch handles "GET /user_notice_fetch".
+func (s *Sim) handleNoticeFetch(ex *engine.Exchange) (engine.Reply, error) {
+	dev := ex.Principal.(*device)
+	page := ex.Request.URL.Query().Get("page")
+	if page == "" {
+		page = DefaultCursor
+	}
+	cursor, err := strconv.ParseInt(page, 10, 64)
+	if err != nil {
+		return engine.Reply{}, fail("process_failed", "query parameter page must be a unix timestamp")
+	}
+	s.st.mu.Lock()
+	records := append([]Record(nil), pageOf(s.st.notices[dev.userID], cursor, PageSize)...)
+	s.st.mu.Unlock()
+	if len(records) == 0 {
+		return engine.Reply{}, fail("response_empty", "no notice was recorded before %s", page)
+	}
+	return ok(ex, noticePage{Result: records, Pagination: records[len(records)-1]["recorded"]})
+}
+
+// handleNotificationFetch handles "GET /user_notification_fetch".
+func (s *Sim) handleNotificationFetch(ex *engine.Exchange) (engine.Reply, error) {
+	dev := ex.Principal.(*device)
+	q := ex.Request.URL.Query()
+	rqtp, rqvl := q.Get("rqtp"), q.Get("rqvl")
+	var match func(Record) bool
+	switch rqtp {
+	case "user":
+		uid := rqvl
+		if uid == "" {
+			uid = dev.userID
+		}
+		match = func(r Record) bool { return r["userid"] == uid }
+	case "mk":
+		if rqvl == "" {
+			return engine.Reply{}, fail("process_error", "query parameter rqvl must name a notification marker when rqtp is mk")
+		}
+		match = func(r Record) bool { return r["marker"] == rqvl }
+	default: // "all"; the spec's enum rules out anything else
+		match = func(Record) bool { return true }
+	}
+	s.st.mu.Lock()
+	out := filter(s.st.notifications, match)
+	s.st.mu.Unlock()
+	if len(out) == 0 {
+		return engine.Reply{}, fail("response_empty", "no notification matches rqtp=%s", rqtp)
+	}
+	return ok(ex, out)
+}
+
+func filter(rs []Record, match func(Record) bool) []Record {
+	out := []Record{}
+	for _, r := range rs {
+		if match(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// handleLocationFetch handles "GET /user_location_fetch".
+func (s *Sim) handleLocationFetch(ex *engine.Exchange) (engine.Reply, error) {
+	q := ex.Request.URL.Query()
+	rtyp, rqvl, page := q.Get("rtyp"), q.Get("rqvl"), q.Get("page")
+	if rtyp == "" {
+		rtyp = "all"
+		if rqvl != "" {
+			rtyp = "mk"
+		}
+	}
+	if rqvl == "" {
+		rqvl = "false"
+	}
+	unfiltered := rqvl == "false"
+	eq := func(a string) bool { return unfiltered || strings.EqualFold(a, rqvl) }
+	var match func(Record) bool
+	switch rtyp {
+	case "countries":
+		match = func(r Record) bool { return eq(r["cntiso"]) || eq(r["country"]) }
+	case "states":
+		match = func(r Record) bool { return eq(r["region"]) }
+	case "cities":
+		match = func(r Record) bool { return eq(r["city"]) }
+	case "mk":
+		match = func(r Record) bool { return r["marker"] == rqvl }
+	default:
+		match = func(Record) bool { return true }
+	}
+	s.st.mu.Lock()
+	out := filter(s.st.locations, match)
+	s.st.mu.Unlock()
+	if page != "" {
+		cursor, err := strconv.ParseInt(page, 10, 64)
+		if err != nil {
+			return engine.Reply{}, fail("not_found", "query parameter page must be a unix timestamp")
+		}
+		out = pageOf(out, cursor, PageSize)
+	}
+	if len(out) == 0 {
+		return engine.Reply{}, fail("not_found", "no location matches rtyp=%s rqvl=%s", rtyp, rqvl)
+	}
+	return ok(ex, out)
+}

@@ -1,0 +1,139 @@
+package mopay
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"herald/fixtures"
+	"herald/simulator/clock"
+	"herald/simulator/engine"
+	"herald/simulator/entropy"
+	"herald/specs"
+)
+
+// Config is what the Mopay simulator is built from.
+type Config struct {
+	Clock  clock.Clock
+	Random *entropy.Source
+	// Seed is the initial state; nil loads fixtures/mopay/seed.json.
+	Seed   *fixtures.MopaySeed
+	Faults *engine.Faults
+	Logger *slog.Logger
+	// SkipResponseValidation turns off the check of answers against the spec.
+	SkipResponseValidation bool
+}
+
+// Sim is the Mopay simulator.
+type Sim struct {
+	clock  clock.Clock
+	random *entropy.Source
+	seed   *fixtures.MopaySeed
+	errors *catalogue
+	engine *engine.Engine
+	st     *state
+}
+
+// New builds the simulator from specs/mopay.yaml.
+func New(cfg Config) (*Sim, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Random == nil {
+		cfg.Random = entropy.New(entropy.RandomSeed())
+	}
+	if cfg.Seed == nil {
+		seed, err := fixtures.LoadMopaySeed()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Seed = seed
+	}
+	doc, err := specs.Load(specs.Mopay)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed}
+	if s.errors, err = newCatalogue(doc); err != nil {
+		return nil, err
+	}
+	if err := s.errors.checkFields(doc); err != nil {
+		return nil, err
+	}
+	if s.st, err = s.newState(cfg.Seed); err != nil {
+		return nil, err
+	}
+	s.engine, err = engine.New(engine.Config{
+		Name:                   "mopay",
+		Doc:                    doc,
+		Handlers:               s.handlers(),
+		Authenticate:           s.authenticate,
+		Render:                 s.render,
+		ErrorSchema:            "ErrorEnvelope",
+		Rewrite:                rewriteReq,
+		Faults:                 cfg.Faults,
+		Logger:                 cfg.Logger,
+		SkipResponseValidation: cfg.SkipResponseValidation,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler serves Mopay's actions at "/<action>" and "/?req=<action>"; mount
+// it with its prefix stripped.
+func (s *Sim) Handler() http.Handler { return s.engine }
+
+// Engine returns the validating engine, for its checker.
+func (s *Sim) Engine() *engine.Engine { return s.engine }
+
+// Reset puts the state back to the seed.
+func (s *Sim) Reset() error {
+	st, err := s.newState(s.seed)
+	if err != nil {
+		return err
+	}
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	s.st.users, s.st.byEmail, s.st.keys, s.st.deviceKeys = st.users, st.byEmail, st.keys, st.deviceKeys
+	s.st.notices, s.st.notifications, s.st.locations = st.notices, st.notifications, st.locations
+	s.st.codes, s.st.subscribed, s.st.rate = st.codes, st.subscribed, st.rate
+	return nil
+}
+
+// VerificationCode is the last code sent to an address, as the control API
+// shows it instead of mailing it.
+type VerificationCode struct {
+	Email   string    `json:"email"`
+	Code    string    `json:"code"`
+	Expires time.Time `json:"expiresAt"`
+}
+
+// LastVerificationCode returns the code pending for an address.
+func (s *Sim) LastVerificationCode(email string) (VerificationCode, bool) {
+	email = strings.ToLower(email)
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	v := s.st.codes[email]
+	if v == nil {
+		return VerificationCode{}, false
+	}
+	return VerificationCode{Email: email, Code: v.code, Expires: v.expires.UTC()}, true
+}
+
+// rewriteReq maps the documented base form "/?req=<action>&…" to "/<action>?…".
+func rewriteReq(r *http.Request) {
+	if r.URL.Path != "/" && r.URL.Path != "" {
+		return
+	}
+	q := r.URL.Query()
+	a := q.Get("req")
+	if a == "" {
+		return
+	}
+	q.Del("req")
+	r.URL.Path, r.URL.RawPath, r.URL.RawQuery = "/"+a, "", q.Encode()
+}
+

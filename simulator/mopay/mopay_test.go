@@ -1,0 +1,222 @@
+package mopay
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/simulator/clock"
+	"herald/simulator/engine"
+	"herald/simulator/entropy"
+)
+
+// harness runs the simulator on a frozen clock.
+type harness struct {
+	t     *testing.T
+	sim   *Sim
+	srv   *httptest.Server
+	clock *clock.Controlled
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	c := clock.NewControlled(nil)
+	c.Set(time.Unix(1700000000, 0), true)
+	sim, err := New(Config{Clock: c, Random: entropy.New(1), Faults: &engine.Faults{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	return &harness{t: t, sim: sim, srv: srv, clock: c}
+}
+
+type answer struct {
+	Status int
+	Raw    string
+	Env    struct {
+		REQUEST struct{ VERSION, ACTION, STATUS string }
+		DATA    json.RawMessage
+		ERRORS  struct {
+			CODE            int
+			ID, MSG, DETAILS string
+		}
+	}
+}
+
+func (h *harness) do(method, target string, header http.Header, body string) answer {
+	h.t.Helper()
+	req, _ := http.NewRequest(method, h.srv.URL+target, strings.NewReader(body))
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := answer{Status: resp.StatusCode, Raw: string(b)}
+	if err := json.Unmarshal(b, &a.Env); err != nil {
+		h.t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, target, err, b)
+	}
+	return a
+}
+
+var mps = regexp.MustCompile(` \(MPS[0-9]{15}\)$`)
+
+// failed asserts a Mopay error envelope with the name under key.
+func (a answer) failed(t *testing.T, key, name string, code int) {
+	t.Helper()
+	e := a.Env.ERRORS
+	got := e.MSG
+	if key == "ID" {
+		got = e.ID
+	}
+	if a.Status != code || e.CODE != code || got != name || a.Env.REQUEST.STATUS != "FAILED" {
+		t.Fatalf("want %s %q with CODE %d, got status %d: %s", key, name, code, a.Status, a.Raw)
+	}
+	if (key == "ID" && e.MSG != "") || (key == "MSG" && e.ID != "") {
+		t.Fatalf("both ID and MSG set: %s", a.Raw)
+	}
+	if !mps.MatchString(e.DETAILS) {
+		t.Fatalf("DETAILS lacks the (MPS…) reference: %q", e.DETAILS)
+	}
+}
+
+type creds struct {
+	UserID string `json:"userid"`
+	PbcKey string `json:"pbcKey"`
+	Secret string `json:"secret"`
+}
+
+func (h *harness) register(email string) creds {
+	h.t.Helper()
+	a := h.do("POST", "/user_profile_create", nil, fmt.Sprintf(`{"fsnm":"Ada","lsnm":"Obi","emal":%q,"pswd":"Passw0rdX","devt":"Web","devs":"dev-1","devn":"Browser"}`, email))
+	if a.Status != 200 {
+		h.t.Fatalf("register: %d %s", a.Status, a.Raw)
+	}
+	var c creds
+	_ = json.Unmarshal(a.Env.DATA, &c)
+	return c
+}
+
+func (h *harness) login(email, password string) creds {
+	h.t.Helper()
+	a := h.do("POST", "/user_profile_login", nil, fmt.Sprintf(`{"emal":%q,"pswd":%q,"devt":"Web","devs":"dev-1","devn":"Browser"}`, email, password))
+	if a.Status != 200 {
+		h.t.Fatalf("login: %d %s", a.Status, a.Raw)
+	}
+	var c creds
+	_ = json.Unmarshal(a.Env.DATA, &c)
+	return c
+}
+
+func (h *harness) signed(c creds) http.Header {
+	ts := fmt.Sprint(h.clock.Now().Unix())
+	hd := http.Header{}
+	hd.Set(HeaderKey, c.PbcKey)
+	hd.Set(HeaderTimestamp, ts)
+	hd.Set(HeaderSignature, Signature(c.Secret, ts))
+	return hd
+}
+
+// The vendor's test vectors, computed from its JavaScript sample.
+func TestSignatureVectors(t *testing.T) {
+	if got := Signature("your_secret_key", "1700000000"); got != "539fbe2e45a3c9bd950e54b436b2487783797d7989b749327241dc30cc0449fc4a56fbf4320cf5a9d6583e49c8ee9637be0166d26ce09333b0c2274f06c34208" {
+		t.Fatalf("signature = %s", got)
+	}
+}
+
+func TestNoticePagination(t *testing.T) {
+	h := newHarness(t)
+	c := h.login("amara.okafor@example.com", "Notices2023")
+	var counts []int
+	page, last := "", int64(1<<62)
+	for i := 0; i < 10; i++ {
+		target := "/user_notice_fetch"
+		if page != "" {
+			target += "?page=" + page
+		}
+		a := h.do("GET", target, h.signed(c), "")
+		if a.Status == 401 {
+			a.failed(t, "MSG", "response_empty", 401)
+			break
+		}
+		var p struct {
+			Result []struct {
+				Recorded string `json:"recorded"`
+			} `json:"result"`
+			Pagination string `json:"pagination"`
+		}
+		_ = json.Unmarshal(a.Env.DATA, &p)
+		for _, r := range p.Result {
+			var n int64
+			fmt.Sscan(r.Recorded, &n)
+			if n >= last {
+				t.Fatalf("not newest first: %d after %d", n, last)
+			}
+			last = n
+		}
+		counts = append(counts, len(p.Result))
+		page = p.Pagination
+	}
+	if fmt.Sprint(counts) != "[15 15 7]" {
+		t.Fatalf("page sizes %v, want [15 15 7]", counts)
+	}
+}
+
+func TestAuthFailures(t *testing.T) {
+	h := newHarness(t)
+	c := h.register("auth@example.com")
+	good := h.signed(c)
+	for _, tc := range []struct {
+		name   string
+		change func(http.Header)
+		key    string
+		want   string
+	}{
+		{"no key", func(hd http.Header) { hd.Del(HeaderKey) }, "ID", "rqat_required"},
+		{"no timestamp", func(hd http.Header) { hd.Del(HeaderTimestamp) }, "ID", "rqat_required"},
+		{"no signature", func(hd http.Header) { hd.Del(HeaderSignature) }, "ID", "rqat_required"},
+		{"unknown key", func(hd http.Header) { hd.Set(HeaderKey, strings.Repeat("ab", 32)) }, "MSG", "Unauthorized"},
+		{"stale", func(hd http.Header) {
+			ts := fmt.Sprint(h.clock.Now().Unix() - 301)
+			hd.Set(HeaderTimestamp, ts)
+			hd.Set(HeaderSignature, Signature(c.Secret, ts))
+		}, "MSG", "timestamp_expired"},
+		{"junk timestamp", func(hd http.Header) { hd.Set(HeaderTimestamp, "yesterday") }, "MSG", "timestamp_expired"},
+		{"tampered", func(hd http.Header) { hd.Set(HeaderSignature, strings.Repeat("0", 128)) }, "MSG", "signature_invalid"},
+		{"with a space", func(hd http.Header) {
+			ts := hd.Get(HeaderTimestamp)
+			hd.Set(HeaderSignature, hmacHex(c.Secret, `{"timestamp": "`+ts+`"}`))
+		}, "MSG", "signature_invalid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hd := good.Clone()
+			tc.change(hd)
+			h.do("GET", "/user_notice_fetch", hd, "").failed(t, tc.key, tc.want, 401)
+		})
+	}
+	// Uppercase hex is the same signature.
+	hd := good.Clone()
+	hd.Set(HeaderSignature, strings.ToUpper(hd.Get(HeaderSignature)))
+	if a := h.do("GET", "/user_notice_fetch", hd, ""); a.Status != 200 {
+		t.Fatalf("uppercase hex: %d %s", a.Status, a.Raw)
+	}
+	// On user_location_fetch the vendor names rqat_required as a MSG.
+	h.do("GET", "/user_location_fetch", nil, "").failed(t, "MSG", "rqat_required", 401)
+}
+
+func hmacHex(secret, msg string) string {
+	return signatureOver(secret, msg)
+}

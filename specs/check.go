@@ -1,0 +1,119 @@
+package specs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Checker validates responses against the operations of one document. The
+// simulator checks its own answers with it, and the conformance steps check
+// every answer a target gives, so both hold the target to the same text.
+type Checker struct {
+	name   string
+	doc    *openapi3.T
+	routes map[string]*routers.Route
+	opts   *openapi3filter.Options
+}
+
+// NewChecker indexes the operations of doc, a validated document.
+func NewChecker(name string, doc *openapi3.T) *Checker {
+	c := &Checker{name: name, doc: doc, routes: map[string]*routers.Route{}}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == "" {
+				continue
+			}
+			c.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	c.opts = &openapi3filter.Options{IncludeResponseStatus: true}
+	c.opts.WithCustomSchemaErrorFunc(schemaReason)
+	return c
+}
+
+// Doc returns the document the checker validates against.
+func (c *Checker) Doc() *openapi3.T { return c.doc }
+
+// OperationIDs lists the operations of the document, sorted.
+func (c *Checker) OperationIDs() []string {
+	ids := make([]string, 0, len(c.routes))
+	for id := range c.routes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Route returns the route of an operation, or nil.
+func (c *Checker) Route(operationID string) *routers.Route { return c.routes[operationID] }
+
+// Response checks that status, header and body are a response the operation
+// documents. An undocumented status is a violation.
+func (c *Checker) Response(operationID string, status int, header http.Header, body []byte) error {
+	route := c.routes[operationID]
+	if route == nil {
+		return fmt.Errorf("spec %s has no operation %q", c.name, operationID)
+	}
+	req, _ := http.NewRequest(route.Method, route.Path, http.NoBody)
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route, Options: c.opts},
+		Status:                 status,
+		Header:                 header,
+		Options:                c.opts,
+	}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		return fmt.Errorf("%s %s: %w", c.name, operationID, Simplify(err))
+	}
+	return nil
+}
+
+// Schema checks a JSON value against a named schema of the components, for
+// answers that belong to no operation (an unknown path, say).
+func (c *Checker) Schema(name string, value any) error {
+	ref := c.doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("spec %s has no schema %q", c.name, name)
+	}
+	if err := ref.Value.VisitJSON(value, openapi3.MultiErrors()); err != nil {
+		return fmt.Errorf("%s schema %s: %w", c.name, name, Simplify(err))
+	}
+	return nil
+}
+
+// Simplify shortens kin-openapi's errors to one line per problem, without the
+// schema dumps, keeping the JSON pointer of the value at fault.
+func Simplify(err error) error {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		msgs := make([]error, 0, len(me))
+		for _, e := range me {
+			msgs = append(msgs, Simplify(e))
+		}
+		return errors.Join(msgs...)
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%s", schemaReason(se))
+	}
+	return err
+}
+
+// schemaReason renders a schema error as "at /pointer: reason".
+func schemaReason(se *openapi3.SchemaError) string {
+	ptr := ""
+	for _, p := range se.JSONPointer() {
+		ptr += "/" + p
+	}
+	if ptr == "" {
+		ptr = "/"
+	}
+	return fmt.Sprintf("at %s: %s", ptr, se.Reason)
+}
