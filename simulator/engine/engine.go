@@ -144,7 +144,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, router: router, check: check, log: cfg.Logger.With("system", cfg.Name)}
 	e.reqOpts = &openapi3filter.Options{
-		AuthenticationFunc: e.authenticate,
+		AuthenticationFunc:  e.authenticate,
 		SkipSettingDefaults: true,
 	}
 	e.reqOpts.WithCustomSchemaErrorFunc(func(se *openapi3.SchemaError) string { return se.Reason })

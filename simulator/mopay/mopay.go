@@ -136,4 +136,3 @@ func rewriteReq(r *http.Request) {
 	q.Del("req")
 	r.URL.Path, r.URL.RawPath, r.URL.RawQuery = "/"+a, "", q.Encode()
 }
-

@@ -44,7 +44,7 @@ type answer struct {
 		REQUEST struct{ VERSION, ACTION, STATUS string }
 		DATA    json.RawMessage
 		ERRORS  struct {
-			CODE            int
+			CODE             int
 			ID, MSG, DETAILS string
 		}
 	}

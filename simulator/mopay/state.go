@@ -34,9 +34,9 @@ type device struct {
 }
 
 type verification struct {
-	code     string
-	sent     time.Time
-	expires  time.Time
+	code    string
+	sent    time.Time
+	expires time.Time
 }
 
 type window struct {
