@@ -1,0 +1,3 @@
+// Package features embeds the conformance suite's Gherkin features, one
+// folder per simulated system.
+package features

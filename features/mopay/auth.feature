@@ -1,0 +1,110 @@
+@mopay @auth
+Feature: Mopay request signing
+  As an integrator of Mopay
+  I want a request signed exactly as the vendor documents to be accepted, and every other one refused
+  So that my client authenticates against the real Mopay on the first try
+
+  The signature is lowercase hex of HMAC-SHA512, keyed by the secret, over
+  JSON.stringify({timestamp: "<MPY-TIMESTAMP>"}) with no spaces.
+
+  Background:
+    Given I have registered a new Mopay account
+
+  Scenario: A correctly signed request is accepted
+    When I call "user_notice_fetch" signed
+    Then the call succeeds
+
+  Scenario Outline: A request without one of the signing headers is refused
+    When I call "user_notice_fetch" signed but without the "<header>" header
+    Then the call fails with ID "rqat_required" and code 401
+
+    Examples:
+      | header        |
+      | MPY-SECUREKEY |
+      | MPY-TIMESTAMP |
+      | MPY-REQSIGNAL |
+
+  Scenario: An unsigned request is refused
+    When I call "user_notice_fetch" without signing
+    Then the call fails with ID "rqat_required" and code 401
+
+  Scenario: A public key that was never issued is refused
+    When I call "user_notice_fetch" signed with an unknown public key
+    Then the call fails with MSG "Unauthorized" and code 401
+
+  @herald-design
+  Scenario Outline: A timestamp outside the 300 second window is refused
+    When I call "user_notice_fetch" signed with a timestamp <offset> seconds from now
+    Then the call fails with MSG "timestamp_expired" and code 401
+
+    Examples:
+      | offset |
+      | -301   |
+      | 301    |
+      | -86400 |
+
+  @herald-design
+  Scenario Outline: A timestamp inside the window is accepted
+    When I call "user_notice_fetch" signed with a timestamp <offset> seconds from now
+    Then the call succeeds
+
+    Examples:
+      | offset |
+      | -290   |
+      | 290    |
+
+  @herald-design
+  Scenario: A timestamp that is not unix seconds is refused
+    When I send a GET to "user_notice_fetch" signed with the "MPY-TIMESTAMP" header set to "2026-11-22T03:00:00Z"
+    Then the call fails with MSG "timestamp_expired" and code 401
+
+  @herald-design
+  Scenario: A tampered signature is refused
+    When I call "user_notice_fetch" signed with a tampered signature
+    Then the call fails with MSG "signature_invalid" and code 401
+
+  @herald-design
+  Scenario: A signature over the timestamp JSON with a space is refused
+    Python's default json.dumps writes {"timestamp": "…"} with a space after the colon.
+    That is the most common integration mistake, and it gives another signature.
+
+    When I call "user_notice_fetch" signed over the timestamp JSON with a space after the colon
+    Then the call fails with MSG "signature_invalid" and code 401
+
+  @herald-design
+  Scenario: The signature's hex digits may be uppercase
+    When I call "user_notice_fetch" signed in uppercase hex
+    Then the call succeeds
+
+  Scenario: Only the timestamp is signed, so one signature serves every action
+    When I call "user_notice_fetch" signed
+    Then the call succeeds
+    When I call "user_location_fetch" signed with query "rtyp=countries&rqvl=NG"
+    Then the call succeeds
+
+  @herald-design
+  Scenario: Logging in again on a device revokes its previous key pair
+    When I log in again on the same device
+    And I call "user_notice_fetch" signed with my previous key pair
+    Then the call fails with MSG "Unauthorized" and code 401
+    When I call "user_notice_fetch" signed
+    Then the call succeeds
+
+  Scenario: The documented base form /?req=<action> reaches the same action
+    When I call "user_location_fetch" signed through the "?req=" form with query "rtyp=countries&rqvl=NG"
+    Then the call succeeds
+    And every record in DATA has "cntiso" equal to "NG"
+
+  Scenario: A GET may carry the documented body {}
+    When I call "user_notice_fetch" signed with the body "{}"
+    Then the call succeeds
+
+  @simulator @herald-design @rate-limit
+  Scenario: A key gets 100 requests a minute, then 429
+    When I make 100 signed calls to "user_location_fetch"
+    Then every one of them succeeds
+    When I call "user_location_fetch" signed
+    Then the call fails with MSG "rate_limited" and code 429
+    When the simulator clock moves forward by "61s"
+    And I call "user_location_fetch" signed
+    Then the call succeeds

@@ -1,0 +1,134 @@
+@mopay @errors
+Feature: Mopay error envelopes
+  As a QA engineer
+  I want every failure in Mopay's own envelope, with the vendor's ID or MSG, its CODE and an (MPS…) reference
+  So that a client's error handling can be tested against every documented answer
+
+  Every documented error of the notifications page is covered here or in the
+  feature of its action; the HTTP status always equals ERRORS.CODE.
+
+  Scenario Outline: Documented errors carry their name under the vendor's key
+    Given I have registered a new Mopay account
+    When I <call>
+    Then the call fails with <key> "<name>" and code <code>
+
+    Examples:
+      | call                                                                    | key | name           | code |
+      | call "user_notice_fetch" without signing                                | ID  | rqat_required  | 401  |
+      | call "user_notice_fetch" signed with query "page=1"                     | MSG | response_empty | 401  |
+      | call "user_notification_fetch" signed with an unknown public key        | MSG | Unauthorized   | 401  |
+      | call "user_notification_fetch" signed                                   | ID  | rqtp_required  | 401  |
+      | call "user_newsletter_create" without signing with query "code=123456"  | MSG | emal_required  | 401  |
+      | call "user_location_fetch" without signing                              | MSG | rqat_required  | 401  |
+      | call "user_location_fetch" signed with query "rtyp=cities&rqvl=Atlantis" | MSG | not_found      | 400  |
+
+  @herald-design
+  Scenario Outline: Documented errors the simulator uses for unusable values
+    Given I have registered a new Mopay account
+    When I call "<action>" signed with query "<query>"
+    Then the call fails with MSG "<name>" and code <code>
+    And the error details mention "<field>"
+
+    Examples:
+      | action                  | query          | name           | code | field |
+      | user_notice_fetch       | page=-5        | process_failed | 401  | page  |
+      | user_notification_fetch | rqtp=mk        | process_error  | 401  | rqvl  |
+      | user_location_fetch     | rtyp=planets   | not_found      | 400  | rtyp  |
+      | user_location_fetch     | page=soon      | not_found      | 400  | page  |
+
+  @simulator
+  Scenario: A server failure on locations is answered in the envelope
+    Given I have registered a new Mopay account
+    When the simulator fails the next "user_location_fetch" call with status 500
+    And I call "user_location_fetch" signed
+    Then the call fails with MSG "server_error" and code 500
+
+  @herald-design
+  Scenario: An unknown action
+    When I send a GET to "user_wallet_drain?all=1"
+    Then the call fails with MSG "action_unknown" and code 404
+
+  @herald-design
+  Scenario: A method the action does not take
+    Given I have registered a new Mopay account
+    When I send a DELETE to "user_notice_fetch" signed
+    Then the call fails with MSG "method_not_allowed" and code 405
+
+  @herald-design @malformed
+  Scenario Outline: Malformed registration bodies
+    When I send a POST to "user_profile_create" with body:
+      """
+      <body>
+      """
+    Then the call fails with MSG "body_invalid" and code 400
+    And Mopay still answers a signed call
+
+    Examples:
+      | body              |
+      | {"fsnm": "Ada",   |
+      | not json at all   |
+      | [1, 2, 3]         |
+      | "just a string"   |
+      | null              |
+
+  @herald-design @malformed
+  Scenario: A registration with no body
+    When I send a POST to "user_profile_create"
+    Then the call fails with MSG "body_invalid" and code 400
+
+  @herald-design @malformed
+  Scenario: A body that is not UTF-8
+    When I send a POST to "user_profile_create" with a body that is not UTF-8
+    Then the call fails with MSG "body_invalid" and code 400
+    And Mopay still answers a signed call
+
+  @herald-design @malformed
+  Scenario: A body in another media type
+    When I send a POST to "user_profile_create" with content type "text/plain" and body:
+      """
+      fsnm=Ada
+      """
+    Then the call fails with MSG "content_type_invalid" and code 415
+
+  @herald-design @malformed
+  Scenario: A huge body
+    When I send a POST to "user_profile_create" with a body of 200000 bytes
+    Then the call fails with MSG "request_too_large" and code 413
+    And Mopay still answers a signed call
+
+  @herald-design @malformed
+  Scenario: Oversized headers
+    Given I have registered a new Mopay account
+    When I send a GET to "user_notice_fetch" signed with a "X-Padding" header of 40000 bytes
+    Then the call fails with MSG "headers_too_large" and code 431
+    And Mopay still answers a signed call
+
+  @herald-design @malformed
+  Scenario Outline: Junk in the signing headers
+    Given I have registered a new Mopay account
+    When I send a GET to "user_notice_fetch" signed with the "<header>" header set to "<value>"
+    Then the call fails with MSG "<name>" and code 401
+    And Mopay still answers a signed call
+
+    Examples:
+      | header        | value                          | name              |
+      | MPY-SECUREKEY | ' OR 1=1 --                    | Unauthorized      |
+      | MPY-TIMESTAMP | 99999999999999999999999999999  | timestamp_expired |
+      | MPY-TIMESTAMP | -1                             | timestamp_expired |
+      | MPY-REQSIGNAL | zz                             | signature_invalid |
+      | MPY-REQSIGNAL | é€𝄞                            | signature_invalid |
+
+  @herald-design @malformed
+  Scenario Outline: Junk in query parameters
+    Given I have registered a new Mopay account
+    When I send a GET to "<ref>" signed
+    Then the call fails with MSG "<name>" and code <code>
+    And Mopay still answers a signed call
+
+    Examples:
+      | ref                                       | name           | code |
+      | user_notice_fetch?page=%FF%FE             | process_failed | 401  |
+      | user_notice_fetch?page=9999999999999999   | process_failed | 401  |
+      | user_notification_fetch?rqtp=%00          | process_error  | 401  |
+      | user_location_fetch?rqvl=%C3%28           | not_found      | 400  |
+      | user_newsletter_create?emal=%FF&code=1    | emal_invalid   | 400  |
