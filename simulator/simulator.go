@@ -26,7 +26,10 @@ type Options struct {
 	// SkipResponseValidation turns off the check of every answer against
 	// the spec (on by default).
 	SkipResponseValidation bool
-	Logger                 *slog.Logger
+	// MopayRateLimit is Mopay's requests per key per minute: 0 is the
+	// documented 100, negative turns the limit off.
+	MopayRateLimit int
+	Logger         *slog.Logger
 }
 
 // System is a simulated system and where it is served.
@@ -55,7 +58,7 @@ func New(opts Options) (*Herald, error) {
 	faults := &engine.Faults{}
 
 	mp, err := mopay.New(mopay.Config{Clock: clk, Random: random, Faults: faults, Logger: opts.Logger,
-		SkipResponseValidation: opts.SkipResponseValidation})
+		SkipResponseValidation: opts.SkipResponseValidation, RateLimit: opts.MopayRateLimit})
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,9 @@ type Target struct {
 	Name string
 	// MopayURL is Mopay's base URL, ending in "/": "http://127.0.0.1:8080/mopay/".
 	MopayURL string
+	// MopayReqForm addresses actions as "/?req=<action>&…", the form of the
+	// vendor's documented base URL, rather than "/<action>?…".
+	MopayReqForm bool
 	// ControlURL is the base of a Herald's control API, ending in "/":
 	// "http://127.0.0.1:8080/_herald/v1/". Empty for a real deployment.
 	ControlURL string

@@ -23,6 +23,10 @@ type Config struct {
 	Logger *slog.Logger
 	// SkipResponseValidation turns off the check of answers against the spec.
 	SkipResponseValidation bool
+	// RateLimit is the number of signed requests a key may make per minute:
+	// 0 means the documented 100, a negative number means no limit (for
+	// load tests through the simulator).
+	RateLimit int
 }
 
 // Sim is the Mopay simulator.
@@ -30,6 +34,7 @@ type Sim struct {
 	clock  clock.Clock
 	random *entropy.Source
 	seed   *fixtures.MopaySeed
+	limit  int
 	errors *catalogue
 	engine *engine.Engine
 	st     *state
@@ -54,7 +59,10 @@ func New(cfg Config) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = RateLimit
+	}
+	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, limit: cfg.RateLimit}
 	if s.errors, err = newCatalogue(doc); err != nil {
 		return nil, err
 	}

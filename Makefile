@@ -1,0 +1,32 @@
+# Herald's everyday commands. Go is the only requirement.
+GO      ?= go
+BIN     ?= bin/herald
+VERSION ?= dev
+
+.PHONY: build run serve test bench load lint
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/herald
+
+# The main job: the conformance suite against an in-process simulator.
+run:
+	$(GO) run ./cmd/herald test
+
+serve: build
+	$(BIN) serve
+
+# Every test: unit, spec and vendor-example tests, the suite in-process,
+# and herald test against herald serve in another process.
+test:
+	$(GO) test -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./simulator/...
+
+# req/s of herald serve against a bare net/http server, same load generator.
+load: build
+	$(GO) run ./cmd/herald-load -herald $(BIN)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...

@@ -1,0 +1,317 @@
+// Command herald serves simulators of third-party notification APIs and runs
+// the conformance suite against them or against a real deployment.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"herald/simulator"
+	"herald/simulator/entropy"
+	"herald/specs"
+	"herald/steps"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `Herald simulates third-party notification APIs from their OpenAPI specs,
+and runs a Gherkin conformance suite against a simulator or a real deployment.
+
+Usage:
+  herald test  [flags]   run the conformance suite (default target: an in-process simulator)
+  herald serve [flags]   serve the simulators over HTTP
+  herald spec NAME       print an embedded OpenAPI spec (` + "mopay, control" + `)
+  herald version         print the version
+
+Run "herald test -h" or "herald serve -h" for their flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole command, with its exit status: 0 success, 1 failure, 2 usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "test":
+		return runTest(args[1:], stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
+	case "spec":
+		return runSpec(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "herald", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "herald: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+func runSpec(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "usage: herald spec NAME (one of: %s)\n", strings.Join(specs.Names(), ", "))
+		return 2
+	}
+	src, err := specs.Source(args[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "herald:", err)
+		return 2
+	}
+	_, _ = stdout.Write(src)
+	return 0
+}
+
+// seedFlag is a uint64 flag whose default is a fresh random seed.
+type seedFlag struct {
+	value uint64
+	set   bool
+}
+
+func (s *seedFlag) String() string { return strconv.FormatUint(s.value, 10) }
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a non-negative integer")
+	}
+	s.value, s.set = n, true
+	return nil
+}
+
+func (s *seedFlag) get() uint64 {
+	if !s.set {
+		s.value, s.set = entropy.RandomSeed(), true
+	}
+	return s.value
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on; port 0 picks a free port")
+	var seed seedFlag
+	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
+	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	rateLimit := fs.Int("mopay-rate-limit", 100, "Mopay `requests` per key per minute before 429; 0 turns the limit off (for load tests)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: herald serve [flags]\n\nServes every simulated system under its base path, and the control API\nunder /_herald/v1/. Stops cleanly on SIGINT or SIGTERM.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagStatus(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "herald serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "herald serve: -log-level: %v\n", err)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if *rateLimit < 0 {
+		fmt.Fprintln(stderr, "herald serve: -mopay-rate-limit must be 0 or more")
+		return 2
+	}
+	limit := *rateLimit
+	if limit == 0 {
+		limit = -1 // off
+	}
+	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
+		MopayRateLimit: limit, Logger: logger})
+	if err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	srv := newServer(h.Handler())
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, base, seed.get())
+	for _, s := range h.Systems() {
+		fmt.Fprintf(stdout, "  %-8s %s%s\n", s.Name, base, s.BasePath)
+	}
+	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", base)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "herald: shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		fmt.Fprintln(stderr, "herald serve: shutdown:", err)
+		return 1
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// newServer wraps a handler in a server with timeouts, so that a slow or
+// stuck client cannot hold a connection forever.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20, // the simulators answer past 32 KiB in their own format
+	}
+}
+
+func runTest(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("herald test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), or the base URL of a running Herald such as http://127.0.0.1:8080")
+	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
+	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
+	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
+	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
+	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
+	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
+	var seed seedFlag
+	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails.\nEvery answer is checked against the spec. Against a target that is not a\nHerald, scenarios tagged @simulator and @herald-design are left out unless\n--tags names them.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagStatus(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "herald test: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if err := checkFormat(*format); err != nil {
+		fmt.Fprintln(stderr, "herald test: --format:", err)
+		return 2
+	}
+	if *password == "" {
+		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
+	}
+
+	var t steps.Target
+	switch {
+	case *mopayURL != "":
+		u, err := baseURL(*mopayURL)
+		if err != nil {
+			fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
+			return 2
+		}
+		t = steps.Target{Name: u, MopayURL: u, MopayEmail: *email, MopayPassword: *password}
+	case *target == "in-process":
+		h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version})
+		if err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 1
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 1
+		}
+		srv := newServer(h.Handler())
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		t = steps.Herald("http://" + ln.Addr().String())
+		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
+	default:
+		u, err := baseURL(*target)
+		if err != nil {
+			fmt.Fprintln(stderr, "herald test: --target:", err)
+			return 2
+		}
+		t = steps.Herald(u)
+	}
+	t.MopayReqForm = *reqForm
+	if *email != "" && t.IsHerald() {
+		t.MopayEmail, t.MopayPassword = *email, *password
+	}
+	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
+	status := steps.Run(steps.RunOptions{Target: t, Tags: *tags, Format: *format, Output: stdout})
+	switch status {
+	case 0:
+		return 0
+	case 2:
+		fmt.Fprintln(stderr, "herald test: the suite could not run (bad options?)")
+		return 2
+	default:
+		fmt.Fprintln(stderr, "herald test: some scenarios failed")
+		return 1
+	}
+}
+
+// checkFormat accepts godog's formats that Herald documents.
+func checkFormat(formats string) error {
+	for _, f := range strings.Split(formats, ",") {
+		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
+		switch name {
+		case "pretty", "progress":
+			if hasFile && file == "" {
+				return fmt.Errorf("%q: empty file name", f)
+			}
+		case "junit", "cucumber":
+			if !hasFile || file == "" {
+				return fmt.Errorf("%q needs a file: %s:FILE", f, name)
+			}
+		default:
+			return fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE or cucumber:FILE)", name)
+		}
+	}
+	return nil
+}
+
+// baseURL checks an http(s) URL and returns it ending in "/".
+func baseURL(raw string) (string, error) {
+	if !strings.HasPrefix(raw, "http://") && !strings.HasPrefix(raw, "https://") {
+		return "", fmt.Errorf("%q is not an http:// or https:// URL", raw)
+	}
+	if !strings.HasSuffix(raw, "/") {
+		raw += "/"
+	}
+	return raw, nil
+}
+
+func flagStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
