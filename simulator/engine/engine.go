@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -101,6 +102,11 @@ type Config struct {
 	// document. It is on by default: an answer that violates the document is
 	// a simulator bug, logged and answered as an internal error.
 	SkipResponseValidation bool
+	// CheckCache is how many distinct valid answers the response check
+	// remembers, so that an identical answer (same operation, status,
+	// content type and bytes) is not checked twice: 0 is 4096, negative
+	// turns the memory off. The check is a pure function of those inputs.
+	CheckCache int
 	// Faults to inject, shared with the control API; may be nil.
 	Faults *Faults
 	// Logger; nil logs nothing.
@@ -114,6 +120,7 @@ type Engine struct {
 	check   *specs.Checker
 	reqOpts *openapi3filter.Options
 	log     *slog.Logger
+	valid   *answerMemo
 }
 
 type exchangeKey struct{}
@@ -142,7 +149,10 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: router: %w", cfg.Name, err)
 	}
-	e := &Engine{cfg: cfg, router: router, check: check, log: cfg.Logger.With("system", cfg.Name)}
+	if cfg.CheckCache == 0 {
+		cfg.CheckCache = 4096
+	}
+	e := &Engine{cfg: cfg, router: router, check: check, log: cfg.Logger.With("system", cfg.Name), valid: newAnswerMemo(cfg.CheckCache)}
 	e.reqOpts = &openapi3filter.Options{
 		AuthenticationFunc:  e.authenticate,
 		SkipSettingDefaults: true,
@@ -185,7 +195,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, vs := range reply.Header {
 		w.Header()[k] = vs
 	}
-	w.Header().Set("Content-Length", fmt.Sprint(len(reply.Body)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(reply.Body)))
 	w.WriteHeader(reply.Status)
 	_, _ = w.Write(reply.Body)
 }
@@ -275,7 +285,15 @@ func (e *Engine) checked(ex *Exchange, reply Reply) Reply {
 
 func (e *Engine) violation(ex *Exchange, reply Reply) error {
 	if ex.Route != nil {
-		return e.check.Response(ex.OperationID, reply.Status, reply.Header, reply.Body)
+		key := e.valid.key(ex.OperationID, reply)
+		if e.valid.has(key) {
+			return nil
+		}
+		err := e.check.Response(ex.OperationID, reply.Status, reply.Header, reply.Body)
+		if err == nil {
+			e.valid.add(key)
+		}
+		return err
 	}
 	if e.cfg.ErrorSchema == "" {
 		return nil

@@ -152,11 +152,6 @@ type failure struct {
 	ERRORS  errorBody
 }
 
-type success struct {
-	REQUEST requestInfo
-	DATA    any
-}
-
 var actionName = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
 // action is the action a request names, for the envelope.
@@ -272,7 +267,20 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 
 // ok wraps DATA in the success envelope.
 func ok(ex *engine.Exchange, data any) (engine.Reply, error) {
-	return engine.JSON(http.StatusOK, success{REQUEST: requestInfo{VERSION: "1.0", ACTION: ex.OperationID, STATUS: "OK"}, DATA: data})
+	b, err := json.Marshal(data)
+	if err != nil {
+		return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: "encoding DATA: " + err.Error()}
+	}
+	return okRaw(ex, b), nil
+}
+
+// okRaw wraps DATA, already encoded, in the success envelope. The operation
+// id is a plain name from the spec, so it needs no escaping.
+func okRaw(ex *engine.Exchange, data []byte) engine.Reply {
+	const head, mid, tail = `{"REQUEST":{"VERSION":"1.0","ACTION":"`, `","STATUS":"OK"},"DATA":`, `}`
+	b := make([]byte, 0, len(head)+len(ex.OperationID)+len(mid)+len(data)+len(tail))
+	b = append(append(append(append(append(b, head...), ex.OperationID...), mid...), data...), tail...)
+	return engine.Reply{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
 }
 
 func (c *catalogue) has(operationID, name string) bool {

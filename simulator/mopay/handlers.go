@@ -94,7 +94,7 @@ func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
 // user's device, once per token. Call with s.st.mu held.
 func (s *Sim) registerPushToken(userID string, in profileRequest) {
 	for _, n := range s.st.notifications {
-		if n["userid"] == userID && n["push_token"] == in.Token {
+		if n.UserID == userID && n.PushToken == in.Token {
 			return
 		}
 	}
@@ -102,13 +102,12 @@ func (s *Sim) registerPushToken(userID string, in profileRequest) {
 	if tokType == "" {
 		tokType = "ExponentPushToken"
 	}
-	rec := Record{"marker": "ntf_" + s.random.Digits(9), "userid": userID, "token_type": tokType,
-		"push_token": in.Token, "channel_Id": in.Channel, "status": "active", "recorded": s.unixNow()}
-	s.st.notifications = append([]Record{rec}, s.st.notifications...)
+	now := s.clock.Now().Unix()
+	rec := &notification{Marker: "ntf_" + s.random.Digits(9), UserID: userID, TokenType: tokType,
+		PushToken: in.Token, ChannelID: in.Channel, Status: "active", Recorded: strconv.FormatInt(now, 10), at: now}
+	s.st.notifications = append([]*notification{rec}, s.st.notifications...)
 	newestFirst(s.st.notifications)
 }
-
-func (s *Sim) unixNow() string { return strconv.FormatInt(s.clock.Now().Unix(), 10) }
 
 // handleProfileCreate handles "POST /user_profile_create".
 func (s *Sim) handleProfileCreate(ex *engine.Exchange) (engine.Reply, error) {
@@ -132,8 +131,11 @@ func (s *Sim) handleProfileCreate(ex *engine.Exchange) (engine.Reply, error) {
 	_, _ = s.random.Read(u.salt[:])
 	u.hash = hashPassword(u.salt, in.Password)
 	s.st.users[u.id], s.st.byEmail[email] = u, u
-	s.st.notices[u.id] = []Record{{"marker": "ntc_" + s.random.Digits(9), "userid": u.id, "subject": "Welcome to Mopay",
-		"message": "Your account has been created. Verify your email address to use all features.", "recorded": s.unixNow()}}
+	now := s.clock.Now().Unix()
+	welcome := &notice{Marker: "ntc_" + s.random.Digits(9), UserID: u.id, Subject: "Welcome to Mopay",
+		Message:  "Your account has been created. Verify your email address to use all features.",
+		Recorded: strconv.FormatInt(now, 10), at: now}
+	s.st.notices[u.id] = []*notice{welcome.encode()}
 	return ok(ex, s.issueKeys(u, in))
 }
 
@@ -196,8 +198,8 @@ func (s *Sim) handleNewsletterCreate(ex *engine.Exchange) (engine.Reply, error) 
 }
 
 type noticePage struct {
-	Result     []Record `json:"result"`
-	Pagination string   `json:"pagination"`
+	Result     []*notice `json:"result"`
+	Pagination string    `json:"pagination"`
 }
 
 // handleNoticeFetch handles "GET /user_notice_fetch".
@@ -212,12 +214,26 @@ func (s *Sim) handleNoticeFetch(ex *engine.Exchange) (engine.Reply, error) {
 		return engine.Reply{}, fail("process_failed", "query parameter page must be a unix timestamp")
 	}
 	s.st.mu.Lock()
-	records := append([]Record(nil), pageOf(s.st.notices[dev.userID], cursor, PageSize)...)
+	records := append([]*notice(nil), pageOf(s.st.notices[dev.userID], cursor, PageSize)...)
 	s.st.mu.Unlock()
 	if len(records) == 0 {
 		return engine.Reply{}, fail("response_empty", "no notice was recorded before %s", page)
 	}
-	return ok(ex, noticePage{Result: records, Pagination: records[len(records)-1]["recorded"]})
+	// DATA is {"result":[…],"pagination":"<recorded of the last>"}, from
+	// the notices' own encodings.
+	size := 64
+	for _, n := range records {
+		size += len(n.raw) + 1
+	}
+	data := append(make([]byte, 0, size), `{"result":[`...)
+	for i, n := range records {
+		if i > 0 {
+			data = append(data, ',')
+		}
+		data = append(data, n.raw...)
+	}
+	data = append(append(append(data, `],"pagination":"`...), records[len(records)-1].Recorded...), `"}`...)
+	return okRaw(ex, data), nil
 }
 
 // handleNotificationFetch handles "GET /user_notification_fetch".
@@ -225,21 +241,21 @@ func (s *Sim) handleNotificationFetch(ex *engine.Exchange) (engine.Reply, error)
 	dev := ex.Principal.(*device)
 	q := ex.Request.URL.Query()
 	rqtp, rqvl := q.Get("rqtp"), q.Get("rqvl")
-	var match func(Record) bool
+	var match func(*notification) bool
 	switch rqtp {
 	case "user":
 		uid := rqvl
 		if uid == "" {
 			uid = dev.userID
 		}
-		match = func(r Record) bool { return r["userid"] == uid }
+		match = func(n *notification) bool { return n.UserID == uid }
 	case "mk":
 		if rqvl == "" {
 			return engine.Reply{}, fail("process_error", "query parameter rqvl must name a notification marker when rqtp is mk")
 		}
-		match = func(r Record) bool { return r["marker"] == rqvl }
+		match = func(n *notification) bool { return n.Marker == rqvl }
 	default: // "all"; the spec's enum rules out anything else
-		match = func(Record) bool { return true }
+		match = func(*notification) bool { return true }
 	}
 	s.st.mu.Lock()
 	out := filter(s.st.notifications, match)
@@ -250,8 +266,8 @@ func (s *Sim) handleNotificationFetch(ex *engine.Exchange) (engine.Reply, error)
 	return ok(ex, out)
 }
 
-func filter(rs []Record, match func(Record) bool) []Record {
-	out := []Record{}
+func filter[R any](rs []R, match func(R) bool) []R {
+	out := []R{}
 	for _, r := range rs {
 		if match(r) {
 			out = append(out, r)
@@ -275,18 +291,18 @@ func (s *Sim) handleLocationFetch(ex *engine.Exchange) (engine.Reply, error) {
 	}
 	unfiltered := rqvl == "false"
 	eq := func(a string) bool { return unfiltered || strings.EqualFold(a, rqvl) }
-	var match func(Record) bool
+	var match func(*location) bool
 	switch rtyp {
 	case "countries":
-		match = func(r Record) bool { return eq(r["cntiso"]) || eq(r["country"]) }
+		match = func(l *location) bool { return eq(l.CntISO) || eq(l.Country) }
 	case "states":
-		match = func(r Record) bool { return eq(r["region"]) }
+		match = func(l *location) bool { return eq(l.Region) }
 	case "cities":
-		match = func(r Record) bool { return eq(r["city"]) }
+		match = func(l *location) bool { return eq(l.City) }
 	case "mk":
-		match = func(r Record) bool { return r["marker"] == rqvl }
+		match = func(l *location) bool { return l.Marker == rqvl }
 	default:
-		match = func(Record) bool { return true }
+		match = func(*location) bool { return true }
 	}
 	s.st.mu.Lock()
 	out := filter(s.st.locations, match)

@@ -27,6 +27,9 @@ type Config struct {
 	// 0 means the documented 100, a negative number means no limit (for
 	// load tests through the simulator).
 	RateLimit int
+	// CheckCache is passed to the engine: distinct valid answers remembered
+	// by the response check (0 default, negative off).
+	CheckCache int
 }
 
 // Sim is the Mopay simulator.
@@ -83,6 +86,7 @@ func New(cfg Config) (*Sim, error) {
 		Faults:                 cfg.Faults,
 		Logger:                 cfg.Logger,
 		SkipResponseValidation: cfg.SkipResponseValidation,
+		CheckCache:             cfg.CheckCache,
 	})
 	if err != nil {
 		return nil, err

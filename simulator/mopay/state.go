@@ -3,6 +3,7 @@ package mopay
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -13,13 +14,81 @@ import (
 	"herald/fixtures"
 )
 
-// Record is a notice, notification or location as the API shows it: string
-// fields only, in the vendor's names.
-type Record map[string]string
+// notice, notification and location are records as the API shows them:
+// string fields only, in the vendor's names and order.
+type notice struct {
+	Marker   string `json:"marker"`
+	UserID   string `json:"userid"`
+	Subject  string `json:"subject"`
+	Message  string `json:"message"`
+	Recorded string `json:"recorded"`
+	at       int64
+	raw      []byte // the JSON encoding, made once: pages are served often
+}
 
-func (r Record) recorded() int64 {
-	n, _ := strconv.ParseInt(r["recorded"], 10, 64)
+// encode sets the notice's JSON encoding; call it once the fields are set.
+func (n *notice) encode() *notice {
+	type plain notice // without methods, to marshal the fields
+	n.raw, _ = json.Marshal((*plain)(n))
 	return n
+}
+
+type notification struct {
+	Marker    string `json:"marker"`
+	UserID    string `json:"userid"`
+	TokenType string `json:"token_type"`
+	PushToken string `json:"push_token"`
+	ChannelID string `json:"channel_Id"`
+	Status    string `json:"status"`
+	Recorded  string `json:"recorded"`
+	at        int64
+}
+
+type location struct {
+	Marker   string `json:"marker"`
+	UserID   string `json:"userid"`
+	IP       string `json:"ip"`
+	City     string `json:"city"`
+	Region   string `json:"region"`
+	Country  string `json:"country"`
+	ISP      string `json:"isp"`
+	TimeZone string `json:"timeZone"`
+	Axis     string `json:"axis"`
+	CntISO   string `json:"cntiso"`
+	Status   string `json:"status"`
+	Recorded string `json:"recorded"`
+	at       int64
+}
+
+func (n *notice) recorded() int64       { return n.at }
+func (n *notification) recorded() int64 { return n.at }
+func (l *location) recorded() int64     { return l.at }
+
+// record is what pagination and ordering need of a record.
+type record interface{ recorded() int64 }
+
+// fromSeed converts seed records into typed ones, with their times parsed.
+func fromSeed[T any, P interface {
+	*T
+	record
+}](seed []map[string]string, setAt func(P, int64)) ([]P, error) {
+	out := make([]P, 0, len(seed))
+	for _, m := range seed {
+		b, _ := json.Marshal(m)
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, err
+		}
+		at, err := strconv.ParseInt(m["recorded"], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: recorded %q is not unix seconds", m["marker"], m["recorded"])
+		}
+		p := P(&v)
+		setAt(p, at)
+		out = append(out, p)
+	}
+	newestFirst(out)
+	return out, nil
 }
 
 type user struct {
@@ -47,13 +116,13 @@ type window struct {
 // state is everything the Mopay simulator remembers. Guard it with mu.
 type state struct {
 	mu            sync.Mutex
-	users         map[string]*user   // by user id
-	byEmail       map[string]*user   // by lower-case email
-	keys          map[string]*device // by pbcKey
-	deviceKeys    map[string]string  // user id + "\x00" + serial -> pbcKey
-	notices       map[string][]Record
-	notifications []Record
-	locations     []Record
+	users         map[string]*user         // by user id
+	byEmail       map[string]*user         // by lower-case email
+	keys          map[string]*device       // by pbcKey
+	deviceKeys    map[string]string        // user id + "\x00" + serial -> pbcKey
+	notices       map[string][]*notice     // by user id, newest first
+	notifications []*notification          // newest first
+	locations     []*location              // newest first
 	codes         map[string]*verification // by lower-case email
 	subscribed    map[string]bool
 	rate          map[string]*window // by pbcKey
@@ -72,7 +141,7 @@ func (u *user) passwordIs(password string) bool {
 func (s *Sim) newState(seed *fixtures.MopaySeed) (*state, error) {
 	st := &state{
 		users: map[string]*user{}, byEmail: map[string]*user{}, keys: map[string]*device{},
-		deviceKeys: map[string]string{}, notices: map[string][]Record{}, codes: map[string]*verification{},
+		deviceKeys: map[string]string{}, notices: map[string][]*notice{}, codes: map[string]*verification{},
 		subscribed: map[string]bool{}, rate: map[string]*window{},
 	}
 	for _, u := range seed.Users {
@@ -81,35 +150,34 @@ func (s *Sim) newState(seed *fixtures.MopaySeed) (*state, error) {
 		nu.hash = hashPassword(nu.salt, u.Password)
 		st.users[nu.id], st.byEmail[nu.email] = nu, nu
 	}
-	for _, n := range seed.Notices {
-		if st.users[n["userid"]] == nil {
-			return nil, fmt.Errorf("mopay seed: notice %s belongs to unknown user %s", n["marker"], n["userid"])
+	notices, err := fromSeed(seed.Notices, func(n *notice, at int64) { n.at = at; n.encode() })
+	if err != nil {
+		return nil, fmt.Errorf("mopay seed notices: %w", err)
+	}
+	for _, n := range notices {
+		if st.users[n.UserID] == nil {
+			return nil, fmt.Errorf("mopay seed: notice %s belongs to unknown user %s", n.Marker, n.UserID)
 		}
-		st.notices[n["userid"]] = append(st.notices[n["userid"]], Record(n))
+		st.notices[n.UserID] = append(st.notices[n.UserID], n)
 	}
-	for uid := range st.notices {
-		newestFirst(st.notices[uid])
+	if st.notifications, err = fromSeed(seed.Notifications, func(n *notification, at int64) { n.at = at }); err != nil {
+		return nil, fmt.Errorf("mopay seed notifications: %w", err)
 	}
-	for _, n := range seed.Notifications {
-		st.notifications = append(st.notifications, Record(n))
+	if st.locations, err = fromSeed(seed.Locations, func(l *location, at int64) { l.at = at }); err != nil {
+		return nil, fmt.Errorf("mopay seed locations: %w", err)
 	}
-	newestFirst(st.notifications)
-	for _, l := range seed.Locations {
-		st.locations = append(st.locations, Record(l))
-	}
-	newestFirst(st.locations)
 	for _, e := range seed.Newsletter {
 		st.subscribed[strings.ToLower(e)] = true
 	}
 	return st, nil
 }
 
-func newestFirst(rs []Record) {
+func newestFirst[R record](rs []R) {
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].recorded() > rs[j].recorded() })
 }
 
 // pageOf returns up to size records older than cursor, from a newest-first list.
-func pageOf(rs []Record, cursor int64, size int) []Record {
+func pageOf[R record](rs []R, cursor int64, size int) []R {
 	i := sort.Search(len(rs), func(i int) bool { return rs[i].recorded() < cursor })
 	end := min(i+size, len(rs))
 	return rs[i:end]
