@@ -70,7 +70,7 @@ func (c *Checker) Response(operationID string, status int, header http.Header, b
 	}
 	in.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		return fmt.Errorf("%s %s: %w", c.name, operationID, Simplify(err))
+		return fmt.Errorf("%s %s, status %d: %w", c.name, operationID, status, Simplify(err))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -227,10 +228,22 @@ func (e *Engine) serve(ex *Exchange) Reply {
 		}
 		return e.fail(ex, &Problem{Kind: NotFound, Reason: fmt.Sprintf("no operation at %s", r.URL.Path)})
 	}
+	for k, v := range params { // the router matches the escaped path
+		if d, err := url.PathUnescape(v); err == nil {
+			params[k] = d
+		}
+	}
 	ex.Route, ex.PathParams, ex.OperationID = route, params, route.Operation.OperationID
 
 	if p := invalidUTF8(r, route.Operation, body); p != nil {
 		return e.fail(ex, p)
+	}
+	if route.Operation.RequestBody != nil && len(body) > 0 && !json.Valid(body) {
+		// kin-openapi's decoder stops after the first value, so it would let
+		// `{"a":1} trailing junk` through; one JSON value is all a body may hold.
+		if mt := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]); strings.EqualFold(mt, "application/json") {
+			return e.fail(ex, &Problem{Kind: BodyInvalid, In: "body", Reason: "the body is not valid JSON: one value, with nothing after it"})
+		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }

@@ -48,6 +48,9 @@ func (f *Faults) Take(system, operationID string) (status int, ok bool) {
 
 // Pending lists the rules not yet used up.
 func (f *Faults) Pending() []FaultRule {
+	if f == nil {
+		return nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]FaultRule(nil), f.pending...)
@@ -55,6 +58,9 @@ func (f *Faults) Pending() []FaultRule {
 
 // Clear drops every pending rule.
 func (f *Faults) Clear() {
+	if f == nil {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pending = nil
