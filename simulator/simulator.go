@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"herald/simulator/clock"
@@ -79,11 +80,25 @@ func New(opts Options) (*Herald, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/mopay/", http.StripPrefix("/mopay", mp.Handler()))
-	mux.Handle("/_herald/", ctl)
-	mux.HandleFunc("/", h.notFound)
-	h.handler = mux
+	mopayHandler := mp.Handler()
+	// Dispatch on the prefix alone: http.ServeMux would clean paths and
+	// answer "//x" or "/mopay" with redirects, outside every error format.
+	h.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/mopay" || strings.HasPrefix(p, "/mopay/"):
+			r2 := new(http.Request)
+			*r2 = *r
+			u := *r.URL
+			u.Path = strings.TrimPrefix(p, "/mopay")
+			u.RawPath = ""
+			r2.URL = &u
+			mopayHandler.ServeHTTP(w, r2)
+		case strings.HasPrefix(p, "/_herald/"):
+			ctl.ServeHTTP(w, r)
+		default:
+			h.notFound(w, r)
+		}
+	})
 	return h, nil
 }
 

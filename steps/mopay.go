@@ -98,6 +98,8 @@ func (w *world) registerMopay(sc *godog.ScenarioContext) {
 	sc.Step(`^the call succeeds$`, w.succeeds)
 	sc.Step(`^the call fails with (ID|MSG) "([^"]*)" and code (\d+)$`, w.failsWith)
 	sc.Step(`^the error details mention "([^"]*)"$`, w.detailsMention)
+	sc.Step(`^the answer has a "([^"]*)" header$`, func(name string) error { return w.header(name, "") })
+	sc.Step(`^the answer has the "([^"]*)" header "([^"]*)"$`, w.header)
 	sc.Step(`^every one of them succeeds$`, w.allSucceed)
 	sc.Step(`^DATA holds (\d+) records?$`, w.dataHolds)
 	sc.Step(`^DATA holds at least (\d+) records?$`, w.dataHoldsAtLeast)
@@ -294,6 +296,22 @@ func (w *world) detailsMention(s string) error {
 	}
 	if a.env.ERRORS == nil || !strings.Contains(a.env.ERRORS.DETAILS, s) {
 		return fmt.Errorf("expected DETAILS to mention %q, but actual is %s", s, clip(a.body))
+	}
+	return nil
+}
+
+// header checks that the last answer has a header, with a value when given.
+func (w *world) header(name, value string) error {
+	a, err := w.lastAnswer()
+	if err != nil {
+		return err
+	}
+	got, ok := a.header[http.CanonicalHeaderKey(name)]
+	if !ok || len(got) == 0 {
+		return fmt.Errorf("expected a %s header, but actual has none", name)
+	}
+	if value != "" && got[0] != value {
+		return fmt.Errorf("expected %s: %s, but actual is %s", name, value, got[0])
 	}
 	return nil
 }

@@ -78,19 +78,33 @@ type RunOptions struct {
 	Concurrency int
 }
 
-// EffectiveTags returns the tag expression a run uses: against a target that
-// is not a Herald, scenarios that need the control API or check Herald's
-// own design are left out unless the expression names those tags.
-func EffectiveTags(t Target, tags string) (expr string, note string) {
-	if t.IsHerald() || strings.Contains(tags, TagSimulator) || strings.Contains(tags, TagHeraldDesign) {
-		return tags, ""
+// TagNoticeAccount marks scenarios that log in to an account with notices.
+const TagNoticeAccount = "@notice-account"
+
+// EffectiveTags returns the tag expression a run uses. Against a target that
+// is not a Herald, scenarios that need the control API or check Herald's own
+// design are left out unless the expression names those tags; against a
+// target without an account with notices, the scenarios that need one are.
+func EffectiveTags(t Target, tags string) (expr string, notes []string) {
+	expr = strings.TrimSpace(tags)
+	exclude := func(tag, why string) {
+		if strings.Contains(tags, tag) {
+			return
+		}
+		if expr != "" {
+			expr += " && "
+		}
+		expr += "~" + tag
+		notes = append(notes, fmt.Sprintf("scenarios tagged %s are left out: %s; name the tag in --tags to run them anyway", tag, why))
 	}
-	exclude := "~" + TagSimulator + " && ~" + TagHeraldDesign
-	note = fmt.Sprintf("target %s is not a Herald: scenarios tagged %s (they need the control API) and %s (behaviour the vendor does not document) are left out; name either tag in --tags to run them anyway", t.Name, TagSimulator, TagHeraldDesign)
-	if strings.TrimSpace(tags) == "" {
-		return exclude, note
+	if !t.IsHerald() {
+		exclude(TagSimulator, "they need Herald's control API, and "+t.Name+" is not a Herald")
+		exclude(TagHeraldDesign, "they check behaviour the vendor does not document")
 	}
-	return "(" + tags + ") && " + exclude, note
+	if t.MopayEmail == "" {
+		exclude(TagNoticeAccount, "they need an account with notices (--mopay-email and HERALD_MOPAY_PASSWORD)")
+	}
+	return expr, notes
 }
 
 // Run runs the embedded features against the target. It returns godog's
@@ -114,9 +128,22 @@ func Run(opts RunOptions) int {
 		return 2
 	}
 	suite := &suite{target: opts.Target, mopay: specs.NewChecker(specs.Mopay, doc)}
-	tags, note := EffectiveTags(opts.Target, opts.Tags)
-	if note != "" {
-		fmt.Fprintln(opts.Output, "note:", note)
+	tags, notes := EffectiveTags(opts.Target, opts.Tags)
+	for _, n := range notes {
+		fmt.Fprintln(opts.Output, "note:", n)
+	}
+	if _, err := Select(opts.Tags); err != nil {
+		fmt.Fprintln(opts.Output, err)
+		return 2
+	}
+	n, err := Select(tags)
+	if err != nil {
+		fmt.Fprintln(opts.Output, err)
+		return 2
+	}
+	if n == 0 {
+		fmt.Fprintf(opts.Output, "no scenario matches the tag expression %q\n", tags)
+		return 2
 	}
 	return godog.TestSuite{
 		Name:                "herald",

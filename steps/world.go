@@ -243,7 +243,7 @@ func (w *world) call(r request) (*answer, error) {
 	switch {
 	case r.rawRef != "":
 		target = w.target.MopayURL + r.rawRef
-		action = strings.SplitN(strings.SplitN(r.rawRef, "?", 2)[0], "/", 2)[0]
+		action, _, _ = strings.Cut(r.rawRef, "?")
 	case r.reqForm || w.target.MopayReqForm:
 		q := url.Values{"req": {r.action}}
 		for k, vs := range r.query {

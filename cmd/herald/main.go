@@ -57,6 +57,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "spec":
 		return runSpec(args[1:], stdout, stderr)
 	case "version", "--version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "herald version: unexpected argument %q\n", args[1])
+			return 2
+		}
 		fmt.Fprintln(stdout, "herald", version)
 		return 0
 	case "help", "-h", "--help":
@@ -70,6 +74,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func runSpec(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "herald spec: unexpected argument %q\n", args[1])
+		}
 		fmt.Fprintf(stderr, "usage: herald spec NAME (one of: %s)\n", strings.Join(specs.Names(), ", "))
 		return 2
 	}
@@ -91,8 +98,8 @@ type seedFlag struct {
 func (s *seedFlag) String() string { return strconv.FormatUint(s.value, 10) }
 func (s *seedFlag) Set(v string) error {
 	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return fmt.Errorf("want a non-negative integer")
+	if err != nil || n > entropy.MaxSeed {
+		return fmt.Errorf("want an integer from 0 to %d", uint64(entropy.MaxSeed))
 	}
 	s.value, s.set = n, true
 	return nil
@@ -107,27 +114,19 @@ func (s *seedFlag) get() uint64 {
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on; port 0 picks a free port")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	rateLimit := fs.Int("mopay-rate-limit", 100, "Mopay `requests` per key per minute before 429; 0 turns the limit off (for load tests)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: herald serve [flags]\n\nServes every simulated system under its base path, and the control API\nunder /_herald/v1/. Stops cleanly on SIGINT or SIGTERM.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "herald serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path, and the control API\nunder /_herald/v1/. Stops cleanly on SIGINT or SIGTERM.\n\nFlags:\n"
+	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
+		return status
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "herald serve: -log-level: %v\n", err)
+		fmt.Fprintf(stderr, "herald serve: -log-level %q: want debug, info, warn or error\n", *logLevel)
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -198,7 +197,6 @@ func newServer(h http.Handler) *http.Server {
 
 func runTest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), or the base URL of a running Herald such as http://127.0.0.1:8080")
 	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
@@ -208,16 +206,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails.\nEvery answer is checked against the spec. Against a target that is not a\nHerald, scenarios tagged @simulator and @herald-design are left out unless\n--tags names them.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "herald test: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nFlags:\n"
+	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
+		return status
 	}
 	if err := checkFormat(*format); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
@@ -309,9 +300,29 @@ func baseURL(raw string) (string, error) {
 	return raw, nil
 }
 
-func flagStatus(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+// parseFlags parses a subcommand's flags. Help goes to stdout (exit 0), a
+// bad flag to stderr with the usage (exit 2); done is false when the command
+// should go on.
+func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.Writer) (status int, done bool) {
+	fs.SetOutput(io.Discard)
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, help)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
-	return 2
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		usage(stdout)
+		return 0, true
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v\n\n", fs.Name(), err)
+		usage(stderr)
+		return 2, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return 2, true
+	}
+	return 0, false
 }

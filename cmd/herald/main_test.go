@@ -175,6 +175,12 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--seed", "minus-one"},
 		{"serve", "extra"},
 		{"spec", "nosuch"},
+		{"spec", "mopay", "extra"},
+		{"version", "extra"},
+		{"test", "--tags", "@@@"},
+		{"test", "--tags", "@atuh"},
+		{"test", "--tags", "@auth && @pagination"},
+		{"serve", "--log-level", "loud"},
 	} {
 		var out, errOut bytes.Buffer
 		if got := run(args, &out, &errOut); got != 2 {
@@ -182,6 +188,15 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if errOut.Len() == 0 {
 			t.Errorf("herald %v: no message on stderr", args)
+		}
+	}
+}
+
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "--help"}} {
+		var out, errOut bytes.Buffer
+		if got := run(args, &out, &errOut); got != 0 || !strings.Contains(out.String(), "Usage") || errOut.Len() != 0 {
+			t.Errorf("herald %v: exit %d, stdout %d bytes, stderr %q", args, got, out.Len(), errOut.String())
 		}
 	}
 }

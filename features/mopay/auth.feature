@@ -105,6 +105,7 @@ Feature: Mopay request signing
     Then every one of them succeeds
     When I call "user_location_fetch" signed
     Then the call fails with MSG "rate_limited" and code 429
+    And the answer has a "Retry-After" header
     When the simulator clock moves forward by "61s"
     And I call "user_location_fetch" signed
     Then the call succeeds

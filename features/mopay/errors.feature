@@ -44,15 +44,23 @@ Feature: Mopay error envelopes
     Then the call fails with MSG "server_error" and code 500
 
   @herald-design
-  Scenario: An unknown action
-    When I send a GET to "user_wallet_drain?all=1"
+  Scenario Outline: An unknown action
+    When I send a GET to "<ref>"
     Then the call fails with MSG "action_unknown" and code 404
+
+    Examples:
+      | ref                              |
+      | user_wallet_drain?all=1          |
+      | /user_notice_fetch               |
+      | ../_herald/v1/info               |
+      | user_notice_fetch/extra          |
 
   @herald-design
   Scenario: A method the action does not take
     Given I have registered a new Mopay account
     When I send a DELETE to "user_notice_fetch" signed
     Then the call fails with MSG "method_not_allowed" and code 405
+    And the answer has the "Allow" header "GET"
 
   @herald-design @malformed
   Scenario Outline: Malformed registration bodies
@@ -66,6 +74,8 @@ Feature: Mopay error envelopes
     Examples:
       | body              |
       | {"fsnm": "Ada",   |
+      | {"fsnm":"Ada"} xyz |
+      | {"a":1}{"b":2}    |
       | not json at all   |
       | [1, 2, 3]         |
       | "just a string"   |
@@ -129,6 +139,8 @@ Feature: Mopay error envelopes
       | ref                                       | name           | code |
       | user_notice_fetch?page=%FF%FE             | process_failed | 401  |
       | user_notice_fetch?page=9999999999999999   | process_failed | 401  |
+      | user_notice_fetch?page=%zz                | process_failed | 401  |
+      | user_notice_fetch?page=1;x=2              | process_failed | 401  |
       | user_notification_fetch?rqtp=%00          | process_error  | 401  |
       | user_location_fetch?rqvl=%C3%28           | not_found      | 400  |
       | user_newsletter_create?emal=%FF&code=1    | emal_invalid   | 400  |

@@ -51,6 +51,7 @@ Feature: Mopay newsletter subscription with email verification
     When I request an email verification code for it
     And I request an email verification code for it
     Then the call fails with MSG "too_many_requests" and code 429
+    And the answer has a "Retry-After" header
 
   Scenario: A code that was never sent is incorrect
     When I subscribe it to the newsletter with the code "000000"

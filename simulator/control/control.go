@@ -95,6 +95,19 @@ func (a *api) clockReply() (engine.Reply, error) {
 
 func (a *api) getClock(ex *engine.Exchange) (engine.Reply, error) { return a.clockReply() }
 
+// The clock stays where unix seconds have 10 digits, as Mopay's records
+// and cursors assume.
+var (
+	earliest = time.Unix(1_000_000_000, 0).UTC()
+	latest   = time.Unix(9_999_999_999, 0).UTC()
+)
+
+func outOfRange(field string, t time.Time) *engine.Problem {
+	return &engine.Problem{Kind: engine.Invalid, In: "body", Field: field,
+		Reason: fmt.Sprintf("the clock would be at %s; it must stay between %s and %s",
+			t.UTC().Format(time.RFC3339), earliest.Format(time.RFC3339), latest.Format(time.RFC3339))}
+}
+
 func (a *api) setClock(ex *engine.Exchange) (engine.Reply, error) {
 	var in struct {
 		Now    time.Time `json:"now"`
@@ -102,6 +115,9 @@ func (a *api) setClock(ex *engine.Exchange) (engine.Reply, error) {
 	}
 	if err := json.Unmarshal(ex.Body, &in); err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "now", Reason: "must be an RFC 3339 date-time"}
+	}
+	if in.Now.Before(earliest) || in.Now.After(latest) {
+		return engine.Reply{}, outOfRange("now", in.Now)
 	}
 	a.cfg.Clock.Set(in.Now, in.Frozen == nil || *in.Frozen)
 	return a.clockReply()
@@ -120,6 +136,11 @@ func (a *api) advanceClock(ex *engine.Exchange) (engine.Reply, error) {
 	d, err := time.ParseDuration(in.By)
 	if err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "by", Reason: "must be a duration such as 90s or 10m"}
+	}
+	now := a.cfg.Clock.Now()
+	to := now.Add(d)
+	if (d > 0 && to.Before(now)) || (d < 0 && to.After(now)) || to.Before(earliest) || to.After(latest) {
+		return engine.Reply{}, outOfRange("by", to)
 	}
 	a.cfg.Clock.Advance(d)
 	return a.clockReply()

@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -191,8 +193,14 @@ func (e *Engine) Checker() *specs.Checker { return e.check }
 
 // ServeHTTP answers one request.
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	ex := &Exchange{Request: r}
 	reply := e.serve(ex)
+	if e.log.Enabled(r.Context(), slog.LevelDebug) { // never the query or headers: they carry codes and keys
+		e.log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.String("operation", ex.OperationID),
+			slog.Int("status", reply.Status), slog.Duration("took", time.Since(start)))
+	}
 	for k, vs := range reply.Header {
 		w.Header()[k] = vs
 	}
@@ -210,6 +218,10 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	if e.cfg.Rewrite != nil {
 		e.cfg.Rewrite(r)
 	}
+	if r.ContentLength > e.cfg.MaxBodyBytes { // refuse at once, without waiting for the bytes
+		return e.fail(ex, &Problem{Kind: BodyTooLarge, In: "body",
+			Reason: fmt.Sprintf("request body is larger than the %d bytes allowed", e.cfg.MaxBodyBytes)})
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, e.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -224,7 +236,14 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	route, params, err := e.router.FindRoute(r)
 	if err != nil {
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
-			return e.fail(ex, &Problem{Kind: MethodNotAllowed, Reason: fmt.Sprintf("method %s is not allowed here", r.Method)})
+			allowed := e.allowed(r)
+			reply := e.fail(ex, &Problem{Kind: MethodNotAllowed, Reason: fmt.Sprintf("method %s is not allowed here; use %s", r.Method, allowed)})
+			reply.Header = reply.Header.Clone()
+			if reply.Header == nil {
+				reply.Header = http.Header{}
+			}
+			reply.Header.Set("Allow", allowed)
+			return reply
 		}
 		return e.fail(ex, &Problem{Kind: NotFound, Reason: fmt.Sprintf("no operation at %s", r.URL.Path)})
 	}
@@ -235,7 +254,7 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	}
 	ex.Route, ex.PathParams, ex.OperationID = route, params, route.Operation.OperationID
 
-	if p := invalidUTF8(r, route.Operation, body); p != nil {
+	if p := badQuery(r, route.Operation, body); p != nil {
 		return e.fail(ex, p)
 	}
 	if route.Operation.RequestBody != nil && len(body) > 0 && !json.Valid(body) {
@@ -318,6 +337,19 @@ func (e *Engine) violation(ex *Exchange, reply Reply) error {
 	return e.check.Schema(e.cfg.ErrorSchema, v)
 }
 
+// allowed lists the methods the document has at the request's path.
+func (e *Engine) allowed(r *http.Request) string {
+	var methods []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, _, err := e.router.FindRoute(probe); err == nil {
+			methods = append(methods, m)
+		}
+	}
+	return strings.Join(methods, ", ")
+}
+
 // authenticate adapts the system's Authenticate to kin-openapi, which calls
 // it once per security scheme: the first call decides, the others repeat it.
 func (e *Engine) authenticate(ctx context.Context, ai *openapi3filter.AuthenticationInput) error {
@@ -343,19 +375,29 @@ func headerBytes(r *http.Request) int {
 	return n
 }
 
-// invalidUTF8 finds a declared query parameter, or a body, that is not UTF-8.
-// Undeclared parameters are ignored, like everywhere else.
-func invalidUTF8(r *http.Request, op *openapi3.Operation, body []byte) *Problem {
-	query := r.URL.Query()
+// badQuery finds a declared query parameter whose value is not UTF-8, or
+// whose pair in the raw query is malformed (a bad %-escape or a ';'), which
+// url.Values would silently drop. Undeclared parameters are ignored, like
+// everywhere else. It also checks that a body is UTF-8.
+func badQuery(r *http.Request, op *openapi3.Operation, body []byte) *Problem {
+	declared := map[string]bool{}
 	for _, ref := range op.Parameters {
-		p := ref.Value
-		if p == nil || p.In != "query" {
+		if p := ref.Value; p != nil && p.In == "query" {
+			declared[p.Name] = true
+		}
+	}
+	for _, pair := range strings.FieldsFunc(r.URL.RawQuery, func(c rune) bool { return c == '&' }) {
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil || !declared[key] {
 			continue
 		}
-		for _, v := range query[p.Name] {
-			if !utf8.ValidString(v) {
-				return &Problem{Kind: Invalid, In: "query", Field: p.Name, Reason: "the value is not valid UTF-8"}
-			}
+		value, err := url.QueryUnescape(rawValue)
+		switch {
+		case err != nil || strings.Contains(rawValue, ";"):
+			return &Problem{Kind: Invalid, In: "query", Field: key, Reason: "the value is not properly %-encoded"}
+		case !utf8.ValidString(value):
+			return &Problem{Kind: Invalid, In: "query", Field: key, Reason: "the value is not valid UTF-8"}
 		}
 	}
 	if op.RequestBody != nil && !utf8.Valid(body) {
@@ -397,6 +439,10 @@ func classify(err error) error {
 	var se *openapi3.SchemaError
 	if errors.As(re.Err, &se) {
 		ptr := se.JSONPointer()
+		if m := unsupported.FindStringSubmatch(se.Reason); m != nil {
+			return &Problem{Kind: Invalid, In: "body", Field: firstOr(ptr, m[1]), Pointer: "/" + strings.Join(append(ptr, m[1]), "/"),
+				Reason: "this property is not allowed"}
+		}
 		if len(ptr) == 0 {
 			return &Problem{Kind: BodyInvalid, In: "body", Pointer: "/", Reason: "the body must be a JSON object: " + se.Reason}
 		}
@@ -407,6 +453,15 @@ func classify(err error) error {
 		return p
 	}
 	return &Problem{Kind: BodyInvalid, In: "body", Reason: "the body is not valid JSON"}
+}
+
+var unsupported = regexp.MustCompile(`^property "(.*)" is unsupported$`)
+
+func firstOr(ptr []string, alt string) string {
+	if len(ptr) > 0 {
+		return ptr[0]
+	}
+	return alt
 }
 
 func reason(re *openapi3filter.RequestError) string {

@@ -49,11 +49,11 @@ func (f *Faults) Take(system, operationID string) (status int, ok bool) {
 // Pending lists the rules not yet used up.
 func (f *Faults) Pending() []FaultRule {
 	if f == nil {
-		return nil
+		return []FaultRule{}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]FaultRule(nil), f.pending...)
+	return append([]FaultRule{}, f.pending...)
 }
 
 // Clear drops every pending rule.

@@ -21,12 +21,16 @@ func New(seed uint64) *Source {
 	return &Source{seed: seed, rng: rand.NewChaCha8(key)}
 }
 
+// MaxSeed is the largest seed: 2^53-1, so that a seed survives JSON
+// numbers in every client (JavaScript's among them).
+const MaxSeed = 1<<53 - 1
+
 // RandomSeed returns a seed from the operating system, for runs that need not
 // be reproduced; print it so that they can be.
 func RandomSeed() uint64 {
 	var b [8]byte
 	_, _ = crand.Read(b[:])
-	return binary.LittleEndian.Uint64(b[:])
+	return binary.LittleEndian.Uint64(b[:]) & MaxSeed
 }
 
 // Seed returns the seed the source started from.

@@ -86,10 +86,13 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	}
 	w.count++
 	over := w.count > s.limit
+	wait := w.start.Add(RateWindow).Sub(now)
 	s.st.mu.Unlock()
 	if over {
 		ex.Principal = nil
-		return fail("rate_limited", "more than %d requests within %s with this %s", s.limit, RateWindow, HeaderKey)
+		e := fail("rate_limited", "more than %d requests within %s with this %s", s.limit, RateWindow, HeaderKey)
+		e.RetryAfter = max(1, int(wait.Seconds()+0.999))
+		return e
 	}
 	return nil
 }

@@ -22,6 +22,8 @@ import (
 type Error struct {
 	Name   string
 	Detail string
+	// RetryAfter, in seconds, is sent as a Retry-After header when positive.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
@@ -197,7 +199,11 @@ func (s *Sim) errorName(ex *engine.Exchange, err error) (name, detail string) {
 		}
 		return fieldError(ex.Operation(), p, "x-mopay-invalid", "_invalid"), p.Describe()
 	case engine.Invalid:
-		return fieldError(ex.Operation(), p, "x-mopay-invalid", "_invalid"), p.Describe()
+		name := fieldError(ex.Operation(), p, "x-mopay-invalid", "_invalid")
+		if p.In == "body" && !s.errors.has(ex.OperationID, name) {
+			name = "body_invalid" // a property the body may not have
+		}
+		return name, p.Describe()
 	case engine.Fault:
 		if name, ok := s.errors.firstByStatus[ex.OperationID][p.Status]; ok {
 			return name, p.Reason
@@ -262,7 +268,12 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 		body.MSG = name
 	}
 	b, _ := json.Marshal(failure{REQUEST: requestInfo{VERSION: "1.0", ACTION: action(ex), STATUS: "FAILED"}, ERRORS: body})
-	return engine.Reply{Status: kind.Status, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
+	reply := engine.Reply{Status: kind.Status, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
+	var me *Error
+	if errors.As(err, &me) && me.RetryAfter > 0 {
+		reply.Header.Set("Retry-After", strconv.Itoa(me.RetryAfter))
+	}
+	return reply
 }
 
 // ok wraps DATA in the success envelope.

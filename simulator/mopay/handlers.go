@@ -165,8 +165,10 @@ func (s *Sim) handleEmailVerificationSend(ex *engine.Exchange) (engine.Reply, er
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	if prev := s.st.codes[email]; prev != nil && now.Sub(prev.sent) < CodeResendDelay && !now.Before(prev.sent) {
-		return engine.Reply{}, fail("too_many_requests", "a code was sent to this address %d s ago; wait %d s between codes",
+		e := fail("too_many_requests", "a code was sent to this address %d s ago; wait %d s between codes",
 			int(now.Sub(prev.sent).Seconds()), int(CodeResendDelay.Seconds()))
+		e.RetryAfter = max(1, int((CodeResendDelay - now.Sub(prev.sent)).Seconds()+0.999))
+		return engine.Reply{}, e
 	}
 	s.st.codes[email] = &verification{code: s.random.Digits(6), sent: now, expires: now.Add(CodeLifetime)}
 	return ok(ex, comment{COMMENT: "Verification code sent!"})

@@ -136,7 +136,10 @@ func (s *Sim) LastVerificationCode(email string) (VerificationCode, bool) {
 }
 
 // rewriteReq maps the documented base form "/?req=<action>&…" to "/<action>?…".
+// It also drops the path's original escaping, so that "/user%5Fnotice%5Ffetch"
+// is the action it decodes to.
 func rewriteReq(r *http.Request) {
+	r.URL.RawPath = ""
 	if r.URL.Path != "/" && r.URL.Path != "" {
 		return
 	}
