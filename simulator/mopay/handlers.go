@@ -167,7 +167,7 @@ func (s *Sim) handleEmailVerificationSend(ex *engine.Exchange) (engine.Reply, er
 	if prev := s.st.codes[email]; prev != nil && now.Sub(prev.sent) < CodeResendDelay && !now.Before(prev.sent) {
 		e := fail("too_many_requests", "a code was sent to this address %d s ago; wait %d s between codes",
 			int(now.Sub(prev.sent).Seconds()), int(CodeResendDelay.Seconds()))
-		e.RetryAfter = max(1, int((CodeResendDelay - now.Sub(prev.sent)).Seconds()+0.999))
+		e.RetryAfter = max(1, int((CodeResendDelay-now.Sub(prev.sent)).Seconds()+0.999))
 		return engine.Reply{}, e
 	}
 	s.st.codes[email] = &verification{code: s.random.Digits(6), sent: now, expires: now.Add(CodeLifetime)}
