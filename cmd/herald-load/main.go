@@ -179,11 +179,20 @@ func serveBare(file string) {
 		os.Exit(1)
 	}
 	fmt.Printf("bare serving on http://%s\n", ln.Addr())
-	_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body)
-	}))
+	// The same server settings as herald serve, so that only the handler differs.
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(body)
+		}),
+	}
+	_ = srv.Serve(ln)
 }
 
 func run(generator, url string, h http.Header, d time.Duration, conns int) (float64, error) {

@@ -65,6 +65,7 @@ type Exchange struct {
 
 	authDone bool
 	authErr  error
+	query    url.Values
 }
 
 // Operation returns the matched operation, or nil.
@@ -75,8 +76,13 @@ func (ex *Exchange) Operation() *openapi3.Operation {
 	return ex.Route.Operation
 }
 
-// Query returns the request's query parameters.
-func (ex *Exchange) Query() map[string][]string { return ex.Request.URL.Query() }
+// Query returns the request's query parameters, parsed once.
+func (ex *Exchange) Query() url.Values {
+	if ex.query == nil {
+		ex.query = ex.Request.URL.Query()
+	}
+	return ex.query
+}
 
 // Config describes one simulated system.
 type Config struct {
@@ -222,7 +228,11 @@ func (e *Engine) serve(ex *Exchange) Reply {
 		return e.fail(ex, &Problem{Kind: BodyTooLarge, In: "body",
 			Reason: fmt.Sprintf("request body is larger than the %d bytes allowed", e.cfg.MaxBodyBytes)})
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, e.cfg.MaxBodyBytes))
+	var body []byte
+	var err error
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, e.cfg.MaxBodyBytes))
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -267,15 +277,17 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	in := &openapi3filter.RequestValidationInput{
-		Request:    r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)),
-		PathParams: params,
-		Route:      route,
-		Options:    e.reqOpts,
+		Request:     r,
+		PathParams:  params,
+		QueryParams: ex.Query(),
+		Route:       route,
+		Options:     e.reqOpts,
 	}
 	if route.Operation.RequestBody == nil {
-		in.Request.Body, in.Request.GetBody = http.NoBody, nil // GET bodies are ignored
+		r.Body, r.GetBody = http.NoBody, nil // GET bodies are ignored
 	}
-	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+	// kin-openapi hands this context to authenticate, which finds the exchange in it.
+	if err := openapi3filter.ValidateRequest(context.WithValue(r.Context(), exchangeKey{}, ex), in); err != nil {
 		return e.fail(ex, classify(err))
 	}
 	if status, ok := e.cfg.Faults.Take(e.cfg.Name, ex.OperationID); ok {
@@ -353,7 +365,7 @@ func (e *Engine) allowed(r *http.Request) string {
 // authenticate adapts the system's Authenticate to kin-openapi, which calls
 // it once per security scheme: the first call decides, the others repeat it.
 func (e *Engine) authenticate(ctx context.Context, ai *openapi3filter.AuthenticationInput) error {
-	ex, _ := ai.RequestValidationInput.Request.Context().Value(exchangeKey{}).(*Exchange)
+	ex, _ := ctx.Value(exchangeKey{}).(*Exchange)
 	if ex == nil || e.cfg.Authenticate == nil {
 		return &Problem{Kind: Internal, Reason: "no authentication for scheme " + ai.SecuritySchemeName}
 	}
@@ -380,16 +392,20 @@ func headerBytes(r *http.Request) int {
 // url.Values would silently drop. Undeclared parameters are ignored, like
 // everywhere else. It also checks that a body is UTF-8.
 func badQuery(r *http.Request, op *openapi3.Operation, body []byte) *Problem {
-	declared := map[string]bool{}
-	for _, ref := range op.Parameters {
-		if p := ref.Value; p != nil && p.In == "query" {
-			declared[p.Name] = true
+	declared := func(name string) bool {
+		for _, ref := range op.Parameters {
+			if p := ref.Value; p != nil && p.In == "query" && p.Name == name {
+				return true
+			}
 		}
+		return false
 	}
-	for _, pair := range strings.FieldsFunc(r.URL.RawQuery, func(c rune) bool { return c == '&' }) {
+	for rest := r.URL.RawQuery; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
 		key, err := url.QueryUnescape(rawKey)
-		if err != nil || !declared[key] {
+		if err != nil || !declared(key) {
 			continue
 		}
 		value, err := url.QueryUnescape(rawValue)

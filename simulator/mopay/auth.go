@@ -5,8 +5,11 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/hex"
+	"hash"
+	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"herald/simulator/engine"
@@ -19,6 +22,14 @@ const (
 	HeaderSignature = "MPY-REQSIGNAL"
 )
 
+// signingHeaders are the three headers, as the vendor writes them and in
+// their canonical form, which net/http stores.
+var signingHeaders = [3]struct{ vendor, canonical string }{
+	{HeaderKey, http.CanonicalHeaderKey(HeaderKey)},
+	{HeaderTimestamp, http.CanonicalHeaderKey(HeaderTimestamp)},
+	{HeaderSignature, http.CanonicalHeaderKey(HeaderSignature)},
+}
+
 // Limits of the authentication scheme (Herald design, see the spec).
 const (
 	TimestampWindow = 300 * time.Second
@@ -29,24 +40,46 @@ const (
 // Signature is the vendor's request signature: lowercase hex of HMAC-SHA512,
 // keyed by the secret, over JSON.stringify({timestamp: ts}).
 func Signature(secret, timestamp string) string {
-	mac := hmac.New(sha512.New, []byte(secret))
-	mac.Write([]byte(`{"timestamp":"`))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte(`"}`))
-	return hex.EncodeToString(mac.Sum(nil))
+	return newSigner(secret).sign(timestamp)
+}
+
+// signer signs with one secret. It keeps its HMAC, whose Reset returns to
+// the state after the key, so that a request pays for the message alone.
+type signer struct {
+	mu  sync.Mutex
+	mac hash.Hash
+}
+
+func newSigner(secret string) *signer {
+	return &signer{mac: hmac.New(sha512.New, []byte(secret))}
+}
+
+func (s *signer) sign(timestamp string) string {
+	var sum [sha512.Size]byte
+	s.mu.Lock()
+	s.mac.Reset()
+	s.mac.Write([]byte(`{"timestamp":"`))
+	s.mac.Write([]byte(timestamp))
+	s.mac.Write([]byte(`"}`))
+	s.mac.Sum(sum[:0])
+	s.mu.Unlock()
+	return hex.EncodeToString(sum[:])
 }
 
 // authenticate checks the three signing headers in the vendor's order of
 // concerns: presence, key, timestamp window, signature, then the rate limit.
 // On success the principal is the device the key was issued to.
 func (s *Sim) authenticate(ex *engine.Exchange) error {
-	h := ex.Request.Header
-	for _, name := range []string{HeaderKey, HeaderTimestamp, HeaderSignature} {
-		if strings.TrimSpace(h.Get(name)) == "" {
-			return fail("rqat_required", "header %s is missing", name)
+	var values [3]string
+	for i, name := range signingHeaders {
+		if vs := ex.Request.Header[name.canonical]; len(vs) > 0 {
+			values[i] = vs[0]
+		}
+		if strings.TrimSpace(values[i]) == "" {
+			return fail("rqat_required", "header %s is missing", name.vendor)
 		}
 	}
-	key, ts, sig := h.Get(HeaderKey), h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	key, ts, sig := values[0], values[1], values[2]
 
 	s.st.mu.Lock()
 	dev := s.st.keys[key]
@@ -69,7 +102,7 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 			HeaderTimestamp, int64(skew.Abs().Seconds()), int64(TimestampWindow.Seconds()))
 	}
 
-	want := Signature(d.secret, ts)
+	want := d.signer.sign(ts)
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) != 1 {
 		return fail("signature_invalid", "header %s is not the HMAC-SHA512 of {\"timestamp\":\"%s\"} with your secret", HeaderSignature, ts)
 	}

@@ -285,13 +285,24 @@ func ok(ex *engine.Exchange, data any) (engine.Reply, error) {
 	return okRaw(ex, b), nil
 }
 
-// okRaw wraps DATA, already encoded, in the success envelope. The operation
-// id is a plain name from the spec, so it needs no escaping.
+// okRaw wraps DATA, already encoded, in the success envelope.
 func okRaw(ex *engine.Exchange, data []byte) engine.Reply {
-	const head, mid, tail = `{"REQUEST":{"VERSION":"1.0","ACTION":"`, `","STATUS":"OK"},"DATA":`, `}`
-	b := make([]byte, 0, len(head)+len(ex.OperationID)+len(mid)+len(data)+len(tail))
-	b = append(append(append(append(append(b, head...), ex.OperationID...), mid...), data...), tail...)
-	return engine.Reply{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
+	b := appendOKHead(make([]byte, 0, len(data)+96), ex)
+	return replyOK(appendOKTail(append(b, data...)))
+}
+
+// appendOKHead appends the success envelope up to DATA's value. The
+// operation id is a plain name from the spec, so it needs no escaping.
+func appendOKHead(b []byte, ex *engine.Exchange) []byte {
+	b = append(b, `{"REQUEST":{"VERSION":"1.0","ACTION":"`...)
+	b = append(b, ex.OperationID...)
+	return append(b, `","STATUS":"OK"},"DATA":`...)
+}
+
+func appendOKTail(b []byte) []byte { return append(b, '}') }
+
+func replyOK(body []byte) engine.Reply {
+	return engine.Reply{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
 }
 
 func (c *catalogue) has(operationID, name string) bool {

@@ -82,6 +82,7 @@ func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
 		delete(s.st.rate, old)
 	}
 	d := &device{userID: u.id, serial: in.DevSer, typ: in.DevType, name: in.DevName, pbcKey: s.random.Hex(32), secret: s.random.Hex(64)}
+	d.signer = newSigner(d.secret)
 	s.st.keys[d.pbcKey] = d
 	s.st.deviceKeys[slot] = d.pbcKey
 	if in.Token != "" {
@@ -160,7 +161,7 @@ type comment struct {
 
 // handleEmailVerificationSend handles "GET /user_email_verification_send".
 func (s *Sim) handleEmailVerificationSend(ex *engine.Exchange) (engine.Reply, error) {
-	email := strings.ToLower(ex.Request.URL.Query().Get("emal"))
+	email := strings.ToLower(ex.Query().Get("emal"))
 	now := s.clock.Now()
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
@@ -176,7 +177,7 @@ func (s *Sim) handleEmailVerificationSend(ex *engine.Exchange) (engine.Reply, er
 
 // handleNewsletterCreate handles "GET /user_newsletter_create".
 func (s *Sim) handleNewsletterCreate(ex *engine.Exchange) (engine.Reply, error) {
-	q := ex.Request.URL.Query()
+	q := ex.Query()
 	email, code := strings.ToLower(q.Get("emal")), q.Get("code")
 	now := s.clock.Now()
 	s.st.mu.Lock()
@@ -207,7 +208,7 @@ type noticePage struct {
 // handleNoticeFetch handles "GET /user_notice_fetch".
 func (s *Sim) handleNoticeFetch(ex *engine.Exchange) (engine.Reply, error) {
 	dev := ex.Principal.(*device)
-	page := ex.Request.URL.Query().Get("page")
+	page := ex.Query().Get("page")
 	if page == "" {
 		page = DefaultCursor
 	}
@@ -216,32 +217,32 @@ func (s *Sim) handleNoticeFetch(ex *engine.Exchange) (engine.Reply, error) {
 		return engine.Reply{}, fail("process_failed", "query parameter page must be a unix timestamp")
 	}
 	s.st.mu.Lock()
-	records := append([]*notice(nil), pageOf(s.st.notices[dev.userID], cursor, PageSize)...)
-	s.st.mu.Unlock()
+	defer s.st.mu.Unlock() // notices never change once made: encoding under the lock is safe and short
+	records := pageOf(s.st.notices[dev.userID], cursor, PageSize)
 	if len(records) == 0 {
 		return engine.Reply{}, fail("response_empty", "no notice was recorded before %s", page)
 	}
 	// DATA is {"result":[…],"pagination":"<recorded of the last>"}, from
 	// the notices' own encodings.
-	size := 64
+	size := 160
 	for _, n := range records {
 		size += len(n.raw) + 1
 	}
-	data := append(make([]byte, 0, size), `{"result":[`...)
+	b := append(appendOKHead(make([]byte, 0, size), ex), `{"result":[`...)
 	for i, n := range records {
 		if i > 0 {
-			data = append(data, ',')
+			b = append(b, ',')
 		}
-		data = append(data, n.raw...)
+		b = append(b, n.raw...)
 	}
-	data = append(append(append(data, `],"pagination":"`...), records[len(records)-1].Recorded...), `"}`...)
-	return okRaw(ex, data), nil
+	b = append(append(append(b, `],"pagination":"`...), records[len(records)-1].Recorded...), `"}`...)
+	return replyOK(appendOKTail(b)), nil
 }
 
 // handleNotificationFetch handles "GET /user_notification_fetch".
 func (s *Sim) handleNotificationFetch(ex *engine.Exchange) (engine.Reply, error) {
 	dev := ex.Principal.(*device)
-	q := ex.Request.URL.Query()
+	q := ex.Query()
 	rqtp, rqvl := q.Get("rqtp"), q.Get("rqvl")
 	var match func(*notification) bool
 	switch rqtp {
@@ -280,7 +281,7 @@ func filter[R any](rs []R, match func(R) bool) []R {
 
 // handleLocationFetch handles "GET /user_location_fetch".
 func (s *Sim) handleLocationFetch(ex *engine.Exchange) (engine.Reply, error) {
-	q := ex.Request.URL.Query()
+	q := ex.Query()
 	rtyp, rqvl, page := q.Get("rtyp"), q.Get("rqvl"), q.Get("page")
 	if rtyp == "" {
 		rtyp = "all"

@@ -100,6 +100,7 @@ type user struct {
 type device struct {
 	userID, serial, typ, name string
 	pbcKey, secret            string
+	signer                    *signer
 }
 
 type verification struct {
