@@ -74,6 +74,9 @@ func (w *world) registerMopay(sc *godog.ScenarioContext) {
 	sc.Step(`^I send a POST to "([^"]*)" with content type "([^"]*)" and body:$`, func(ref, ct string, doc *godog.DocString) error {
 		return w.do(request{method: http.MethodPost, rawRef: ref, header: http.Header{"Content-Type": {ct}}, body: []byte(doc.Content), sign: signing{skip: true}})
 	})
+	sc.Step(`^I send a POST to "([^"]*)" with the header "([^"]*)" set to "([^"]*)" and body:$`, func(ref, name, value string, doc *godog.DocString) error {
+		return w.do(request{method: http.MethodPost, rawRef: ref, header: http.Header{name: {value}}, body: []byte(doc.Content), sign: signing{skip: true}})
+	})
 	sc.Step(`^I send a POST to "([^"]*)" with a body of (\d+) bytes$`, func(ref string, n int) error {
 		body := `{"fsnm":"` + strings.Repeat("a", max(n-10, 0)) + `"}`
 		return w.do(request{method: http.MethodPost, rawRef: ref, body: []byte(body[:max(n, 0)]), sign: signing{skip: true}})

@@ -101,6 +101,14 @@ Feature: Mopay error envelopes
     Then the call fails with MSG "content_type_invalid" and code 415
 
   @herald-design @malformed
+  Scenario: A compressed body
+    When I send a POST to "user_profile_create" with the header "Content-Encoding" set to "gzip" and body:
+      """
+      {"fsnm":"Ada"}
+      """
+    Then the call fails with MSG "content_type_invalid" and code 415
+
+  @herald-design @malformed
   Scenario: A huge body
     When I send a POST to "user_profile_create" with a body of 200000 bytes
     Then the call fails with MSG "request_too_large" and code 413

@@ -267,6 +267,10 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	if p := badQuery(r, route.Operation, body); p != nil {
 		return e.fail(ex, p)
 	}
+	if enc := r.Header.Get("Content-Encoding"); len(body) > 0 && enc != "" && !strings.EqualFold(enc, "identity") {
+		return e.fail(ex, &Problem{Kind: ContentType, In: "header", Field: "Content-Encoding",
+			Reason: "the body must be sent without Content-Encoding (got " + strconv.Quote(clipText(enc, 32)) + ")"})
+	}
 	if route.Operation.RequestBody != nil && len(body) > 0 && !json.Valid(body) {
 		// kin-openapi's decoder stops after the first value, so it would let
 		// `{"a":1} trailing junk` through; one JSON value is all a body may hold.
@@ -462,7 +466,11 @@ func classify(err error) error {
 		if len(ptr) == 0 {
 			return &Problem{Kind: BodyInvalid, In: "body", Pointer: "/", Reason: "the body must be a JSON object: " + se.Reason}
 		}
-		p := &Problem{Kind: Invalid, In: "body", Field: ptr[0], Pointer: "/" + strings.Join(ptr, "/"), Reason: se.Reason}
+		why := se.Reason
+		if strings.Contains(why, "json.Number") { // a number beyond float64, in Go's words
+			why = "the number is out of range"
+		}
+		p := &Problem{Kind: Invalid, In: "body", Field: ptr[0], Pointer: "/" + strings.Join(ptr, "/"), Reason: why}
 		if (se.SchemaField == "required" && len(ptr) == 1) || (se.Value == "" && len(ptr) == 1) {
 			p.Kind = Missing
 		}
@@ -489,4 +497,11 @@ func reason(re *openapi3filter.RequestError) string {
 		return re.Err.Error()
 	}
 	return re.Reason
+}
+
+func clipText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package mopay
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -53,10 +54,16 @@ type credentials struct {
 	COMMENT string `json:"COMMENT"`
 }
 
-func decodeProfile(ex *engine.Exchange) (profileRequest, error) {
+func (s *Sim) decodeProfile(ex *engine.Exchange) (profileRequest, error) {
 	var in profileRequest
 	if err := json.Unmarshal(ex.Body, &in); err != nil {
-		return in, fail("body_invalid", "the body is not a JSON object")
+		// The spec check passed, so the body is a JSON object; a field can
+		// still fail here when a key is repeated with another type.
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" && s.errors.has(ex.OperationID, te.Field+"_invalid") {
+			return in, fail(te.Field+"_invalid", "body field %s must be a string (is the key repeated?)", te.Field)
+		}
+		return in, fail("body_invalid", "the body could not be decoded")
 	}
 	return in, nil
 }
@@ -112,7 +119,7 @@ func (s *Sim) registerPushToken(userID string, in profileRequest) {
 
 // handleProfileCreate handles "POST /user_profile_create".
 func (s *Sim) handleProfileCreate(ex *engine.Exchange) (engine.Reply, error) {
-	in, err := decodeProfile(ex)
+	in, err := s.decodeProfile(ex)
 	if err != nil {
 		return engine.Reply{}, err
 	}
@@ -142,7 +149,7 @@ func (s *Sim) handleProfileCreate(ex *engine.Exchange) (engine.Reply, error) {
 
 // handleProfileLogin handles "POST /user_profile_login".
 func (s *Sim) handleProfileLogin(ex *engine.Exchange) (engine.Reply, error) {
-	in, err := decodeProfile(ex)
+	in, err := s.decodeProfile(ex)
 	if err != nil {
 		return engine.Reply{}, err
 	}

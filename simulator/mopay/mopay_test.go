@@ -220,3 +220,11 @@ func TestAuthFailures(t *testing.T) {
 func hmacHex(secret, msg string) string {
 	return signatureOver(secret, msg)
 }
+
+// A repeated key of another type reaches the decoder after the spec check;
+// it must be answered as invalid, on every action, never as a 500.
+func TestRepeatedKeys(t *testing.T) {
+	h := newHarness(t)
+	h.do("POST", "/user_profile_create", nil, `{"fsnm":5,"fsnm":"Ada","lsnm":"Obi","emal":"r@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"}`).failed(t, "MSG", "fsnm_invalid", 400)
+	h.do("POST", "/user_profile_login", nil, `{"fsnm":5,"fsnm":"x","emal":"r@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"}`).failed(t, "MSG", "body_invalid", 400)
+}
