@@ -111,6 +111,12 @@ func (w *world) registerMopay(sc *godog.ScenarioContext) {
 	sc.Step(`^DATA has "([^"]*)" equal to "([^"]*)"$`, w.dataFieldIs)
 	sc.Step(`^I remember the marker of the first record in DATA$`, w.rememberMarker)
 	sc.Step(`^Mopay still answers a signed call$`, w.stillServes)
+	sc.Step(`^the answer violates the spec$`, func() error {
+		if w.violation == nil {
+			return fmt.Errorf("expected an answer that violates the spec, but every answer matched it")
+		}
+		return nil
+	})
 
 	// Notices.
 	sc.Step(`^I walk every page of my notices$`, w.walkNotices)

@@ -3,6 +3,7 @@ package steps
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
@@ -76,6 +77,8 @@ type RunOptions struct {
 	TestingT *testing.T
 	// Concurrency is the number of scenarios run at once (default 1).
 	Concurrency int
+	// Features replaces the embedded features; nil runs those.
+	Features fs.FS
 }
 
 // TagNoticeAccount marks scenarios that log in to an account with notices.
@@ -132,11 +135,14 @@ func Run(opts RunOptions) int {
 	for _, n := range notes {
 		fmt.Fprintln(opts.Output, "note:", n)
 	}
-	if _, err := Select(opts.Tags); err != nil {
+	if opts.Features == nil {
+		opts.Features = features.FS()
+	}
+	if _, err := selectIn(opts.Features, opts.Tags, true); err != nil {
 		fmt.Fprintln(opts.Output, err)
 		return 2
 	}
-	n, err := Select(tags)
+	n, err := selectIn(opts.Features, tags, false)
 	if err != nil {
 		fmt.Fprintln(opts.Output, err)
 		return 2
@@ -154,8 +160,8 @@ func Run(opts RunOptions) int {
 			Strict:      true,
 			NoColors:    true,
 			Concurrency: opts.Concurrency,
-			FS:          features.FS(),
-			Paths:       []string{"mopay"},
+			FS:          opts.Features,
+			Paths:       []string{"."},
 			Output:      opts.Output,
 			TestingT:    opts.TestingT,
 		},

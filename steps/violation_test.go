@@ -1,0 +1,54 @@
+package steps
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// A target whose registration answer lacks the key pair.
+func brokenMopay() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"REQUEST":{"VERSION":"1.0","ACTION":"user_profile_create","STATUS":"OK"},"DATA":{"userid":"usr_0123456789","COMMENT":"Operation successful!"}}`))
+	}))
+}
+
+func feature(body string) fstest.MapFS {
+	return fstest.MapFS{"violation.feature": {Data: []byte("Feature: violations\n\n" + body)}}
+}
+
+// Every answer is checked against the spec: a violation fails the step…
+func TestViolationFailsTheStep(t *testing.T) {
+	srv := brokenMopay()
+	defer srv.Close()
+	var out bytes.Buffer
+	status := Run(RunOptions{
+		Target:   Target{Name: "broken", MopayURL: srv.URL + "/"},
+		Output:   &out,
+		Features: feature("  Scenario: register\n    Given I have registered a new Mopay account\n"),
+	})
+	if status != 1 || !strings.Contains(out.String(), "violates the Mopay spec") || !strings.Contains(out.String(), "/DATA") {
+		t.Fatalf("status %d, want 1 with the violation named:\n%s", status, out.String())
+	}
+}
+
+// …unless the scenario says it expects one.
+func TestExpectedViolation(t *testing.T) {
+	srv := brokenMopay()
+	defer srv.Close()
+	var out bytes.Buffer
+	status := Run(RunOptions{
+		Target: Target{Name: "broken", MopayURL: srv.URL + "/"},
+		Output: &out,
+		Features: feature("  @expect-violation\n  Scenario: register\n" +
+			"    When I send a POST to \"user_profile_create\" with body:\n      \"\"\"\n      {}\n      \"\"\"\n" +
+			"    Then the answer violates the spec\n"),
+	})
+	if status != 0 {
+		t.Fatalf("status %d, want 0:\n%s", status, out.String())
+	}
+}
