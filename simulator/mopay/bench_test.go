@@ -1,15 +1,9 @@
 package mopay
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
-
-	"herald/simulator/clock"
-	"herald/simulator/entropy"
 )
 
 // BenchmarkNoticeFetch serves a signed user_notice_fetch (a full page of 15
@@ -20,49 +14,28 @@ import (
 // "herald" remembers answers it has already checked (the default); "herald-cold"
 // checks every answer in full, as for answers never seen before.
 func BenchmarkNoticeFetch(b *testing.B) {
-	c := clock.NewControlled(nil)
-	c.Set(time.Unix(1700000000, 0), true)
-	sim, err := New(Config{Clock: c, Random: entropy.New(1), RateLimit: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cold, err := New(Config{Clock: c, Random: entropy.New(1), RateLimit: -1, CheckCache: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	sim, _ := frozenSim(b, Config{RateLimit: -1})
+	cold, _ := frozenSim(b, Config{RateLimit: -1, CheckCache: -1})
 	h := sim.Handler()
-
-	login := func(h http.Handler) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodPost, "/user_profile_login",
-			strings.NewReader(`{"emal":"amara.okafor@example.com","pswd":"Notices2023","devt":"Web","devs":"bench","devn":"bench"}`))
-		r.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec
-	}
-	rec := login(h)
-	var env struct{ DATA credentials }
-	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || rec.Code != 200 {
-		b.Fatalf("login: %d %s", rec.Code, rec.Body)
-	}
+	creds := seededLogin(b, h, "bench")
+	// The cold simulator has the same seed, so the same login gets the same key pair.
+	seededLogin(b, cold.Handler(), "bench")
 	ts := "1700000000"
-	sig := Signature(env.DATA.Secret, ts)
+	sig := Signature(creds.Secret, ts)
 	newReq := func() *http.Request {
 		r := httptest.NewRequest(http.MethodGet, "/user_notice_fetch", nil)
-		r.Header.Set(HeaderKey, env.DATA.PbcKey)
+		r.Header.Set(HeaderKey, creds.PbcKey)
 		r.Header.Set(HeaderTimestamp, ts)
 		r.Header.Set(HeaderSignature, sig)
 		r.Header.Set("Content-Type", "application/json")
 		return r
 	}
-	rec = httptest.NewRecorder()
+	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, newReq())
 	if rec.Code != 200 {
 		b.Fatalf("notice fetch: %d %s", rec.Code, rec.Body)
 	}
 	body := append([]byte(nil), rec.Body.Bytes()...)
-	// The cold simulator has the same seed, so the same login gets the same key pair.
-	login(cold.Handler())
 	rec = httptest.NewRecorder()
 	cold.Handler().ServeHTTP(rec, newReq())
 	if rec.Code != 200 {

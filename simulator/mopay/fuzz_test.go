@@ -7,11 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"herald/simulator/clock"
-	"herald/simulator/engine"
-	"herald/simulator/entropy"
 )
 
 // FuzzRequest sends arbitrary methods, actions, queries, signing headers and
@@ -21,25 +16,12 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzRequest -fuzztime 60s ./simulator/mopay/
 func FuzzRequest(f *testing.F) {
-	c := clock.NewControlled(nil)
-	c.Set(time.Unix(1700000000, 0), true)
-	sim, err := New(Config{Clock: c, Random: entropy.New(1), Faults: &engine.Faults{}, RateLimit: -1})
-	if err != nil {
-		f.Fatal(err)
-	}
+	sim, _ := frozenSim(f, Config{RateLimit: -1})
 	h := sim.Handler()
 	// One valid key pair, so that fuzzed requests can get past the signature.
-	rec := httptest.NewRecorder()
-	login := httptest.NewRequest(http.MethodPost, "/user_profile_login",
-		strings.NewReader(`{"emal":"amara.okafor@example.com","pswd":"Notices2023","devt":"Web","devs":"fuzz","devn":"fuzz"}`))
-	login.Header.Set("Content-Type", "application/json")
-	h.ServeHTTP(rec, login)
-	var env struct{ DATA credentials }
-	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
-		f.Fatal(err)
-	}
-	key, ts := env.DATA.PbcKey, "1700000000"
-	sig := Signature(env.DATA.Secret, ts)
+	creds := seededLogin(f, h, "fuzz")
+	key, ts := creds.PbcKey, "1700000000"
+	sig := Signature(creds.Secret, ts)
 
 	for _, s := range []struct {
 		method, action, query, ctype, body string

@@ -24,14 +24,42 @@ type harness struct {
 	clock *clock.Controlled
 }
 
-func newHarness(t *testing.T) *harness {
-	t.Helper()
+// frozenSim builds a simulator, seeded with 1, on a clock frozen at unix
+// time 1700000000.
+func frozenSim(tb testing.TB, cfg Config) (*Sim, *clock.Controlled) {
+	tb.Helper()
 	c := clock.NewControlled(nil)
 	c.Set(time.Unix(1700000000, 0), true)
-	sim, err := New(Config{Clock: c, Random: entropy.New(1), Faults: &engine.Faults{}})
-	if err != nil {
-		t.Fatal(err)
+	cfg.Clock, cfg.Random = c, entropy.New(1)
+	if cfg.Faults == nil {
+		cfg.Faults = &engine.Faults{}
 	}
+	sim, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sim, c
+}
+
+// seededLogin logs the seeded account with notices in, straight through the
+// handler, and returns its key pair.
+func seededLogin(tb testing.TB, h http.Handler, device string) credentials {
+	tb.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/user_profile_login",
+		strings.NewReader(`{"emal":"amara.okafor@example.com","pswd":"Notices2023","devt":"Web","devs":"`+device+`","devn":"test"}`))
+	r.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	var env struct{ DATA credentials }
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || rec.Code != 200 {
+		tb.Fatalf("login: %d %s", rec.Code, rec.Body)
+	}
+	return env.DATA
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	sim, c := frozenSim(t, Config{})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, sim: sim, srv: srv, clock: c}
