@@ -28,6 +28,10 @@ Feature: Mopay request signing
     When I call "user_notice_fetch" without signing
     Then the call fails with ID "rqat_required" and code 401
 
+  Scenario: Authentication is checked before the parameters
+    When I send a GET to "user_notice_fetch?page=%zz"
+    Then the call fails with ID "rqat_required" and code 401
+
   Scenario: A public key that was never issued is refused
     When I call "user_notice_fetch" signed with an unknown public key
     Then the call fails with MSG "Unauthorized" and code 401

@@ -61,6 +61,10 @@ Feature: Mopay newsletter subscription with email verification
     When I call "user_newsletter_create" without signing with query "code=123456"
     Then the call fails with MSG "emal_required" and code 401
 
+  Scenario: An empty address is a missing one
+    When I call "user_newsletter_create" without signing with query "emal=&code=123456"
+    Then the call fails with MSG "emal_required" and code 401
+
   Scenario: The code is required
     When I call "user_newsletter_create" without signing with query "emal={email}"
     Then the call fails with MSG "code_required" and code 400

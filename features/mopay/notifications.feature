@@ -39,6 +39,10 @@ Feature: Mopay notifications by query type
     When I call "user_notification_fetch" signed
     Then the call fails with ID "rqtp_required" and code 401
 
+  Scenario: An empty rqtp is a missing one
+    When I call "user_notification_fetch" signed with query "rqtp="
+    Then the call fails with ID "rqtp_required" and code 401
+
   @herald-design
   Scenario: An unknown rqtp cannot be processed
     When I call "user_notification_fetch" signed with query "rqtp=everything"

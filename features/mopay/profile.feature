@@ -52,5 +52,5 @@ Feature: Mopay registration and login
       | {"fsnm":"Ada","lsnm":"Obi","emal":"a@example.com","pswd":"Passw0rdX","devt":"Symbian","devs":"d","devn":"n"} | devt_invalid  | devt  |
       | {"fsnm":"Ada","lsnm":"Obi","emal":"a@example.com","pswd":"Passw0rdX","devt":"Web","devn":"n"}                | devs_required | devs  |
       | {"fsnm":"Ada","lsnm":"Obi","emal":"a@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":["n"]}   | devn_invalid  | devn  |
-      | {"fsnm":5,"fsnm":"Ada","lsnm":"Obi","emal":"a@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"} | fsnm_invalid | fsnm |
+      | {"fsnm":"Ada","fsnm":5,"lsnm":"Obi","emal":"a@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"} | fsnm_invalid | fsnm |
       | {"fsnm":1e999999,"lsnm":"Obi","emal":"a@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"}  | fsnm_invalid  | range |

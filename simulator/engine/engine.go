@@ -130,6 +130,9 @@ type Engine struct {
 	reqOpts *openapi3filter.Options
 	log     *slog.Logger
 	valid   *answerMemo
+	// unsecured holds each operation's route with its security removed,
+	// for the validation that follows the security check.
+	unsecured map[string]*routers.Route
 }
 
 type exchangeKey struct{}
@@ -162,6 +165,14 @@ func New(cfg Config) (*Engine, error) {
 		cfg.CheckCache = 4096
 	}
 	e := &Engine{cfg: cfg, router: router, check: check, log: cfg.Logger.With("system", cfg.Name), valid: newAnswerMemo(cfg.CheckCache)}
+	e.unsecured = map[string]*routers.Route{}
+	for _, id := range check.OperationIDs() {
+		route := *check.Route(id)
+		op := *route.Operation
+		op.Security = &openapi3.SecurityRequirements{}
+		route.Operation = &op
+		e.unsecured[id] = &route
+	}
 	e.reqOpts = &openapi3filter.Options{
 		AuthenticationFunc:  e.authenticate,
 		SkipSettingDefaults: true,
@@ -264,19 +275,9 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	}
 	ex.Route, ex.PathParams, ex.OperationID = route, params, route.Operation.OperationID
 
-	if p := badQuery(r, route.Operation, body); p != nil {
-		return e.fail(ex, p)
-	}
-	if enc := r.Header.Get("Content-Encoding"); len(body) > 0 && enc != "" && !strings.EqualFold(enc, "identity") {
-		return e.fail(ex, &Problem{Kind: ContentType, In: "header", Field: "Content-Encoding",
-			Reason: "the body must be sent without Content-Encoding (got " + strconv.Quote(clipText(enc, 32)) + ")"})
-	}
-	if route.Operation.RequestBody != nil && len(body) > 0 && !json.Valid(body) {
-		// kin-openapi's decoder stops after the first value, so it would let
-		// `{"a":1} trailing junk` through; one JSON value is all a body may hold.
-		if mt := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]); strings.EqualFold(mt, "application/json") {
-			return e.fail(ex, &Problem{Kind: BodyInvalid, In: "body", Reason: "the body is not valid JSON: one value, with nothing after it"})
-		}
+	op := route.Operation
+	if op.RequestBody == nil { // GET bodies are ignored, whatever they hold
+		body, ex.Body = nil, nil
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
@@ -287,11 +288,23 @@ func (e *Engine) serve(ex *Exchange) Reply {
 		Route:       route,
 		Options:     e.reqOpts,
 	}
-	if route.Operation.RequestBody == nil {
-		r.Body, r.GetBody = http.NoBody, nil // GET bodies are ignored
-	}
 	// kin-openapi hands this context to authenticate, which finds the exchange in it.
-	if err := openapi3filter.ValidateRequest(context.WithValue(r.Context(), exchangeKey{}, ex), in); err != nil {
+	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
+
+	// Security first, as kin-openapi orders it, then what kin-openapi does
+	// not check, then the rest of the request without the security again.
+	security := op.Security
+	if security == nil {
+		security = &e.cfg.Doc.Security
+	}
+	if err := openapi3filter.ValidateSecurityRequirements(ctx, in, *security); err != nil {
+		return e.fail(ex, classify(err))
+	}
+	if p := badRequestBeyondSchema(r, op, ex.Query(), body); p != nil {
+		return e.fail(ex, p)
+	}
+	in.Route = e.unsecured[ex.OperationID]
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		return e.fail(ex, classify(err))
 	}
 	if status, ok := e.cfg.Faults.Take(e.cfg.Name, ex.OperationID); ok {
@@ -391,25 +404,27 @@ func headerBytes(r *http.Request) int {
 	return n
 }
 
-// badQuery finds a declared query parameter whose value is not UTF-8, or
-// whose pair in the raw query is malformed (a bad %-escape or a ';'), which
-// url.Values would silently drop. Undeclared parameters are ignored, like
-// everywhere else. It also checks that a body is UTF-8.
-func badQuery(r *http.Request, op *openapi3.Operation, body []byte) *Problem {
-	declared := func(name string) bool {
+// badRequestBeyondSchema finds what kin-openapi lets through: a declared
+// query parameter whose pair in the raw query is malformed (a bad %-escape or
+// a ';', which url.Values silently drops) or not UTF-8; a required query
+// parameter sent empty (missing, not invalid); and a body that is compressed,
+// not UTF-8, or not one JSON value (kin-openapi's decoder stops after the
+// first, letting `{"a":1} junk` through). Undeclared parameters are ignored.
+func badRequestBeyondSchema(r *http.Request, op *openapi3.Operation, query url.Values, body []byte) *Problem {
+	declared := func(name string) *openapi3.Parameter {
 		for _, ref := range op.Parameters {
 			if p := ref.Value; p != nil && p.In == "query" && p.Name == name {
-				return true
+				return p
 			}
 		}
-		return false
+		return nil
 	}
 	for rest := r.URL.RawQuery; rest != ""; {
 		var pair string
 		pair, rest, _ = strings.Cut(rest, "&")
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
 		key, err := url.QueryUnescape(rawKey)
-		if err != nil || !declared(key) {
+		if err != nil || declared(key) == nil {
 			continue
 		}
 		value, err := url.QueryUnescape(rawValue)
@@ -420,8 +435,25 @@ func badQuery(r *http.Request, op *openapi3.Operation, body []byte) *Problem {
 			return &Problem{Kind: Invalid, In: "query", Field: key, Reason: "the value is not valid UTF-8"}
 		}
 	}
-	if op.RequestBody != nil && !utf8.Valid(body) {
+	for _, ref := range op.Parameters {
+		if p := ref.Value; p != nil && p.In == "query" && p.Required {
+			if vs, ok := query[p.Name]; ok && (len(vs) == 0 || vs[0] == "") {
+				return &Problem{Kind: Missing, In: "query", Field: p.Name, Reason: "the value is empty"}
+			}
+		}
+	}
+	if op.RequestBody == nil || len(body) == 0 {
+		return nil
+	}
+	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return &Problem{Kind: ContentType, In: "header", Field: "Content-Encoding",
+			Reason: "the body must be sent without Content-Encoding (got " + strconv.Quote(clipText(enc, 32)) + ")"}
+	}
+	if !utf8.Valid(body) {
 		return &Problem{Kind: BodyInvalid, In: "body", Reason: "the request body is not valid UTF-8"}
+	}
+	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(mt), "application/json") && !json.Valid(body) {
+		return &Problem{Kind: BodyInvalid, In: "body", Reason: "the body is not valid JSON: one value, with nothing after it"}
 	}
 	return nil
 }

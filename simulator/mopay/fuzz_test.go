@@ -26,23 +26,27 @@ func FuzzRequest(f *testing.F) {
 	for _, s := range []struct {
 		method, action, query, ctype, body string
 		signed                             bool
+		hname, hvalue                      string
 	}{
-		{"GET", "user_notice_fetch", "page=1687341045", "", "", true},
-		{"GET", "user_notice_fetch", "page=%FF", "", "", true},
-		{"GET", "user_notification_fetch", "rqtp=mk&rqvl=ntf_123456789", "", "", true},
-		{"GET", "user_location_fetch", "rtyp=countries&rqvl=US&page=1", "", "{}", true},
-		{"GET", "", "req=user_notice_fetch&page=12", "", "", true},
-		{"GET", "user_newsletter_create", "emal=a@b.co&code=123456", "", "", false},
-		{"GET", "user_email_verification_send", "emal=x%40y.z", "", "", false},
-		{"POST", "user_profile_create", "", "application/json", `{"fsnm":"A","lsnm":"B","emal":"a@b.co","pswd":"Passw0rdX","devt":"iOS","devs":"s","devn":"n"}`, false},
-		{"POST", "user_profile_login", "", "application/json; charset=utf-8", `{"emal":1}`, false},
-		{"POST", "user_profile_create", "", "text/plain", "\xff\xfe", false},
-		{"PUT", "user_notice_fetch", "", "", "", true},
-		{"GET", "../../etc/passwd", "", "", "", false},
+		{"GET", "user_notice_fetch", "page=1687341045", "", "", true, "", ""},
+		{"GET", "user_notice_fetch", "page=%FF", "", "", true, "", ""},
+		{"GET", "user_notification_fetch", "rqtp=mk&rqvl=ntf_123456789", "", "", true, "", ""},
+		{"GET", "user_location_fetch", "rtyp=countries&rqvl=US&page=1", "", "{}", true, "", ""},
+		{"GET", "", "req=user_notice_fetch&page=12", "", "", true, "", ""},
+		{"GET", "user_newsletter_create", "emal=a@b.co&code=123456", "", "", false, "", ""},
+		{"GET", "user_email_verification_send", "emal=x%40y.z", "", "", false, "", ""},
+		{"POST", "user_profile_create", "", "application/json", `{"fsnm":"A","lsnm":"B","emal":"a@b.co","pswd":"Passw0rdX","devt":"iOS","devs":"s","devn":"n"}`, false, "", ""},
+		{"POST", "user_profile_login", "", "application/json; charset=utf-8", `{"emal":1}`, false, "", ""},
+		{"POST", "user_profile_create", "", "text/plain", "\xff\xfe", false, "", ""},
+		{"PUT", "user_notice_fetch", "", "", "", true, "", ""},
+		{"GET", "../../etc/passwd", "", "", "", false, "", ""},
+		{"GET", "user_notice_fetch", "", "", "{}", true, "Content-Encoding", "gzip"},
+		{"POST", "user_profile_login", "", "application/json", `{"emal":"a@b.co"}`, false, "Content-Encoding", "br"},
+		{"GET", "user_location_fetch", "rqvl=x", "", "", true, "MPY-TIMESTAMP", "-1"},
 	} {
-		f.Add(s.method, s.action, s.query, s.ctype, s.body, s.signed)
+		f.Add(s.method, s.action, s.query, s.ctype, s.body, s.signed, s.hname, s.hvalue)
 	}
-	f.Fuzz(func(t *testing.T, method, action, query, ctype, body string, signed bool) {
+	f.Fuzz(func(t *testing.T, method, action, query, ctype, body string, signed bool, hname, hvalue string) {
 		if !validMethod(method) {
 			return // not a request net/http would hand to a handler
 		}
@@ -62,6 +66,9 @@ func FuzzRequest(f *testing.F) {
 			req.Header.Set(HeaderKey, key)
 			req.Header.Set(HeaderTimestamp, ts)
 			req.Header.Set(HeaderSignature, sig)
+		}
+		if hname != "" && validMethod(hname) { // a token, as header names are
+			req.Header.Set(hname, hvalue)
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

@@ -3,7 +3,6 @@ package mopay
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -34,17 +33,9 @@ func (s *Sim) handlers() map[string]engine.Handler {
 
 // profileRequest is the body of user_profile_create and user_profile_login.
 type profileRequest struct {
-	First    string `json:"fsnm"`
-	Last     string `json:"lsnm"`
-	Email    string `json:"emal"`
-	Password string `json:"pswd"`
-	DevType  string `json:"devt"`
-	DevSer   string `json:"devs"`
-	DevName  string `json:"devn"`
-	Referral string `json:"refx"`
-	TokType  string `json:"tktp"`
-	Token    string `json:"phtk"`
-	Channel  string `json:"chid"`
+	First, Last, Email, Password       string
+	DevType, DevSer, DevName, Referral string
+	TokType, Token, Channel            string
 }
 
 type credentials struct {
@@ -55,17 +46,19 @@ type credentials struct {
 }
 
 func (s *Sim) decodeProfile(ex *engine.Exchange) (profileRequest, error) {
-	var in profileRequest
-	if err := json.Unmarshal(ex.Body, &in); err != nil {
-		// The spec check passed, so the body is a JSON object; a field can
-		// still fail here when a key is repeated with another type.
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" && s.errors.has(ex.OperationID, te.Field+"_invalid") {
-			return in, fail(te.Field+"_invalid", "body field %s must be a string (is the key repeated?)", te.Field)
-		}
-		return in, fail("body_invalid", "the body could not be decoded")
+	// Read the exact keys the spec check saw: encoding/json would also match
+	// "EMAL" or "Emal", which the check never validated. A repeated key
+	// keeps its last value, as it did for the check.
+	var m map[string]any
+	if err := json.Unmarshal(ex.Body, &m); err != nil || m == nil {
+		return profileRequest{}, fail("body_invalid", "the body could not be decoded as a JSON object")
 	}
-	return in, nil
+	get := func(key string) string { v, _ := m[key].(string); return v }
+	return profileRequest{
+		First: get("fsnm"), Last: get("lsnm"), Email: get("emal"), Password: get("pswd"),
+		DevType: get("devt"), DevSer: get("devs"), DevName: get("devn"), Referral: get("refx"),
+		TokType: get("tktp"), Token: get("phtk"), Channel: get("chid"),
+	}, nil
 }
 
 // strongPassword is the vendor's rule: at least 8 characters, with an
