@@ -2,6 +2,7 @@ package specs
 
 import (
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"testing"
@@ -58,7 +59,10 @@ func TestMopayVendorExamples(t *testing.T) {
 	for _, block := range jsonBlocks(string(text)) {
 		var env struct {
 			REQUEST struct{ ACTION, STATUS string }
-			ERRORS  struct{ CODE int }
+			ERRORS  struct {
+				CODE    int
+				ID, MSG string
+			}
 		}
 		if err := json.Unmarshal([]byte(block), &env); err != nil {
 			t.Errorf("vendor example does not parse: %v\n%s", err, block)
@@ -78,6 +82,11 @@ func TestMopayVendorExamples(t *testing.T) {
 		if err := check.Response(env.REQUEST.ACTION, status, h, []byte(block)); err != nil {
 			t.Errorf("vendor example for %s (status %d) is rejected by the spec: %v\n%s", env.REQUEST.ACTION, status, err, block)
 		}
+		if status != http.StatusOK {
+			if err := sameAsSpecExample(check, env.REQUEST.ACTION, env.ERRORS.ID, env.ERRORS.MSG, env.ERRORS.CODE); err != nil {
+				t.Errorf("vendor example for %s: %v", env.REQUEST.ACTION, err)
+			}
+		}
 		checked++
 	}
 	// The document has 4 success and 14 error examples; a parser that finds
@@ -85,6 +94,33 @@ func TestMopayVendorExamples(t *testing.T) {
 	if checked != 18 {
 		t.Errorf("checked %d vendor examples, want 18", checked)
 	}
+}
+
+// sameAsSpecExample checks that the spec documents a vendor error for the
+// operation under the same name, the same key (ID or MSG) and the same CODE:
+// the schema alone accepts either key and any code.
+func sameAsSpecExample(check *Checker, operationID, id, msg string, code int) error {
+	key, name := "MSG", msg
+	if id != "" {
+		key, name = "ID", id
+	}
+	route := check.Route(operationID)
+	for status, resp := range route.Operation.Responses.Map() {
+		mt := resp.Value.Content.Get("application/json")
+		if mt == nil || mt.Examples[name] == nil {
+			continue
+		}
+		v, _ := mt.Examples[name].Value.Value.(map[string]any)
+		errs, _ := v["ERRORS"].(map[string]any)
+		if _, ok := errs[key]; !ok {
+			return fmt.Errorf("the spec's example %s names the error under the other key than %s", name, key)
+		}
+		if c, _ := errs["CODE"].(float64); int(c) != code || status != fmt.Sprint(code) {
+			return fmt.Errorf("the spec's example %s has CODE %v under status %s, the vendor's %d", name, errs["CODE"], status, code)
+		}
+		return nil
+	}
+	return fmt.Errorf("the spec documents no error %s %q", key, name)
 }
 
 func TestJSONBlocks(t *testing.T) {

@@ -318,11 +318,16 @@ func (w *world) checkSpec(a *answer) error {
 	return w.mopay.Schema("ErrorEnvelope", v)
 }
 
+var secretValue = regexp.MustCompile(`("secret"\s*:\s*)"[^"]*"`)
+
+// clip shortens an answer for a report, with any "secret" redacted: reports
+// end up in CI logs, JUnit and Cucumber files.
 func clip(b []byte) string {
-	if len(b) > 600 {
-		return string(b[:600]) + "…"
+	s := secretValue.ReplaceAllString(string(b), `$1"<redacted>"`)
+	if len(s) > 600 {
+		return s[:600] + "…"
 	}
-	return string(b)
+	return s
 }
 
 var mpsReference = regexp.MustCompile(`\(MPS[0-9]{15}\)$`)

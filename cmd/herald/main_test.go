@@ -28,8 +28,10 @@ func buildHerald(t *testing.T) string {
 	return bin
 }
 
-// serve starts "herald serve" on a free port and returns its base URL.
-func serve(t *testing.T, bin string, extra ...string) (string, *exec.Cmd, *bytes.Buffer) {
+// serve starts "herald serve" on a free port and returns its base URL, the
+// process, and a function that returns the rest of its standard output once
+// the process has exited.
+func serve(t *testing.T, bin string, extra ...string) (string, *exec.Cmd, func() string) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--seed", "3"}, extra...)...)
 	stdout, _ := cmd.StdoutPipe()
@@ -42,15 +44,18 @@ func serve(t *testing.T, bin string, extra ...string) (string, *exec.Cmd, *bytes
 	rd := bufio.NewReader(stdout)
 	line, err := rd.ReadString('\n')
 	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		t.Fatalf("herald serve printed nothing: %v; stderr: %s", err, stderr.String())
 	}
 	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("unexpected first line: %q", line)
 	}
-	rest := &bytes.Buffer{}
-	go func() { _, _ = io.Copy(rest, rd) }()
-	return m[1], cmd, rest
+	var rest bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&rest, rd); close(done) }()
+	return m[1], cmd, func() string { <-done; return rest.String() }
 }
 
 func TestServeThenTestOverTCP(t *testing.T) {
@@ -93,9 +98,8 @@ func TestServeThenTestOverTCP(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("herald serve did not stop within 10 s of SIGTERM")
 	}
-	time.Sleep(50 * time.Millisecond)
-	if !strings.Contains(srvOut.String(), "shutting down") {
-		t.Fatalf("herald serve did not say it was shutting down: %q", srvOut.String())
+	if out := srvOut(); !strings.Contains(out, "shutting down") {
+		t.Fatalf("herald serve did not say it was shutting down: %q", out)
 	}
 }
 

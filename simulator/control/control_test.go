@@ -2,6 +2,7 @@ package control_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -156,12 +157,33 @@ func TestReset(t *testing.T) {
 	if status, _ := c.do("POST", "/mopay/user_profile_create", body); status != 200 {
 		t.Fatal("register")
 	}
+	subscribe := func() int {
+		c.do("GET", "/mopay/user_email_verification_send?emal=news%40example.com", "")
+		_, v := c.do("GET", "/_herald/v1/mopay/verification-codes/news@example.com", "")
+		status, _ := c.do("GET", fmt.Sprintf("/mopay/user_newsletter_create?emal=news%%40example.com&code=%v", v["code"]), "")
+		return status
+	}
+	if got := subscribe(); got != 200 {
+		t.Fatalf("subscribe: %d", got)
+	}
+	c.do("GET", "/mopay/user_email_verification_send?emal=pending%40example.com", "")
+	c.do("POST", "/_herald/v1/faults", `{"system":"mopay","operationId":"user_notice_fetch","status":500,"count":3}`)
+
 	if status, _ := c.do("POST", "/_herald/v1/reset", ""); status != 200 {
 		t.Fatal("reset")
 	}
 	login := `{"emal":"reset@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"}`
 	if status, v := c.do("POST", "/mopay/user_profile_login", login); status != 401 {
 		t.Fatalf("after reset the account is gone, got %d %v", status, v)
+	}
+	if status, _ := c.do("GET", "/_herald/v1/mopay/verification-codes/pending@example.com", ""); status != 404 {
+		t.Fatalf("after reset no code is pending, got %d", status)
+	}
+	if _, v := c.do("GET", "/_herald/v1/faults", ""); len(v["list"].([]any)) != 0 {
+		t.Fatalf("after reset no fault is pending: %v", v)
+	}
+	if got := subscribe(); got != 200 {
+		t.Fatalf("after reset the address can subscribe again, got %d", got)
 	}
 	if status, _ := c.do("POST", "/mopay/user_profile_create", body); status != 200 {
 		t.Fatal("the address can register again after reset")

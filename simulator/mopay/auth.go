@@ -81,13 +81,13 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	}
 	key, ts, sig := values[0], values[1], values[2]
 
-	s.st.mu.Lock()
+	s.mu.Lock()
 	dev := s.st.keys[key]
 	var d device
 	if dev != nil {
 		d = *dev
 	}
-	s.st.mu.Unlock()
+	s.mu.Unlock()
 	if dev == nil {
 		return fail("Unauthorized", "header %s is not a key issued by registration or login", HeaderKey)
 	}
@@ -111,7 +111,7 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	if s.limit < 0 {
 		return nil
 	}
-	s.st.mu.Lock()
+	s.mu.Lock()
 	w := s.st.rate[key]
 	if w == nil || now.Sub(w.start) >= RateWindow || now.Before(w.start) {
 		w = &window{start: now}
@@ -120,7 +120,7 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	w.count++
 	over := w.count > s.limit
 	wait := w.start.Add(RateWindow).Sub(now)
-	s.st.mu.Unlock()
+	s.mu.Unlock()
 	if over {
 		ex.Principal = nil
 		e := fail("rate_limited", "more than %d requests within %s with this %s", s.limit, RateWindow, HeaderKey)

@@ -74,7 +74,7 @@ func strongPassword(p string) bool {
 }
 
 // issueKeys gives a device a new key pair and revokes its previous one.
-// Call with s.st.mu held.
+// Call with s.mu held.
 func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
 	slot := u.id + "\x00" + in.DevSer
 	if old, ok := s.st.deviceKeys[slot]; ok {
@@ -92,7 +92,7 @@ func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
 }
 
 // registerPushToken records a notification (push) registration for the
-// user's device, once per token. Call with s.st.mu held.
+// user's device, once per token. Call with s.mu held.
 func (s *Sim) registerPushToken(userID string, in profileRequest) {
 	for _, n := range s.st.notifications {
 		if n.UserID == userID && n.PushToken == in.Token {
@@ -120,8 +120,8 @@ func (s *Sim) handleProfileCreate(ex *engine.Exchange) (engine.Reply, error) {
 		return engine.Reply{}, fail("pswd_invalid", "body field pswd needs at least 8 characters, with an uppercase letter, a lowercase letter and a number")
 	}
 	email := strings.ToLower(in.Email)
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.st.byEmail[email] != nil {
 		return engine.Reply{}, fail("already_registered", "body field emal: this address already has an account")
 	}
@@ -146,8 +146,8 @@ func (s *Sim) handleProfileLogin(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	u := s.st.byEmail[strings.ToLower(in.Email)]
 	if u == nil || !u.passwordIs(in.Password) {
 		return engine.Reply{}, fail("login_failed", "no account has this email address and password")
@@ -163,8 +163,8 @@ type comment struct {
 func (s *Sim) handleEmailVerificationSend(ex *engine.Exchange) (engine.Reply, error) {
 	email := strings.ToLower(ex.Query().Get("emal"))
 	now := s.clock.Now()
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if prev := s.st.codes[email]; prev != nil && now.Sub(prev.sent) < CodeResendDelay && !now.Before(prev.sent) {
 		e := fail("too_many_requests", "a code was sent to this address %d s ago; wait %d s between codes",
 			int(now.Sub(prev.sent).Seconds()), int(CodeResendDelay.Seconds()))
@@ -180,8 +180,8 @@ func (s *Sim) handleNewsletterCreate(ex *engine.Exchange) (engine.Reply, error) 
 	q := ex.Query()
 	email, code := strings.ToLower(q.Get("emal")), q.Get("code")
 	now := s.clock.Now()
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	v := s.st.codes[email]
 	switch {
 	case v == nil:
@@ -216,8 +216,8 @@ func (s *Sim) handleNoticeFetch(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, fail("process_failed", "query parameter page must be a unix timestamp")
 	}
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock() // notices never change once made: encoding under the lock is safe and short
+	s.mu.Lock()
+	defer s.mu.Unlock() // notices never change once made: encoding under the lock is safe and short
 	records := pageOf(s.st.notices[dev.userID], cursor, PageSize)
 	if len(records) == 0 {
 		return engine.Reply{}, fail("response_empty", "no notice was recorded before %s", page)
@@ -260,9 +260,9 @@ func (s *Sim) handleNotificationFetch(ex *engine.Exchange) (engine.Reply, error)
 	default: // "all"; the spec's enum rules out anything else
 		match = func(*notification) bool { return true }
 	}
-	s.st.mu.Lock()
+	s.mu.Lock()
 	out := filter(s.st.notifications, match)
-	s.st.mu.Unlock()
+	s.mu.Unlock()
 	if len(out) == 0 {
 		return engine.Reply{}, fail("response_empty", "no notification matches rqtp=%s", rqtp)
 	}
@@ -307,9 +307,9 @@ func (s *Sim) handleLocationFetch(ex *engine.Exchange) (engine.Reply, error) {
 	default:
 		match = func(*location) bool { return true }
 	}
-	s.st.mu.Lock()
+	s.mu.Lock()
 	out := filter(s.st.locations, match)
-	s.st.mu.Unlock()
+	s.mu.Unlock()
 	if page != "" {
 		cursor, err := strconv.ParseInt(page, 10, 64)
 		if err != nil {

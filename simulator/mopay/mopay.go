@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"herald/fixtures"
@@ -40,6 +41,7 @@ type Sim struct {
 	limit  int
 	errors *catalogue
 	engine *engine.Engine
+	mu     sync.Mutex // guards st, and what it holds
 	st     *state
 }
 
@@ -107,11 +109,9 @@ func (s *Sim) Reset() error {
 	if err != nil {
 		return err
 	}
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	s.st.users, s.st.byEmail, s.st.keys, s.st.deviceKeys = st.users, st.byEmail, st.keys, st.deviceKeys
-	s.st.notices, s.st.notifications, s.st.locations = st.notices, st.notifications, st.locations
-	s.st.codes, s.st.subscribed, s.st.rate = st.codes, st.subscribed, st.rate
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st = st
 	return nil
 }
 
@@ -126,8 +126,8 @@ type VerificationCode struct {
 // LastVerificationCode returns the code pending for an address.
 func (s *Sim) LastVerificationCode(email string) (VerificationCode, bool) {
 	email = strings.ToLower(email)
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	v := s.st.codes[email]
 	if v == nil {
 		return VerificationCode{}, false

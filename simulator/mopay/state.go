@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"herald/fixtures"
@@ -114,9 +113,9 @@ type window struct {
 	count int
 }
 
-// state is everything the Mopay simulator remembers. Guard it with mu.
+// state is everything the Mopay simulator remembers, guarded by Sim.mu. A
+// reset replaces it whole, so no part of it can outlive a reset.
 type state struct {
-	mu            sync.Mutex
 	users         map[string]*user         // by user id
 	byEmail       map[string]*user         // by lower-case email
 	keys          map[string]*device       // by pbcKey
