@@ -63,13 +63,14 @@ func New(opts Options) (*Herald, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Herald{clock: clk, systems: []System{{Name: "mopay", BasePath: "/mopay/"}}}
+	const mopayName, mopayBase = "mopay", "/mopay/"
+	h := &Herald{clock: clk, systems: []System{{Name: mopayName, BasePath: mopayBase}}}
 	ctl, err := control.New(control.Config{
 		Version: opts.Version,
 		Seed:    opts.Seed,
 		Clock:   clk,
 		Faults:  faults,
-		Systems: []control.System{{Name: "mopay", BasePath: "/mopay/", Checker: mp.Engine().Checker()}},
+		Systems: []control.System{{Name: mopayName, BasePath: mopayBase, Checker: mp.Engine().Checker()}},
 		Reset:   mp.Reset,
 		MopayCode: func(email string) (string, time.Time, bool) {
 			c, ok := mp.LastVerificationCode(email)
@@ -85,11 +86,11 @@ func New(opts Options) (*Herald, error) {
 	// answer "//x" or "/mopay" with redirects, outside every error format.
 	h.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
-		case p == "/mopay" || strings.HasPrefix(p, "/mopay/"):
+		case p+"/" == mopayBase || strings.HasPrefix(p, mopayBase):
 			r2 := new(http.Request)
 			*r2 = *r
 			u := *r.URL
-			u.Path = strings.TrimPrefix(p, "/mopay")
+			u.Path = strings.TrimPrefix(p, strings.TrimSuffix(mopayBase, "/"))
 			u.RawPath = ""
 			r2.URL = &u
 			mopayHandler.ServeHTTP(w, r2)

@@ -75,15 +75,3 @@ func Parse(name string, src []byte) (*openapi3.T, error) {
 	}
 	return doc, nil
 }
-
-// Operation finds an operation by its operationId, with its path and method.
-func Operation(doc *openapi3.T, operationID string) (path, method string, op *openapi3.Operation, ok bool) {
-	for p, item := range doc.Paths.Map() {
-		for m, o := range item.Operations() {
-			if o.OperationID == operationID {
-				return p, m, o, true
-			}
-		}
-	}
-	return "", "", nil, false
-}

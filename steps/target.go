@@ -75,8 +75,6 @@ type RunOptions struct {
 	Output io.Writer
 	// TestingT runs each scenario as a subtest.
 	TestingT *testing.T
-	// Concurrency is the number of scenarios run at once (default 1).
-	Concurrency int
 	// Features replaces the embedded features; nil runs those.
 	Features fs.FS
 }
@@ -119,9 +117,6 @@ func Run(opts RunOptions) int {
 	if opts.Output == nil {
 		opts.Output = io.Discard
 	}
-	if opts.Concurrency < 1 {
-		opts.Concurrency = 1
-	}
 	if opts.Target.Client == nil {
 		opts.Target.Client = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -159,7 +154,7 @@ func Run(opts RunOptions) int {
 			Tags:        tags,
 			Strict:      true,
 			NoColors:    true,
-			Concurrency: opts.Concurrency,
+			Concurrency: 1, // scenarios share the simulator clock, which some move
 			FS:          opts.Features,
 			Paths:       []string{"."},
 			Output:      opts.Output,

@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha512"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -22,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"herald/simulator/mopay"
 )
 
 func main() {
@@ -146,12 +145,10 @@ func signedRequest(base string) (http.Header, []byte, error) {
 		return nil, nil, fmt.Errorf("login failed: %v", err)
 	}
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha512.New, []byte(env.DATA.Secret))
-	mac.Write([]byte(`{"timestamp":"` + ts + `"}`))
 	h := http.Header{}
-	h.Set("MPY-SECUREKEY", env.DATA.PbcKey)
-	h.Set("MPY-TIMESTAMP", ts)
-	h.Set("MPY-REQSIGNAL", hex.EncodeToString(mac.Sum(nil)))
+	h.Set(mopay.HeaderKey, env.DATA.PbcKey)
+	h.Set(mopay.HeaderTimestamp, ts)
+	h.Set(mopay.HeaderSignature, mopay.Signature(env.DATA.Secret, ts))
 	h.Set("Content-Type", "application/json")
 	req, _ := http.NewRequest(http.MethodGet, base+"/mopay/user_notice_fetch", nil)
 	req.Header = h.Clone()
@@ -225,7 +222,7 @@ func runGo(url string, h http.Header, d time.Duration, conns int) (float64, erro
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	var ok, bad atomic.Int64
+	var ok, bad, failed atomic.Int64
 	var wg sync.WaitGroup
 	startT := time.Now()
 	for i := 0; i < conns; i++ {
@@ -237,6 +234,9 @@ func runGo(url string, h http.Header, d time.Duration, conns int) (float64, erro
 				req.Header = h.Clone()
 				resp, err := client.Do(req)
 				if err != nil {
+					if ctx.Err() == nil {
+						failed.Add(1)
+					}
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
@@ -250,8 +250,8 @@ func runGo(url string, h http.Header, d time.Duration, conns int) (float64, erro
 		}()
 	}
 	wg.Wait()
-	if bad.Load() > 0 {
-		return 0, fmt.Errorf("%d answers were not 200", bad.Load())
+	if bad.Load() > 0 || failed.Load() > 0 {
+		return 0, fmt.Errorf("%d answers were not 200, and %d requests got no answer", bad.Load(), failed.Load())
 	}
 	return float64(ok.Load()) / time.Since(startT).Seconds(), nil
 }

@@ -63,6 +63,25 @@ func (c *Controlled) Advance(d time.Duration) {
 	c.offset += d
 }
 
+// AdvanceWithin moves the clock by d if it then stays within [earliest,
+// latest], and returns where the move would take it; checking and moving
+// are one step, so concurrent moves cannot together leave the range.
+func (c *Controlled) AdvanceWithin(d time.Duration, earliest, latest time.Time) (to time.Time, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.at
+	if !c.frozen {
+		now = c.source.Now().Add(c.offset)
+	}
+	to = now.Add(d)
+	if (d > 0 && to.Before(now)) || (d < 0 && to.After(now)) || to.Before(earliest) || to.After(latest) {
+		return to, false
+	}
+	c.at = c.at.Add(d)
+	c.offset += d
+	return to, true
+}
+
 // Reset makes the clock follow its source again.
 func (c *Controlled) Reset() {
 	c.mu.Lock()

@@ -34,3 +34,17 @@ func TestControlled(t *testing.T) {
 		t.Fatalf("reset: got %d frozen=%v", got, c.Frozen())
 	}
 }
+
+func TestAdvanceWithin(t *testing.T) {
+	c := NewControlled(&fixed{t: time.Unix(1000, 0)})
+	lo, hi := time.Unix(500, 0), time.Unix(2000, 0)
+	if to, ok := c.AdvanceWithin(500*time.Second, lo, hi); !ok || to.Unix() != 1500 || c.Now().Unix() != 1500 {
+		t.Fatalf("inside: %v %v now %d", to, ok, c.Now().Unix())
+	}
+	if to, ok := c.AdvanceWithin(600*time.Second, lo, hi); ok || to.Unix() != 2100 || c.Now().Unix() != 1500 {
+		t.Fatalf("past latest: %v %v now %d", to, ok, c.Now().Unix())
+	}
+	if _, ok := c.AdvanceWithin(time.Duration(1<<63-1), lo, hi); ok || c.Now().Unix() != 1500 {
+		t.Fatalf("overflow moved the clock to %d", c.Now().Unix())
+	}
+}

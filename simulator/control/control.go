@@ -137,12 +137,9 @@ func (a *api) advanceClock(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "by", Reason: "must be a duration such as 90s or 10m"}
 	}
-	now := a.cfg.Clock.Now()
-	to := now.Add(d)
-	if (d > 0 && to.Before(now)) || (d < 0 && to.After(now)) || to.Before(earliest) || to.After(latest) {
+	if to, ok := a.cfg.Clock.AdvanceWithin(d, earliest, latest); !ok {
 		return engine.Reply{}, outOfRange("by", to)
 	}
-	a.cfg.Clock.Advance(d)
 	return a.clockReply()
 }
 

@@ -346,6 +346,9 @@ func (e *Engine) checked(ex *Exchange, reply Reply) Reply {
 
 func (e *Engine) violation(ex *Exchange, reply Reply) error {
 	if ex.Route != nil {
+		if reply.Status >= 300 { // errors carry fresh references: they never repeat
+			return e.check.Response(ex.OperationID, reply.Status, reply.Header, reply.Body)
+		}
 		key := e.valid.key(ex.OperationID, reply)
 		if e.valid.has(key) {
 			return nil

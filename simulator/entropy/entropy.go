@@ -9,16 +9,15 @@ import (
 
 // Source is a seeded random source. Its methods are safe for concurrent use.
 type Source struct {
-	mu   sync.Mutex
-	seed uint64
-	rng  *rand.ChaCha8
+	mu  sync.Mutex
+	rng *rand.ChaCha8
 }
 
 // New returns a source seeded with seed.
 func New(seed uint64) *Source {
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[:], seed)
-	return &Source{seed: seed, rng: rand.NewChaCha8(key)}
+	return &Source{rng: rand.NewChaCha8(key)}
 }
 
 // MaxSeed is the largest seed: 2^53-1, so that a seed survives JSON
@@ -32,9 +31,6 @@ func RandomSeed() uint64 {
 	_, _ = crand.Read(b[:])
 	return binary.LittleEndian.Uint64(b[:]) & MaxSeed
 }
-
-// Seed returns the seed the source started from.
-func (s *Source) Seed() uint64 { return s.seed }
 
 // Read fills p with random bytes. It never fails.
 func (s *Source) Read(p []byte) (int, error) {

@@ -43,26 +43,27 @@ func Signature(secret, timestamp string) string {
 	return newSigner(secret).sign(timestamp)
 }
 
-// signer signs with one secret. It keeps its HMAC, whose Reset returns to
-// the state after the key, so that a request pays for the message alone.
+// signer signs with one secret. It keeps HMACs keyed with it, whose Reset
+// returns to the state after the key, so that a request pays for the
+// message alone; a pool lets concurrent requests with one key sign at once.
 type signer struct {
-	mu  sync.Mutex
-	mac hash.Hash
+	macs sync.Pool
 }
 
 func newSigner(secret string) *signer {
-	return &signer{mac: hmac.New(sha512.New, []byte(secret))}
+	key := []byte(secret)
+	return &signer{macs: sync.Pool{New: func() any { return hmac.New(sha512.New, key) }}}
 }
 
 func (s *signer) sign(timestamp string) string {
 	var sum [sha512.Size]byte
-	s.mu.Lock()
-	s.mac.Reset()
-	s.mac.Write([]byte(`{"timestamp":"`))
-	s.mac.Write([]byte(timestamp))
-	s.mac.Write([]byte(`"}`))
-	s.mac.Sum(sum[:0])
-	s.mu.Unlock()
+	mac := s.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write([]byte(`{"timestamp":"`))
+	mac.Write([]byte(timestamp))
+	mac.Write([]byte(`"}`))
+	mac.Sum(sum[:0])
+	s.macs.Put(mac)
 	return hex.EncodeToString(sum[:])
 }
 

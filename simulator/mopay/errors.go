@@ -327,6 +327,9 @@ func (c *catalogue) checkFields(doc *openapi3.T) error {
 	}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
+			if !c.has(op.OperationID, "server_error") {
+				problems = append(problems, fmt.Sprintf("%s: no error example server_error", op.OperationID))
+			}
 			for _, ref := range op.Parameters {
 				need(op, ref.Value.In, ref.Value.Name, ref.Value.Required)
 			}
@@ -344,13 +347,6 @@ func (c *catalogue) checkFields(doc *openapi3.T) error {
 				if !c.has(op.OperationID, name) {
 					problems = append(problems, fmt.Sprintf("%s: no error example %s", op.OperationID, name))
 				}
-			}
-		}
-	}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if !c.has(op.OperationID, "server_error") {
-				problems = append(problems, fmt.Sprintf("%s: no error example server_error", op.OperationID))
 			}
 		}
 	}

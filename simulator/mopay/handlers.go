@@ -200,11 +200,6 @@ func (s *Sim) handleNewsletterCreate(ex *engine.Exchange) (engine.Reply, error) 
 	return ok(ex, comment{COMMENT: "Operation successful!"})
 }
 
-type noticePage struct {
-	Result     []*notice `json:"result"`
-	Pagination string    `json:"pagination"`
-}
-
 // handleNoticeFetch handles "GET /user_notice_fetch".
 func (s *Sim) handleNoticeFetch(ex *engine.Exchange) (engine.Reply, error) {
 	dev := ex.Principal.(*device)

@@ -123,7 +123,8 @@ type VerificationCode struct {
 	Expires time.Time `json:"expiresAt"`
 }
 
-// LastVerificationCode returns the code pending for an address.
+// LastVerificationCode returns the code last sent to an address and not yet
+// used, perhaps expired.
 func (s *Sim) LastVerificationCode(email string) (VerificationCode, bool) {
 	email = strings.ToLower(email)
 	s.mu.Lock()

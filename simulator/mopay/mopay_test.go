@@ -226,7 +226,7 @@ func TestAuthFailures(t *testing.T) {
 		{"tampered", func(hd http.Header) { hd.Set(HeaderSignature, strings.Repeat("0", 128)) }, "MSG", "signature_invalid"},
 		{"with a space", func(hd http.Header) {
 			ts := hd.Get(HeaderTimestamp)
-			hd.Set(HeaderSignature, hmacHex(c.Secret, `{"timestamp": "`+ts+`"}`))
+			hd.Set(HeaderSignature, signatureOver(c.Secret, `{"timestamp": "`+ts+`"}`))
 		}, "MSG", "signature_invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,10 +243,6 @@ func TestAuthFailures(t *testing.T) {
 	}
 	// On user_location_fetch the vendor names rqat_required as a MSG.
 	h.do("GET", "/user_location_fetch", nil, "").failed(t, "MSG", "rqat_required", 401)
-}
-
-func hmacHex(secret, msg string) string {
-	return signatureOver(secret, msg)
 }
 
 // A repeated key keeps its last value, for the spec check and the handler
