@@ -279,8 +279,12 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	if op.RequestBody == nil { // GET bodies are ignored, whatever they hold
 		body, ex.Body = nil, nil
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	if len(body) == 0 { // kin-openapi then has nothing to read and restore, per scheme
+		r.Body, r.GetBody = http.NoBody, nil
+	} else {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
 	in := &openapi3filter.RequestValidationInput{
 		Request:     r,
 		PathParams:  params,

@@ -7,39 +7,33 @@ import (
 	"sync"
 )
 
-// answerMemo remembers answers that passed the response check, by a 128-bit
-// hash (two randomly seeded maphash sums) of what the check depends on:
-// operation, status, headers and body. When full it forgets everything and
-// starts over. A nil memo remembers nothing.
+// answerMemo remembers answers that passed the response check, by hashes of
+// what the check depends on: operation, status and headers in one, the body
+// in the other (randomly seeded maphash, 64 bits each). When full it forgets
+// everything and starts over. A nil memo remembers nothing.
 type answerMemo struct {
-	mu     sync.Mutex
-	limit  int
-	s1, s2 maphash.Seed
-	seen   map[[2]uint64]struct{}
+	mu    sync.Mutex
+	limit int
+	seed  maphash.Seed
+	seen  map[[2]uint64]struct{}
 }
 
 func newAnswerMemo(limit int) *answerMemo {
 	if limit <= 0 {
 		return nil
 	}
-	return &answerMemo{limit: limit, s1: maphash.MakeSeed(), s2: maphash.MakeSeed(), seen: make(map[[2]uint64]struct{}, limit)}
+	return &answerMemo{limit: limit, seed: maphash.MakeSeed(), seen: make(map[[2]uint64]struct{}, limit)}
 }
 
 func (m *answerMemo) key(operationID string, r Reply) [2]uint64 {
 	if m == nil {
 		return [2]uint64{}
 	}
-	var h1, h2 maphash.Hash
-	h1.SetSeed(m.s1)
-	h2.SetSeed(m.s2)
-	write := func(s string) {
-		h1.WriteString(s)
-		h2.WriteString(s)
-		h1.WriteByte(0)
-		h2.WriteByte(0)
-	}
-	write(operationID)
-	write(strconv.Itoa(r.Status))
+	var meta maphash.Hash
+	meta.SetSeed(m.seed)
+	meta.WriteString(operationID)
+	meta.WriteByte(0)
+	meta.WriteString(strconv.Itoa(r.Status))
 	names := make([]string, 0, len(r.Header))
 	for name := range r.Header {
 		names = append(names, name)
@@ -47,13 +41,13 @@ func (m *answerMemo) key(operationID string, r Reply) [2]uint64 {
 	sort.Strings(names)
 	for _, name := range names {
 		for _, v := range r.Header[name] {
-			write(name)
-			write(v)
+			meta.WriteByte(0)
+			meta.WriteString(name)
+			meta.WriteByte(0)
+			meta.WriteString(v)
 		}
 	}
-	h1.Write(r.Body)
-	h2.Write(r.Body)
-	return [2]uint64{h1.Sum64(), h2.Sum64()}
+	return [2]uint64{meta.Sum64(), maphash.Bytes(m.seed, r.Body)}
 }
 
 func (m *answerMemo) has(k [2]uint64) bool {
