@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -250,6 +251,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		t = steps.Herald(u)
+		if err := checkHerald(t.ControlURL); err != nil {
+			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
+			return 1
+		}
 	}
 	t.MopayReqForm = *reqForm
 	if *email != "" && t.IsHerald() {
@@ -267,6 +272,23 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: some scenarios failed")
 		return 1
 	}
+}
+
+// checkHerald makes sure a Herald answers at its control API, so that an
+// unreachable or mistaken target fails with one clear message rather than
+// in every scenario.
+func checkHerald(controlURL string) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(controlURL + "info")
+	if err != nil {
+		return fmt.Errorf("no Herald answers there: %w", err)
+	}
+	defer resp.Body.Close()
+	var info struct{ Name string }
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&info); err != nil || resp.StatusCode != http.StatusOK || info.Name != "herald" {
+		return fmt.Errorf("this is not a Herald (GET %sinfo answered %d); for a real Mopay use --mopay-url", controlURL, resp.StatusCode)
+	}
+	return nil
 }
 
 // checkFormat accepts godog's formats that Herald documents.

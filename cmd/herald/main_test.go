@@ -63,7 +63,8 @@ func TestServeThenTestOverTCP(t *testing.T) {
 	base, srv, srvOut := serve(t, bin)
 
 	junit := filepath.Join(t.TempDir(), "report.xml")
-	cmd := exec.Command(bin, "test", "--target", base, "--format", "progress,junit:"+junit)
+	cucumber := filepath.Join(t.TempDir(), "report.json")
+	cmd := exec.Command(bin, "test", "--target", base, "--format", "progress,junit:"+junit+",cucumber:"+cucumber)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("herald test against %s: %v\n%s", base, err, out)
@@ -82,6 +83,13 @@ func TestServeThenTestOverTCP(t *testing.T) {
 	}
 	if err := xml.Unmarshal(b, &report); err != nil || report.Tests == 0 || report.Failures != 0 {
 		t.Fatalf("junit report: tests=%d failures=%d err=%v", report.Tests, report.Failures, err)
+	}
+
+	var features []struct {
+		Elements []struct{ Name string } `json:"elements"`
+	}
+	if b, err := os.ReadFile(cucumber); err != nil || json.Unmarshal(b, &features) != nil || len(features) == 0 || len(features[0].Elements) == 0 {
+		t.Fatalf("cucumber report: %v, %d features", err, len(features))
 	}
 
 	// SIGTERM stops the server cleanly.
@@ -166,6 +174,13 @@ func TestIndependentVendorClient(t *testing.T) {
 	}
 	if got.Register != 200 || got.Signed != 200 || got.SignedStatus != "OK" || got.Spaced != 401 || got.SpacedError != "signature_invalid" {
 		t.Fatalf("unexpected outcome: %+v", got)
+	}
+}
+
+func TestUnreachableTarget(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if got := run([]string{"test", "--target", "http://127.0.0.1:1"}, &out, &errOut); got != 1 || !strings.Contains(errOut.String(), "no Herald answers there") {
+		t.Fatalf("exit %d, stderr %q", got, errOut.String())
 	}
 }
 
