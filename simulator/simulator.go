@@ -71,7 +71,9 @@ func New(opts Options) (*Herald, error) {
 		Clock:   clk,
 		Faults:  faults,
 		Systems: []control.System{{Name: mopayName, BasePath: mopayBase, Checker: mp.Engine().Checker()}},
-		Reset:   mp.Reset,
+		// A reset also restarts the random sequence, so that after it the
+		// simulator hands out what a new one with the same seed would.
+		Reset: func() error { random.Restart(); return mp.Reset() },
 		MopayCode: func(email string) (string, time.Time, bool) {
 			c, ok := mp.LastVerificationCode(email)
 			return c.Code, c.Expires, ok

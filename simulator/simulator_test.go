@@ -43,6 +43,31 @@ func TestSameSeedSameRun(t *testing.T) {
 	}
 }
 
+// After a reset the simulator hands out what a new one would.
+func TestResetRestartsTheRun(t *testing.T) {
+	h, err := New(Options{Seed: 42, Clock: fixedClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	registerOn := func() string {
+		req := httptest.NewRequest(http.MethodPost, "/mopay/user_profile_create",
+			strings.NewReader(`{"fsnm":"A","lsnm":"B","emal":"seed@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	first := registerOn()
+	rec := httptest.NewRecorder()
+	h.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/_herald/v1/reset", nil))
+	if rec.Code != 200 {
+		t.Fatalf("reset: %d %s", rec.Code, rec.Body)
+	}
+	if again := registerOn(); again != first || first != register(t, 42) {
+		t.Fatalf("after reset:\n%s\nfirst run:\n%s", again, first)
+	}
+}
+
 func TestUnknownPathNamesTheSystems(t *testing.T) {
 	h, err := New(Options{Seed: 1})
 	if err != nil {

@@ -74,6 +74,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func runSpec(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprintf(stdout, "Usage: herald spec NAME\n\nPrints an embedded OpenAPI spec: %s.\n", strings.Join(specs.Names(), ", "))
+		return 0
+	}
 	if len(args) != 1 {
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "herald spec: unexpected argument %q\n", args[1])

@@ -212,7 +212,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelpGoesToStdout(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "--help"}, {"spec", "-h"}} {
 		var out, errOut bytes.Buffer
 		if got := run(args, &out, &errOut); got != 0 || !strings.Contains(out.String(), "Usage") || errOut.Len() != 0 {
 			t.Errorf("herald %v: exit %d, stdout %d bytes, stderr %q", args, got, out.Len(), errOut.String())

@@ -149,6 +149,7 @@ Feature: Mopay error envelopes
       | user_notice_fetch?page=9999999999999999   | process_failed | 401  |
       | user_notice_fetch?page=%zz                | process_failed | 401  |
       | user_notice_fetch?page=1;x=2              | process_failed | 401  |
+      | ?req=user_notice_fetch&page=%zz           | process_failed | 401  |
       | user_notification_fetch?rqtp=%00          | process_error  | 401  |
       | user_location_fetch?rqvl=%C3%28           | not_found      | 400  |
       | user_newsletter_create?emal=%FF&code=1    | emal_invalid   | 400  |

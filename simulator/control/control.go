@@ -105,7 +105,7 @@ var (
 func outOfRange(field string, t time.Time) *engine.Problem {
 	return &engine.Problem{Kind: engine.Invalid, In: "body", Field: field,
 		Reason: fmt.Sprintf("the clock would be at %s; it must stay between %s and %s",
-			t.UTC().Format(time.RFC3339), earliest.Format(time.RFC3339), latest.Format(time.RFC3339))}
+			t.UTC().Format(time.RFC3339Nano), earliest.Format(time.RFC3339), latest.Format(time.RFC3339))}
 }
 
 func (a *api) setClock(ex *engine.Exchange) (engine.Reply, error) {
@@ -157,10 +157,18 @@ func (a *api) listFaults(ex *engine.Exchange) (engine.Reply, error) {
 }
 
 func (a *api) addFault(ex *engine.Exchange) (engine.Reply, error) {
-	var rule engine.FaultRule
-	if err := json.Unmarshal(ex.Body, &rule); err != nil {
+	// The spec check has passed: status and count are integers, though JSON
+	// may write them as 1e3.
+	var in struct {
+		System      string  `json:"system"`
+		OperationID string  `json:"operationId"`
+		Status      float64 `json:"status"`
+		Count       float64 `json:"count"`
+	}
+	if err := json.Unmarshal(ex.Body, &in); err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.BodyInvalid, In: "body", Reason: "the body is not a fault rule"}
 	}
+	rule := engine.FaultRule{System: in.System, OperationID: in.OperationID, Status: int(in.Status), Count: int(in.Count)}
 	if rule.Count == 0 {
 		rule.Count = 1
 	}

@@ -112,13 +112,19 @@ func TestVerificationCode(t *testing.T) {
 	if status, v := c.do("GET", "/_herald/v1/mopay/verification-codes/nobody@example.com", ""); status != 404 {
 		t.Errorf("unknown address: %d %v", status, v)
 	}
-	if status, v := c.do("GET", "/_herald/v1/mopay/verification-codes/not-an-address", ""); status != 400 || field(v) != "email" {
-		t.Errorf("bad address: %d %v", status, v)
+	for _, bad := range []string{"not-an-address", "%ff@example.com", "%00@example.com"} {
+		if status, v := c.do("GET", "/_herald/v1/mopay/verification-codes/"+bad, ""); status != 400 || field(v) != "email" {
+			t.Errorf("bad address %s: %d %v", bad, status, v)
+		}
 	}
 }
 
 func TestFaults(t *testing.T) {
 	c := newClient(t, 1)
+	if status, v := c.do("POST", "/_herald/v1/faults", `{"system":"mopay","operationId":"user_notice_fetch","status":5e2,"count":1e1}`); status != 201 || v["count"] != float64(10) {
+		t.Fatalf("numbers in exponent form: %d %v", status, v)
+	}
+	c.do("DELETE", "/_herald/v1/faults", "")
 	for _, tc := range []struct{ body, field string }{
 		{`{"system":"mopay","operationId":"user_nothing","status":500}`, "operationId"},
 		{`{"system":"mopay","operationId":"user_notice_fetch","status":502}`, "status"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -215,7 +216,7 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply := e.serve(ex)
 	if e.log.Enabled(r.Context(), slog.LevelDebug) { // never the query or headers: they carry codes and keys
 		e.log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.String("operation", ex.OperationID),
+			slog.String("path", logPath(r.URL.Path)), slog.String("operation", ex.OperationID),
 			slog.Int("status", reply.Status), slog.Duration("took", time.Since(start)))
 	}
 	for k, vs := range reply.Header {
@@ -269,9 +270,12 @@ func (e *Engine) serve(ex *Exchange) Reply {
 		return e.fail(ex, &Problem{Kind: NotFound, Reason: fmt.Sprintf("no operation at %s", r.URL.Path)})
 	}
 	for k, v := range params { // the router matches the escaped path
-		if d, err := url.PathUnescape(v); err == nil {
-			params[k] = d
+		d, err := url.PathUnescape(v)
+		if err != nil || !utf8.ValidString(d) {
+			ex.Route, ex.OperationID = route, route.Operation.OperationID
+			return e.fail(ex, &Problem{Kind: Invalid, In: "path", Field: k, Reason: "the value is not properly %-encoded UTF-8"})
 		}
+		params[k] = d
 	}
 	ex.Route, ex.PathParams, ex.OperationID = route, params, route.Operation.OperationID
 
@@ -459,8 +463,22 @@ func badRequestBeyondSchema(r *http.Request, op *openapi3.Operation, query url.V
 	if !utf8.Valid(body) {
 		return &Problem{Kind: BodyInvalid, In: "body", Reason: "the request body is not valid UTF-8"}
 	}
-	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(mt), "application/json") && !json.Valid(body) {
-		return &Problem{Kind: BodyInvalid, In: "body", Reason: "the body is not valid JSON: one value, with nothing after it"}
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || !strings.EqualFold(mt, "application/json") {
+		return nil // kin-openapi names the media types the operation takes
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return &Problem{Kind: ContentType, In: "header", Field: "Content-Type",
+			Reason: "the body must be UTF-8 (got charset " + strconv.Quote(clipText(cs, 32)) + ")"}
+	}
+	if !json.Valid(body) {
+		why := "the body is not valid JSON"
+		var v any
+		var se *json.SyntaxError
+		if err := json.Unmarshal(body, &v); errors.As(err, &se) {
+			why = fmt.Sprintf("the body is not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
+		}
+		return &Problem{Kind: BodyInvalid, In: "body", Reason: why}
 	}
 	return nil
 }
@@ -536,6 +554,13 @@ func reason(re *openapi3filter.RequestError) string {
 		return re.Err.Error()
 	}
 	return re.Reason
+}
+
+// logPath is a path fit for a log: without anything after a "?" (a ?req=
+// action can smuggle a query into the path), and clipped.
+func logPath(p string) string {
+	p, _, _ = strings.Cut(p, "?")
+	return clipText(p, 128)
 }
 
 func clipText(s string, n int) string {

@@ -9,15 +9,27 @@ import (
 
 // Source is a seeded random source. Its methods are safe for concurrent use.
 type Source struct {
-	mu  sync.Mutex
-	rng *rand.ChaCha8
+	mu   sync.Mutex
+	seed uint64
+	rng  *rand.ChaCha8
 }
 
 // New returns a source seeded with seed.
 func New(seed uint64) *Source {
+	return &Source{seed: seed, rng: chacha(seed)}
+}
+
+func chacha(seed uint64) *rand.ChaCha8 {
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[:], seed)
-	return &Source{rng: rand.NewChaCha8(key)}
+	return rand.NewChaCha8(key)
+}
+
+// Restart starts the sequence over from the seed, as a new source would.
+func (s *Source) Restart() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rng = chacha(s.seed)
 }
 
 // MaxSeed is the largest seed: 2^53-1, so that a seed survives JSON

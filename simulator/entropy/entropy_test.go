@@ -29,3 +29,13 @@ func TestShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestRestart(t *testing.T) {
+	s := New(9)
+	first := s.Hex(8)
+	s.Hex(8)
+	s.Restart()
+	if again := s.Hex(8); again != first {
+		t.Fatalf("after Restart got %s, want %s", again, first)
+	}
+}

@@ -98,9 +98,11 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	if err != nil || len(ts) > 12 || strings.HasPrefix(ts, "+") {
 		return fail("timestamp_expired", "header %s must be unix seconds", HeaderTimestamp)
 	}
-	if skew := now.Sub(time.Unix(unix, 0)); skew > TimestampWindow || skew < -TimestampWindow {
+	// In whole seconds, as the header counts them: T-300 to T+300 pass.
+	limit := int64(TimestampWindow / time.Second)
+	if skew := now.Unix() - unix; skew > limit || skew < -limit {
 		return fail("timestamp_expired", "header %s is %d s from the server time; at most %d s are allowed",
-			HeaderTimestamp, int64(skew.Abs().Seconds()), int64(TimestampWindow.Seconds()))
+			HeaderTimestamp, max(skew, -skew), limit)
 	}
 
 	want := d.signer.sign(ts)

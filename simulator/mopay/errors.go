@@ -269,9 +269,12 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 	}
 	b, _ := json.Marshal(failure{REQUEST: requestInfo{VERSION: "1.0", ACTION: action(ex), STATUS: "FAILED"}, ERRORS: body})
 	reply := engine.Reply{Status: kind.Status, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
-	var me *Error
-	if errors.As(err, &me) && me.RetryAfter > 0 {
-		reply.Header.Set("Retry-After", strconv.Itoa(me.RetryAfter))
+	if kind.Status == http.StatusTooManyRequests { // the spec requires Retry-After on every 429
+		retry := 60 // an injected fault's: a minute, like the rate window
+		if me, ok := err.(*Error); ok && me.RetryAfter > 0 {
+			retry = me.RetryAfter
+		}
+		reply.Header.Set("Retry-After", strconv.Itoa(retry))
 	}
 	return reply
 }

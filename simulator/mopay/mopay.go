@@ -3,6 +3,7 @@ package mopay
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -144,11 +145,21 @@ func rewriteReq(r *http.Request) {
 	if r.URL.Path != "/" && r.URL.Path != "" {
 		return
 	}
-	q := r.URL.Query()
-	a := q.Get("req")
-	if a == "" {
+	// Take the first req pair out of the raw query and leave every other
+	// pair as it came, so that both forms see the same bytes.
+	var rest []string
+	action, found := "", false
+	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		if key, err := url.QueryUnescape(rawKey); err == nil && key == "req" && !found {
+			found = true
+			action, _ = url.QueryUnescape(rawValue)
+			continue
+		}
+		rest = append(rest, pair)
+	}
+	if action == "" {
 		return
 	}
-	q.Del("req")
-	r.URL.Path, r.URL.RawPath, r.URL.RawQuery = "/"+a, "", q.Encode()
+	r.URL.Path, r.URL.RawPath, r.URL.RawQuery = "/"+action, "", strings.Join(rest, "&")
 }

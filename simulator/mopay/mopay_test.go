@@ -18,10 +18,11 @@ import (
 
 // harness runs the simulator on a frozen clock.
 type harness struct {
-	t     *testing.T
-	sim   *Sim
-	srv   *httptest.Server
-	clock *clock.Controlled
+	t      *testing.T
+	sim    *Sim
+	srv    *httptest.Server
+	clock  *clock.Controlled
+	faults *engine.Faults
 }
 
 // frozenSim builds a simulator, seeded with 1, on a clock frozen at unix
@@ -59,10 +60,11 @@ func seededLogin(tb testing.TB, h http.Handler, device string) credentials {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	sim, c := frozenSim(t, Config{})
+	faults := &engine.Faults{}
+	sim, c := frozenSim(t, Config{Faults: faults})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{t: t, sim: sim, srv: srv, clock: c}
+	return &harness{t: t, sim: sim, srv: srv, clock: c, faults: faults}
 }
 
 type answer struct {
@@ -268,4 +270,65 @@ func TestKeysAreCaseSensitive(t *testing.T) {
 	n := h.do("GET", "/user_notification_fetch?rqtp=user", h.signed(c), "")
 	n.failed(t, "MSG", "response_empty", 401) // PHTK is not phtk: no push token was registered
 	h.do("POST", "/user_profile_create", nil, `{"fsnm":"A","lsnm":"B","Emal":"x@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"}`).failed(t, "MSG", "emal_required", 400)
+}
+
+// Both forms of addressing see the same bytes of the query.
+func TestReqFormKeepsTheRawQuery(t *testing.T) {
+	h := newHarness(t)
+	c := h.register("forms@example.com")
+	for _, target := range []string{"/user_notice_fetch?page=%zz", "/?req=user_notice_fetch&page=%zz", "/?page=%zz&req=user_notice_fetch"} {
+		h.do("GET", target, h.signed(c), "").failed(t, "MSG", "process_failed", 401)
+	}
+	h.do("GET", "/?req=user_newsletter_create&emal=a%zz@b.c&code=123456", nil, "").failed(t, "MSG", "emal_invalid", 400)
+}
+
+// The window is counted in whole seconds, as the header is: with the clock
+// at T.9, T-300 and T+300 pass, T-301 and T+301 do not.
+func TestTimestampWindowEdges(t *testing.T) {
+	h := newHarness(t)
+	c := h.register("edges@example.com")
+	h.clock.Set(time.Unix(1700000000, 900_000_000), true)
+	for offset, ok := range map[int64]bool{-300: true, 300: true, -301: false, 301: false} {
+		ts := fmt.Sprint(1700000000 + offset)
+		hd := http.Header{}
+		hd.Set(HeaderKey, c.PbcKey)
+		hd.Set(HeaderTimestamp, ts)
+		hd.Set(HeaderSignature, Signature(c.Secret, ts))
+		a := h.do("GET", "/user_notice_fetch", hd, "")
+		if ok && a.Status != 200 {
+			t.Errorf("offset %d: %d %s", offset, a.Status, a.Raw)
+		}
+		if !ok {
+			a.failed(t, "MSG", "timestamp_expired", 401)
+			if !strings.Contains(a.Env.ERRORS.DETAILS, "is 301 s from") {
+				t.Errorf("offset %d: %s", offset, a.Env.ERRORS.DETAILS)
+			}
+		}
+	}
+}
+
+func TestCharsetAndControlCharacters(t *testing.T) {
+	h := newHarness(t)
+	hd := http.Header{"Content-Type": {"application/json; charset=latin1"}}
+	h.do("POST", "/user_profile_create", hd, `{"fsnm":"A"}`).failed(t, "MSG", "content_type_invalid", 415)
+	hd = http.Header{"Content-Type": {"application/json; charset=UTF-8"}}
+	h.do("POST", "/user_profile_login", hd, `{"emal":"x@example.com","pswd":"p","devt":"Web","devs":"d","devn":"n"}`).failed(t, "MSG", "login_failed", 401)
+	h.do("GET", "/user_email_verification_send?emal=%00@a.bc", nil, "").failed(t, "MSG", "emal_invalid", 400)
+}
+
+// Every 429 carries Retry-After, injected ones too; the spec requires it.
+func TestInjected429HasRetryAfter(t *testing.T) {
+	h := newHarness(t)
+	c := h.register("retry@example.com")
+	h.faults.Add(engine.FaultRule{System: "mopay", OperationID: "user_notice_fetch", Status: 429, Count: 1})
+	req, _ := http.NewRequest("GET", h.srv.URL+"/user_notice_fetch", nil)
+	req.Header = h.signed(c)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
 }
