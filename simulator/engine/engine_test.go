@@ -394,16 +394,7 @@ func TestNewRequiresDocAndRender(t *testing.T) {
 func TestGetReachesHandler(t *testing.T) {
 	h := newHarness(t, nil)
 	rec := h.do(http.MethodGet, "/items?limit=5", "", "")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status = %d, want 200 (body %s, rendered %v)", rec.Code, rec.Body, h.rendered)
-	}
-	if len(h.handled) != 1 {
-		t.Fatalf("handler ran %d times, want once", len(h.handled))
-	}
-	ex := h.handled[0]
-	if ex.OperationID != "listItems" {
-		t.Errorf("OperationID = %q, want listItems", ex.OperationID)
-	}
+	ex := h.handledOnce(t, rec, "listItems")
 	if ex.Operation() == nil || ex.Operation().OperationID != "listItems" {
 		t.Errorf("Operation() = %v, want listItems", ex.Operation())
 	}
@@ -427,16 +418,7 @@ func TestGetReachesHandler(t *testing.T) {
 func TestGetSetsPathParams(t *testing.T) {
 	h := newHarness(t, nil)
 	rec := h.do(http.MethodGet, "/items/abc", "", "", "X-Api-Key", "secret")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status = %d, want 200 (body %s, rendered %v)", rec.Code, rec.Body, h.rendered)
-	}
-	if len(h.handled) != 1 {
-		t.Fatalf("handler ran %d times, want once", len(h.handled))
-	}
-	ex := h.handled[0]
-	if ex.OperationID != "getItem" {
-		t.Errorf("OperationID = %q, want getItem", ex.OperationID)
-	}
+	ex := h.handledOnce(t, rec, "getItem")
 	if got := ex.PathParams["id"]; got != "abc" {
 		t.Errorf("PathParams[id] = %q, want abc (all: %v)", got, ex.PathParams)
 	}
@@ -973,4 +955,21 @@ func TestPathParamsAreDecoded(t *testing.T) {
 			t.Errorf("%s: PathParams[id] = %q, want %q", target, got, want)
 		}
 	}
+}
+
+// handledOnce checks that a request got 200 from exactly one run of the
+// handler of operationID, and returns its exchange.
+func (h *harness) handledOnce(t *testing.T, rec *httptest.ResponseRecorder, operationID string) *Exchange {
+	t.Helper()
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d, want 200 (body %s, rendered %v)", rec.Code, rec.Body, h.rendered)
+	}
+	if len(h.handled) != 1 {
+		t.Fatalf("handler ran %d times, want once", len(h.handled))
+	}
+	ex := h.handled[0]
+	if ex.OperationID != operationID {
+		t.Errorf("OperationID = %q, want %s", ex.OperationID, operationID)
+	}
+	return ex
 }
