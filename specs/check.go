@@ -38,9 +38,6 @@ func NewChecker(name string, doc *openapi3.T) *Checker {
 	return c
 }
 
-// Doc returns the document the checker validates against.
-func (c *Checker) Doc() *openapi3.T { return c.doc }
-
 // OperationIDs lists the operations of the document, sorted.
 func (c *Checker) OperationIDs() []string {
 	ids := make([]string, 0, len(c.routes))
