@@ -19,18 +19,22 @@ type Checker struct {
 	name   string
 	doc    *openapi3.T
 	routes map[string]*routers.Route
-	opts   *openapi3filter.Options
+	// webhooks are the callback operations: requests the system sends
+	// rather than serves, such as Monnet's payout notification.
+	webhooks map[string]*routers.Route
+	opts     *openapi3filter.Options
 }
 
 // NewChecker indexes the operations of doc, a validated document.
 func NewChecker(name string, doc *openapi3.T) *Checker {
-	c := &Checker{name: name, doc: doc, routes: map[string]*routers.Route{}}
+	c := &Checker{name: name, doc: doc, routes: map[string]*routers.Route{}, webhooks: map[string]*routers.Route{}}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if op.OperationID == "" {
 				continue
 			}
 			c.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			c.indexCallbacks(doc, op)
 		}
 	}
 	c.opts = &openapi3filter.Options{IncludeResponseStatus: true}
