@@ -1,0 +1,6 @@
+// Package monnet simulates Monnet's payouts as specs/monnet.yaml describes
+// them: the HMAC-signed payout API, the stages a payout moves through on the
+// simulator clock, and the RSA-signed payout notification, which its
+// Notifier delivers to the merchant's receiver with retries, a delivery log
+// and, on request, forged copies for testing a receiver's checks.
+package monnet
