@@ -1,0 +1,356 @@
+package monnet
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/simulator/engine"
+)
+
+// Stage timing, from creation (Herald design, see the spec).
+const (
+	AuthorizedAfter     = 1 * time.Second
+	WaitingRoutingAfter = 2 * time.Second
+	PendingBankAfter    = 3 * time.Second
+	FinalAfter          = 5 * time.Second
+	// EarlyRejectAfter is when BUSINESS_ERROR, DATA_ERROR and DENIED reject.
+	EarlyRejectAfter = 1 * time.Second
+)
+
+// FirstPayoutID is the Id of the first payout after a reset (Herald design).
+const FirstPayoutID = 100
+
+// Outcome is how a payout ends: SUCCESS, or a REJECTED status with an
+// error code (none for NO_BALANCE unless picked).
+type Outcome struct {
+	Status string `json:"status"`
+	Code   string `json:"code,omitempty"`
+}
+
+// outcomeRule says, per outcome, its default code and the code layers it takes.
+type outcomeRule struct {
+	defaultCode string
+	layers      string // first digits the code may start with
+	early       bool   // rejected straight after CREATED
+}
+
+var outcomeRules = map[string]outcomeRule{
+	"SUCCESS":        {},
+	"REJECTED_BANK":  {defaultCode: "1000", layers: "14"},
+	"BUSINESS_ERROR": {defaultCode: "2005", layers: "2", early: true},
+	"NO_BALANCE":     {layers: "1234"},
+	"REVERSED":       {defaultCode: "4001", layers: "4"},
+	"DENIED":         {defaultCode: "3007", layers: "3", early: true},
+	"DATA_ERROR":     {defaultCode: "1035", layers: "1", early: true},
+	"ERROR":          {defaultCode: "4099", layers: "1234"},
+}
+
+var outcomeWord = regexp.MustCompile(`HERALD_OUTCOME=([A-Z_]+)(?::([0-9]+))?`)
+
+// parseOutcome reads the outcome picked in a description, if any.
+func (s *Sim) parseOutcome(description string) (Outcome, bool, error) {
+	m := outcomeWord.FindStringSubmatch(description)
+	if m == nil {
+		return Outcome{}, false, nil
+	}
+	o, err := s.checkOutcome(Outcome{Status: m[1], Code: m[2]})
+	return o, true, err
+}
+
+// checkOutcome validates an outcome and fills in its default code.
+func (s *Sim) checkOutcome(o Outcome) (Outcome, error) {
+	rule, ok := outcomeRules[o.Status]
+	if !ok {
+		return Outcome{}, fmt.Errorf("outcome %q is not one of SUCCESS, REJECTED_BANK, BUSINESS_ERROR, NO_BALANCE, REVERSED, DENIED, DATA_ERROR, ERROR", o.Status)
+	}
+	if o.Code == "" {
+		o.Code = rule.defaultCode
+		return o, nil
+	}
+	if o.Status == "SUCCESS" {
+		return Outcome{}, fmt.Errorf("outcome SUCCESS takes no error code")
+	}
+	if !s.errors.knownCode(o.Code) || !strings.ContainsRune(rule.layers, rune(o.Code[0])) {
+		return Outcome{}, fmt.Errorf("code %s is not a documented code for %s (codes starting with %s of %s)", o.Code, o.Status, rule.layers, strings.Join(s.errors.codes(), ", "))
+	}
+	return o, nil
+}
+
+// SetOutcome picks the outcome of the payout the merchant creates with
+// orderID; it wins over a HERALD_OUTCOME word in the description.
+func (s *Sim) SetOutcome(merchantID, orderID string, o Outcome) error {
+	o, err := s.checkOutcome(o)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.outcomes[merchantID+"\x00"+orderID] = o
+	return nil
+}
+
+// state is what the simulator remembers; Reset replaces it.
+type state struct {
+	nextID   int64
+	payouts  map[string]*payout // by merchantId and Id
+	orders   map[string]*payout // by merchantId and orderId
+	outcomes map[string]Outcome // picked with SetOutcome, by merchantId and orderId
+}
+
+func newState() *state {
+	return &state{nextID: FirstPayoutID, payouts: map[string]*payout{}, orders: map[string]*payout{}, outcomes: map[string]Outcome{}}
+}
+
+// payout is a created payout.
+type payout struct {
+	id         int64
+	merchantID string
+	created    time.Time
+	outcome    Outcome
+	req        createRequest
+	authCode   string
+}
+
+// createRequest is the body of createPayout, as far as the simulator reads it.
+type createRequest struct {
+	Country         string          `json:"country"`
+	Amount          json.Number     `json:"amount"`
+	Currency        string          `json:"currency"`
+	OrderID         string          `json:"orderId"`
+	Description     *string         `json:"description,omitempty"`
+	Beneficiary     json.RawMessage `json:"beneficiary"`
+	Destination     json.RawMessage `json:"destination"`
+	SubMerchantInfo json.RawMessage `json:"subMerchantInfo,omitempty"`
+}
+
+// final is when the payout reaches its final stage.
+func (p *payout) final() time.Time {
+	if outcomeRules[p.outcome.Status].early {
+		return p.created.Add(EarlyRejectAfter)
+	}
+	return p.created.Add(FinalAfter)
+}
+
+// output is the payout's stage at t.
+func (p *payout) output(t time.Time) outputBody {
+	at := func(d time.Duration) string { return isoTime(p.created.Add(d)) }
+	if !t.Before(p.final()) {
+		o := outputBody{Stage: "SUCCESS", Status: "PROCESSED", StatusChangeDateTime: isoTime(p.final())}
+		if p.outcome.Status != "SUCCESS" {
+			o.Stage, o.Status = "REJECTED", p.outcome.Status
+		} else {
+			o.AuthorizationCode, o.AuthorizationDate = p.authCode, p.final().UTC().Format("20060102150405")
+		}
+		return o
+	}
+	switch el := t.Sub(p.created); {
+	case el >= PendingBankAfter && p.outcome.Status == "NO_BALANCE":
+		return outputBody{Stage: "PENDING", Status: "PENDING_BALANCE", StatusChangeDateTime: at(PendingBankAfter)}
+	case el >= PendingBankAfter:
+		return outputBody{Stage: "IN_PROGRESS", Status: "PENDING_BANK", StatusChangeDateTime: at(PendingBankAfter)}
+	case el >= WaitingRoutingAfter:
+		return outputBody{Stage: "IN_PROGRESS", Status: "WAITING_ROUTING", StatusChangeDateTime: at(WaitingRoutingAfter)}
+	case el >= AuthorizedAfter:
+		return outputBody{Stage: "IN_PROGRESS", Status: "AUTHORIZED", StatusChangeDateTime: at(AuthorizedAfter)}
+	default:
+		return outputBody{Stage: "IN_PROGRESS", Status: "CREATED", StatusChangeDateTime: at(0)}
+	}
+}
+
+// isoTime is the notification's time format: ISO-8601 UTC with
+// microseconds, as in the vendor's test vector.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+type outputBody struct {
+	Stage                string `json:"stage"`
+	Status               string `json:"status"`
+	StatusChangeDateTime string `json:"statusChangeDateTime"`
+	AuthorizationCode    string `json:"authorizationCode,omitempty"`
+	AuthorizationDate    string `json:"authorizationDate,omitempty"`
+}
+
+// errorsAt is the errors array of a payout at t: its outcome's code once
+// rejected.
+func (s *Sim) errorsAt(p *payout, t time.Time) []errorItem {
+	if t.Before(p.final()) || p.outcome.Code == "" || p.outcome.Status == "SUCCESS" {
+		return nil
+	}
+	return []errorItem{{Code: p.outcome.Code, Message: s.errors.messages[p.outcome.Code]}}
+}
+
+func (s *Sim) handleCreate(ex *engine.Exchange) (engine.Reply, error) {
+	m := ex.Principal.(*merchant)
+	var req createRequest
+	dec := json.NewDecoder(bytes.NewReader(ex.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return engine.Reply{}, invalidAttribute("body", "the body could not be decoded")
+	}
+	if err := countryRules(req); err != nil {
+		return engine.Reply{}, err
+	}
+	outcome := Outcome{Status: "SUCCESS"}
+	if req.Description != nil {
+		o, found, err := s.parseOutcome(*req.Description)
+		if err != nil {
+			return engine.Reply{}, invalidAttribute("description", "%v", err)
+		}
+		if found {
+			outcome = o
+		}
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	orderKey := m.id + "\x00" + req.OrderID
+	if s.st.orders[orderKey] != nil {
+		s.mu.Unlock()
+		return engine.Reply{}, &apiError{Code: "2005"}
+	}
+	if o, ok := s.st.outcomes[orderKey]; ok {
+		outcome = o
+	}
+	p := &payout{id: s.st.nextID, merchantID: m.id, created: now, outcome: outcome, req: req, authCode: "A" + s.random.Digits(11)}
+	s.st.nextID++
+	s.st.payouts[m.id+"\x00"+strconv.FormatInt(p.id, 10)] = p
+	s.st.orders[orderKey] = p
+	s.mu.Unlock()
+
+	if s.notifier != nil {
+		body, err := s.notificationBody(p)
+		if err != nil {
+			return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: err.Error()}
+		}
+		if _, err := s.notifier.Notify(p.final(), m.id, strconv.FormatInt(p.id, 10), body); err != nil {
+			return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: err.Error()}
+		}
+	}
+	return engine.JSON(http.StatusCreated, map[string]any{
+		"payout": map[string]any{"Id": p.id, "country": req.Country, "amount": req.Amount, "currency": req.Currency, "orderId": req.OrderID},
+		"output": p.output(now),
+	})
+}
+
+// countryRules are the account fields each country needs (see the spec).
+func countryRules(req createRequest) error {
+	var d struct {
+		BankAccount map[string]any `json:"bankAccount"`
+	}
+	_ = json.Unmarshal(req.Destination, &d)
+	has := func(k string) bool { v, _ := d.BankAccount[k].(string); return v != "" }
+	switch req.Country {
+	case "MEX":
+		if !has("clabe") {
+			return &apiError{Code: "1030"}
+		}
+	case "PER":
+		if !has("accountNumber") && !has("cci") {
+			return &apiError{Code: "1026"}
+		}
+	case "ARG":
+		if !has("cbu") && !has("alias") {
+			return &apiError{Code: "1028"}
+		}
+	default:
+		if !has("accountNumber") {
+			return &apiError{Code: "1025"}
+		}
+	}
+	return nil
+}
+
+func (s *Sim) handleGet(ex *engine.Exchange) (engine.Reply, error) {
+	m := ex.Principal.(*merchant)
+	id := ex.PathParams["id"]
+	s.mu.Lock()
+	p := s.st.payouts[m.id+"\x00"+id]
+	s.mu.Unlock()
+	if p == nil {
+		e := invalidAttribute("id", "no payout %s for merchant %s", id, m.id)
+		e.Status = http.StatusNotFound
+		return engine.Reply{}, e
+	}
+	now := s.clock.Now()
+	answer := map[string]any{
+		"payout": map[string]any{"Id": p.id, "country": p.req.Country, "amount": p.req.Amount, "currency": p.req.Currency,
+			"orderId": p.req.OrderID, "beneficiary": p.req.Beneficiary, "destination": p.req.Destination},
+		"output": p.output(now),
+	}
+	po := answer["payout"].(map[string]any)
+	if p.req.Description != nil {
+		po["description"] = *p.req.Description
+	}
+	if len(p.req.SubMerchantInfo) > 0 {
+		po["subMerchantInfo"] = p.req.SubMerchantInfo
+	}
+	if errs := s.errorsAt(p, now); errs != nil {
+		answer["errors"] = errs
+	}
+	return engine.JSON(http.StatusOK, answer)
+}
+
+// notificationPayout is the payout of a notification: every value a
+// string, keys in the order of the vendor's test vector.
+type notificationPayout struct {
+	ID            string `json:"id"`
+	Country       string `json:"country"`
+	Amount        string `json:"amount"`
+	Currency      string `json:"currency"`
+	OrderID       string `json:"orderId"`
+	MerchantID    string `json:"merchantId"`
+	BankCode      string `json:"bankCode"`
+	AccountNumber string `json:"accountNumber,omitempty"`
+	Name          string `json:"name"`
+	CustomerEmail string `json:"customerEmail,omitempty"`
+}
+
+type notificationBody struct {
+	Payout notificationPayout `json:"payout"`
+	Output outputBody         `json:"output"`
+	Errors []errorItem        `json:"errors,omitempty"`
+}
+
+// notificationBody is the final-stage notification of a payout: compact
+// JSON, raw UTF-8, no HTML escaping, no trailing newline.
+func (s *Sim) notificationBody(p *payout) ([]byte, error) {
+	var ben struct {
+		Name, LastName, Email string
+	}
+	var dest struct {
+		BankAccount struct {
+			BankCode, AccountNumber, Clabe, Cci, Cbu string
+		}
+	}
+	_ = json.Unmarshal(p.req.Beneficiary, &ben)
+	_ = json.Unmarshal(p.req.Destination, &dest)
+	account := dest.BankAccount.AccountNumber
+	for _, alt := range []string{dest.BankAccount.Clabe, dest.BankAccount.Cci, dest.BankAccount.Cbu} {
+		if account == "" {
+			account = alt
+		}
+	}
+	amount := p.req.Amount.String()
+	if f, err := strconv.ParseFloat(amount, 64); err == nil && f == float64(int64(f)) {
+		amount = strconv.FormatInt(int64(f), 10) // 1e3 and 1000.0 are "1000"
+	}
+	final := p.final()
+	b := notificationBody{
+		Payout: notificationPayout{ID: strconv.FormatInt(p.id, 10), Country: p.req.Country, Amount: amount, Currency: p.req.Currency,
+			OrderID: p.req.OrderID, MerchantID: p.merchantID, BankCode: dest.BankAccount.BankCode, AccountNumber: account,
+			Name: strings.TrimSpace(ben.Name + " " + ben.LastName), CustomerEmail: ben.Email},
+		Output: p.output(final),
+		Errors: s.errorsAt(p, final),
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(b); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
