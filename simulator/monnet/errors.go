@@ -132,7 +132,9 @@ var invalidCodes = map[string]string{
 }
 
 // dotted turns "/a/b" into "a.b", as the vendor's messages name fields.
-func dotted(pointer string) string { return strings.ReplaceAll(strings.TrimPrefix(pointer, "/"), "/", ".") }
+func dotted(pointer string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(pointer, "/"), "/", ".")
+}
 
 // classify maps a failure to a Monnet error and its status.
 func (s *Sim) classify(ex *engine.Exchange, err error) (*apiError, int) {
