@@ -57,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "spec":
 		return runSpec(args[1:], stdout, stderr)
+	case "monnet":
+		return runMonnet(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "herald version: unexpected argument %q\n", args[1])
