@@ -1,0 +1,88 @@
+package monnet
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// immediate runs every job at once, on the caller's goroutine.
+type immediate struct{}
+
+func (immediate) At(_ time.Time, job func(ctx context.Context)) { job(context.Background()) }
+
+var benchBody = []byte(`{"payout":{"id":"100","country":"PER","amount":"100000","currency":"PEN","orderId":"X-1","merchantId":"22","bankCode":"001","accountNumber":"00012345678","name":"Ana Núñez","customerEmail":"ana@example.com"},"output":{"stage":"SUCCESS","status":"PROCESSED","statusChangeDateTime":"2026-03-01T12:00:05.000000Z","authorizationCode":"A12345678901","authorizationDate":"20260301120005"}}`)
+
+// BenchmarkRawSign is rsa.SignPKCS1v15 alone on the notifier key.
+func BenchmarkRawSign(b *testing.B) {
+	keys := testKeys(b)
+	rawSign(b, keys.notifier)
+}
+
+func rawSign(b *testing.B, key *rsa.PrivateKey) {
+	content := SignedContent("22", benchBody)
+	for b.Loop() {
+		sum := sha256.Sum256(content)
+		if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDelivery is signed notifications through the whole delivery path
+// (sign, schedule, POST, log) to a local receiver, one at a time. It also
+// measures raw signing on the same key in the same run, and reports both
+// rates and their ratio.
+func BenchmarkDelivery(b *testing.B) {
+	keys := testKeys(b)
+	rawPerSec := rawRate(b, keys.notifier, time.Second) // testing.Benchmark would deadlock in a benchmark
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	n, err := NewNotifier(NotifierConfig{Scheduler: immediate{}, Key: keys.notifier, Forger: keys.forger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n.SetReceiver("22", srv.URL)
+	now := time.Now()
+	i := 0
+	start := time.Now()
+	for b.Loop() {
+		i++
+		id, err := n.Notify(now, "22", strconv.Itoa(i), benchBody)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d, _ := n.Delivery(id); d.State != StateDelivered {
+			b.Fatalf("delivery %s: %+v", id, d.Attempts)
+		}
+	}
+	elapsed := time.Since(start)
+	perSec := float64(i) / elapsed.Seconds()
+	b.ReportMetric(perSec, "notifications/s")
+	b.ReportMetric(rawPerSec, "raw-signs/s")
+	b.ReportMetric(100*perSec/rawPerSec, "%-of-raw")
+}
+
+// rawRate is raw signings per second over about d.
+func rawRate(b *testing.B, key *rsa.PrivateKey, d time.Duration) float64 {
+	content := SignedContent("22", benchBody)
+	n, start := 0, time.Now()
+	for time.Since(start) < d {
+		sum := sha256.Sum256(content)
+		if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:]); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
