@@ -16,8 +16,9 @@ var files embed.FS
 
 // Names of the embedded documents.
 const (
-	Mopay   = "mopay"
-	Control = "control"
+	Mopay        = "mopay"
+	MopayControl = "mopay-control"
+	Control      = "control"
 )
 
 // registerFormats defines the string formats the documents use. kin-openapi

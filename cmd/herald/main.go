@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,7 +35,7 @@ and runs a Gherkin conformance suite against a simulator or a real deployment.
 Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
   herald serve [flags]   serve the simulators over HTTP
-  herald spec NAME       print an embedded OpenAPI spec (` + "mopay, control" + `)
+  herald spec NAME       print an embedded OpenAPI spec ("herald spec -h" lists them)
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
@@ -117,15 +118,69 @@ func (s *seedFlag) get() uint64 {
 	return s.value
 }
 
+// listenFlag collects --listen values: "ADDR" for the main listener,
+// "NAME=ADDR" for a system's own.
+type listenFlag map[string]string
+
+func (l listenFlag) String() string { return "" }
+func (l listenFlag) Set(v string) error {
+	name, addr, named := strings.Cut(v, "=")
+	if !named {
+		name, addr = simulator.MainListener, v
+	}
+	if addr == "" {
+		return fmt.Errorf("%q: empty address", v)
+	}
+	if _, dup := l[name]; dup {
+		return fmt.Errorf("listener %s given twice", name)
+	}
+	l[name] = addr
+	return nil
+}
+
+// settingFlags declares a flag --<system>-<setting> for every setting of
+// every registered system, and returns the values given, keyed
+// "<system>.<setting>".
+func settingFlags(fs *flag.FlagSet) (func() map[string]string, error) {
+	given := map[string]*string{}
+	declared, err := simulator.DescribeSettings(simulator.Registered())
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range declared {
+		given[d.Key] = fs.String(d.Flag, d.Default, d.Usage)
+	}
+	return func() map[string]string {
+		out := map[string]string{}
+		fs.Visit(func(f *flag.Flag) {
+			for _, d := range declared {
+				if d.Flag == f.Name {
+					out[d.Key] = *given[d.Key]
+				}
+			}
+		})
+		return out
+	}, nil
+}
+
+// shutdownGrace is how long herald serve waits, on SIGINT or SIGTERM, for
+// requests in flight before it closes what is left.
+const shutdownGrace = 10 * time.Second
+
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on; port 0 picks a free port")
+	listen := listenFlag{}
+	fs.Var(listen, "listen", "`address` of the main listener (default "+simulator.DefaultAddr+"), or NAME=ADDRESS for a system served on a listener of its own; repeat for each; port 0 picks a free port")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	rateLimit := fs.Int("mopay-rate-limit", 100, "Mopay `requests` per key per minute before 429; 0 turns the limit off (for load tests)")
-	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path, and the control API\nunder /_herald/v1/. Stops cleanly on SIGINT or SIGTERM.\n\nFlags:\n"
+	settings, err := settingFlags(fs)
+	if err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path (or on a listener of its\nown), and the control API under /_herald/v1/, and prints each system's base\nURL. On SIGINT or SIGTERM it stops accepting requests, waits up to 10 s for\nthose in flight, closes what is left and exits 0.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -136,51 +191,93 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	if *rateLimit < 0 {
-		fmt.Fprintln(stderr, "herald serve: -mopay-rate-limit must be 0 or more")
+	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
+		Settings: settings(), Logger: logger})
+	if err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
 		return 2
 	}
-	limit := *rateLimit
-	if limit == 0 {
-		limit = -1 // off
+	defer h.Close()
+	listeners := h.Listeners()
+	known := map[string]bool{}
+	for _, l := range listeners {
+		known[l.Name] = true
 	}
-	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
-		MopayRateLimit: limit, Logger: logger})
-	if err != nil {
-		fmt.Fprintln(stderr, "herald serve:", err)
-		return 1
+	for name := range listen {
+		if !known[name] {
+			var names []string
+			for _, l := range listeners {
+				names = append(names, l.Name)
+			}
+			fmt.Fprintf(stderr, "herald serve: --listen %s=…: no such listener (have %s)\n", name, strings.Join(names, ", "))
+			return 2
+		}
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintln(stderr, "herald serve:", err)
-		return 1
+	type bound struct {
+		srv *http.Server
+		ln  net.Listener
 	}
-	srv := newServer(h.Handler())
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, base, seed.get())
+	var servers []bound
+	for _, l := range listeners {
+		addr := listen[l.Name]
+		if addr == "" {
+			addr = l.DefaultAddr
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintf(stderr, "herald serve: listener %s: %v\n", l.Name, err)
+			for _, b := range servers {
+				b.ln.Close()
+			}
+			return 1
+		}
+		scheme := "http"
+		srv := newServer(l.Handler)
+		if l.TLS != nil {
+			scheme = "https"
+			srv.TLSConfig = l.TLS
+			ln = tls.NewListener(ln, l.TLS)
+		}
+		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
+		servers = append(servers, bound{srv, ln})
+	}
+	main := "http://" + servers[0].ln.Addr().String()
+	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, main, seed.get())
 	for _, s := range h.Systems() {
-		fmt.Fprintf(stdout, "  %-8s %s%s\n", s.Name, base, s.BasePath)
+		fmt.Fprintf(stdout, "  %-8s %s\n", s.Name, s.BaseURL)
 	}
-	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", base)
+	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if err := h.Start(ctx); err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	errc := make(chan error, len(servers))
+	for _, b := range servers {
+		go func() { errc <- b.srv.Serve(b.ln) }()
+	}
 	select {
 	case err := <-errc:
 		fmt.Fprintln(stderr, "herald serve:", err)
+		for _, b := range servers {
+			b.srv.Close()
+		}
 		return 1
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stdout, "herald: shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		fmt.Fprintln(stderr, "herald serve: shutdown:", err)
-		return 1
+	for _, b := range servers {
+		if err := b.srv.Shutdown(grace); err != nil {
+			// A client stalled mid-request: its time is up.
+			fmt.Fprintf(stdout, "herald: closing connections still open after %s\n", shutdownGrace)
+			b.srv.Close()
+		}
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := h.Close(); err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1
 	}
@@ -238,6 +335,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 1
 		}
+		if err := h.Start(context.Background()); err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 1
+		}
+		defer h.Close()
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
