@@ -116,11 +116,11 @@ type window struct {
 // state is everything the Mopay simulator remembers, guarded by Sim.mu. A
 // reset replaces it whole, so no part of it can outlive a reset.
 type state struct {
-	users         map[string]*user         // by user id
-	byEmail       map[string]*user         // by lower-case email
-	keys          map[string]*device       // by pbcKey
-	deviceKeys    map[string]string        // user id + "\x00" + serial -> pbcKey
-	notices       map[string][]*notice     // by user id, newest first
+	users         map[string]*user     // by user id
+	byEmail       map[string]*user     // by lower-case email
+	keys          map[string]*device   // by pbcKey
+	deviceKeys    map[string]string    // user id + "\x00" + serial -> pbcKey
+	notices       map[string][]*notice // by user id, newest first
 	notifications *notificationIndex
 	locations     []*location              // newest first
 	codes         map[string]*verification // by lower-case email
