@@ -163,10 +163,6 @@ func settingFlags(fs *flag.FlagSet) (func() map[string]string, error) {
 	}, nil
 }
 
-// shutdownGrace is how long herald serve waits, on SIGINT or SIGTERM, for
-// requests in flight before it closes what is left.
-const shutdownGrace = 10 * time.Second
-
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
 	listen := listenFlag{}
@@ -175,12 +171,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight before closing what is left")
 	settings, err := settingFlags(fs)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1
 	}
-	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path (or on a listener of its\nown), and the control API under /_herald/v1/, and prints each system's base\nURL. On SIGINT or SIGTERM it stops accepting requests, waits up to 10 s for\nthose in flight, closes what is left and exits 0.\n\nFlags:\n"
+	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path (or on a listener of its\nown), and the control API under /_herald/v1/, and prints each system's base\nURL. On SIGINT or SIGTERM it stops accepting requests, waits for those in\nflight (--shutdown-grace), closes what is left and exits 0.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -268,12 +265,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stdout, "herald: shutting down")
-	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	graceCtx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	for _, b := range servers {
-		if err := b.srv.Shutdown(grace); err != nil {
+		if err := b.srv.Shutdown(graceCtx); err != nil {
 			// A client stalled mid-request: its time is up.
-			fmt.Fprintf(stdout, "herald: closing connections still open after %s\n", shutdownGrace)
+			fmt.Fprintf(stdout, "herald: closing connections still open after %s\n", *grace)
 			b.srv.Close()
 		}
 	}

@@ -222,7 +222,11 @@ func New(cfg Config) (*Engine, error) {
 	if len(e.ownAuth) > 0 && cfg.Authenticate == nil {
 		return nil, fmt.Errorf("engine %s: operations ask for the system's own authentication, and Authenticate is nil", cfg.Name)
 	}
-	for _, ref := range cfg.Doc.Components.SecuritySchemes {
+	var schemes openapi3.SecuritySchemes
+	if cfg.Doc.Components != nil {
+		schemes = cfg.Doc.Components.SecuritySchemes
+	}
+	for _, ref := range schemes {
 		if ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "header" {
 			e.singleHeaders = append(e.singleHeaders, ref.Value.Name)
 		}
