@@ -166,6 +166,11 @@ func TestThrowawaySystemThroughTheSeam(t *testing.T) {
 	if err := h.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	for deadline := time.Now().Add(10 * time.Second); h.sched.Pending() != 1; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the runner never scheduled its tick")
+		}
+	}
 
 	// Served on its own listener, from its own stream.
 	first := getJSON(t, ls[1].Handler, "GET", "/token", "")
@@ -193,11 +198,15 @@ func TestThrowawaySystemThroughTheSeam(t *testing.T) {
 	if got := getJSON(t, ls[1].Handler, "GET", "/token", ""); got["token"] != first["token"] || got["ticks"] != 0.0 {
 		t.Fatalf("after reset: %v, want token %v and no ticks", got, first["token"])
 	}
-	if got := getJSON(t, h.Handler(), "GET", "/_herald/v1/echo/state", ""); got["runs"] != 2.0 {
-		t.Fatalf("runner not restarted by the reset: %v", got)
-	}
-	if h.sched.Pending() != 1 {
-		t.Fatalf("pending jobs after reset: %d, want the new runner's one", h.sched.Pending())
+	// The runner starts again in a goroutine of its own: wait for it.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		got := getJSON(t, h.Handler(), "GET", "/_herald/v1/echo/state", "")
+		if got["runs"] == 2.0 && h.sched.Pending() == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runner not restarted by the reset (%v), or %d jobs pending, want the new runner's one", got, h.sched.Pending())
+		}
 	}
 
 	// Closed without leaked goroutines.

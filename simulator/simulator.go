@@ -412,3 +412,11 @@ func DescribeSettings(defs []system.Definition) ([]SettingFlag, error) {
 	}
 	return out, nil
 }
+
+// BaseURL is where a listener is bound, as SetBaseURL recorded it; "" until
+// then.
+func (h *Herald) BaseURL(listener string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.urls[listener]
+}

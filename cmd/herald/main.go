@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +23,8 @@ import (
 	"herald/simulator/entropy"
 	"herald/specs"
 	"herald/steps"
+	"herald/steps/mopay"
+	"herald/steps/suite"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -281,6 +282,32 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// serveInProcess serves every listener of h on a free loopback port, and
+// returns what closes them.
+func serveInProcess(h *simulator.Herald) (func(), error) {
+	var servers []*http.Server
+	closeAll := func() {
+		for _, srv := range servers {
+			srv.Close()
+		}
+	}
+	for _, l := range h.Listeners() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return closeAll, err
+		}
+		scheme := "http"
+		if l.TLS != nil {
+			scheme, ln = "https", tls.NewListener(ln, l.TLS)
+		}
+		srv := newServer(l.Handler)
+		servers = append(servers, srv)
+		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
+		go func() { _ = srv.Serve(ln) }()
+	}
+	return closeAll, nil
+}
+
 // newServer wraps a handler in a server with timeouts, so that a slow or
 // stuck client cannot hold a connection forever.
 func newServer(h http.Handler) *http.Server {
@@ -317,6 +344,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
 	}
 
+	modules, err := suite.Modules()
+	if err != nil {
+		fmt.Fprintln(stderr, "herald test:", err)
+		return 1
+	}
 	var t steps.Target
 	switch {
 	case *mopayURL != "":
@@ -325,9 +357,16 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
 			return 2
 		}
-		t = steps.Target{Name: u, MopayURL: u, MopayEmail: *email, MopayPassword: *password}
+		t = steps.Target{Name: u, Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: u, Params: map[string]string{}}}}
 	case *target == "in-process":
 		h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version})
+		if err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 1
+		}
+		defer h.Close()
+		closeAll, err := serveInProcess(h)
+		defer closeAll()
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 1
@@ -336,16 +375,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 1
 		}
-		defer h.Close()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintln(stderr, "herald test:", err)
-			return 1
+		var infos []steps.SystemInfo
+		for _, s := range h.Systems() {
+			infos = append(infos, steps.SystemInfo{Name: s.Name, Listener: s.Listener, BasePath: s.BasePath, BaseURL: s.BaseURL})
 		}
-		srv := newServer(h.Handler())
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-		t = steps.Herald("http://" + ln.Addr().String())
+		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
 	default:
 		u, err := baseURL(*target)
@@ -353,18 +387,21 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --target:", err)
 			return 2
 		}
-		t = steps.Herald(u)
-		if err := checkHerald(t.ControlURL); err != nil {
+		if t, err = steps.Discover(context.Background(), u, nil, modules); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
 			return 1
 		}
 	}
-	t.MopayReqForm = *reqForm
-	if *email != "" && t.IsHerald() {
-		t.MopayEmail, t.MopayPassword = *email, *password
+	if mt := t.Systems[mopay.System]; mt != nil {
+		if *reqForm {
+			mt.Params[mopay.ParamReqForm] = "true"
+		}
+		if *email != "" {
+			mt.Params[mopay.ParamEmail], mt.Params[mopay.ParamPassword] = *email, *password
+		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Tags: *tags, Format: *format, Output: stdout})
+	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout})
 	switch status {
 	case 0:
 		return 0
@@ -375,23 +412,6 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: some scenarios failed")
 		return 1
 	}
-}
-
-// checkHerald makes sure a Herald answers at its control API, so that an
-// unreachable or mistaken target fails with one clear message rather than
-// in every scenario.
-func checkHerald(controlURL string) error {
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(controlURL + "info")
-	if err != nil {
-		return fmt.Errorf("no Herald answers there: %w", err)
-	}
-	defer resp.Body.Close()
-	var info struct{ Name string }
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&info); err != nil || resp.StatusCode != http.StatusOK || info.Name != "herald" {
-		return fmt.Errorf("this is not a Herald (GET %sinfo answered %d); for a real Mopay use --mopay-url", controlURL, resp.StatusCode)
-	}
-	return nil
 }
 
 // checkFormat accepts godog's formats that Herald documents.
