@@ -254,3 +254,68 @@ func TestSystemPrefixIgnoresCase(t *testing.T) {
 		t.Fatalf("got %d %s", rec.Code, rec.Body)
 	}
 }
+
+// gated is a system whose Reset waits until released, to watch requests
+// that arrive during a reset.
+type gated struct {
+	*echo
+	resetting chan struct{}
+	release   chan struct{}
+}
+
+func (g *gated) Reset() error {
+	close(g.resetting)
+	<-g.release
+	return g.echo.Reset()
+}
+
+// Requests that arrive while a reset runs wait for it to finish.
+func TestResetHoldsRequests(t *testing.T) {
+	g := &gated{resetting: make(chan struct{}), release: make(chan struct{})}
+	def := echoDefinition(t)
+	build := def.New
+	def.New = func(env system.Env) (system.System, error) {
+		s, err := build(env)
+		if err != nil {
+			return nil, err
+		}
+		g.echo = s.(*echo)
+		g.echo.engine, err = engine.New(env.Engine.Apply(engine.Config{Doc: env.Doc,
+			Handlers: map[string]engine.Handler{"getToken": func(*engine.Exchange) (engine.Reply, error) {
+				return engine.JSON(http.StatusOK, map[string]any{"token": env.Random.Hex(8), "ticks": 0})
+			}},
+			Render: func(_ *engine.Exchange, err error) engine.Reply {
+				r, _ := engine.JSON(500, map[string]string{"e": err.Error()})
+				return r
+			},
+		}))
+		return g, err
+	}
+	h, err := New(Options{Seed: 9, Systems: []system.Definition{def}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := h.Listeners()[1].Handler
+	first := getJSON(t, handler, "GET", "/token", "")["token"]
+	resetDone := make(chan struct{})
+	go func() { _ = h.Reset(); close(resetDone) }()
+	<-g.resetting
+	answered := make(chan any)
+	go func() {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest("GET", "/token", nil))
+		var v map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &v)
+		answered <- v["token"]
+	}()
+	select {
+	case v := <-answered:
+		t.Fatalf("a request was answered during the reset: %v", v)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(g.release)
+	<-resetDone
+	if got := <-answered; got != first {
+		t.Fatalf("the held request got %v, want %v from the restarted stream", got, first)
+	}
+}

@@ -76,4 +76,3 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 	})
 	register(sc)
 }
-

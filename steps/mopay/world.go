@@ -232,7 +232,6 @@ func (w *world) checkSpec(a *answer) error {
 	return w.checker.Schema("ErrorEnvelope", v)
 }
 
-
 var mpsReference = regexp.MustCompile(`\(MPS[0-9]{15}\)$`)
 
 // uniqueEmail returns a fresh address, so that scenarios never collide, even
