@@ -173,6 +173,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight before closing what is left")
+	maxWorlds := fs.Int("max-worlds", simulator.DefaultMaxWorlds, "how many isolated worlds (POST /_herald/v1/worlds) may exist at once")
+	worldIdle := fs.Duration("world-idle", simulator.DefaultWorldIdle, "how long an isolated world may go unused before it is deleted")
 	settings, err := settingFlags(fs)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
@@ -189,8 +191,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	if *maxWorlds < 1 || *worldIdle <= 0 {
+		fmt.Fprintln(stderr, "herald serve: --max-worlds and --world-idle must be positive")
+		return 2
+	}
 	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
-		Settings: settings(), Logger: logger})
+		Settings: settings(), Logger: logger, MaxWorlds: *maxWorlds, WorldIdle: *worldIdle})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 2
