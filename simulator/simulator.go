@@ -53,7 +53,7 @@ type Options struct {
 	// DefaultWorldIdle).
 	MaxWorlds int
 	WorldIdle time.Duration
-	Logger  *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Listener is one address Herald serves: its main one, or a system's own.
@@ -83,13 +83,15 @@ const (
 // Herald is the whole simulator: a default world at the root of every
 // listener, and the isolated worlds created through the control API.
 type Herald struct {
-	opts     Options
-	defs     []system.Definition
-	names    []string
-	settings []system.Settings
-	observe  func(engine.Observation)
-	def      *world
-	main     http.Handler
+	opts       Options
+	defs       []system.Definition
+	names      []string
+	settings   []system.Settings
+	docs       []*openapi3.T // loaded once, shared by every world
+	controlDoc *openapi3.T
+	observe    func(engine.Observation)
+	def        *world
+	main       http.Handler
 
 	mu      sync.Mutex // guards what follows
 	urls    map[string]string
@@ -132,7 +134,6 @@ func New(opts Options) (*Herald, error) {
 		given[k] = true
 	}
 	taken := map[string]bool{"control": true, MainListener: true, "worlds": true}
-	var docs []*openapi3.T // loaded here, handed to the default world
 	for _, def := range opts.Systems {
 		doc, err := def.Spec()
 		if err != nil {
@@ -155,7 +156,7 @@ func New(opts Options) (*Herald, error) {
 				delete(given, k)
 			}
 		}
-		h.names, h.settings, docs = append(h.names, name), append(h.settings, settings), append(docs, doc)
+		h.names, h.settings, h.docs = append(h.names, name), append(h.settings, settings), append(h.docs, doc)
 	}
 	if len(given) > 0 {
 		var unknown []string
@@ -166,7 +167,10 @@ func New(opts Options) (*Herald, error) {
 		return nil, fmt.Errorf("no system takes the settings %s", strings.Join(unknown, ", "))
 	}
 	var err error
-	if h.def, err = h.buildWorld("", entropy.New(opts.Seed), opts.Clock, docs); err != nil {
+	if h.controlDoc, err = specs.Load(specs.Control); err != nil {
+		return nil, err
+	}
+	if h.def, err = h.buildWorld("", entropy.New(opts.Seed), opts.Clock); err != nil {
 		return nil, err
 	}
 	h.main = http.HandlerFunc(h.serveMain)
@@ -299,7 +303,7 @@ func (h *Herald) CreateWorld() (control.WorldInfo, error) {
 	h.mu.Unlock()
 
 	// Built outside the lock: loading specs and routers takes a while.
-	w, err := h.buildWorld(id, entropy.New(h.opts.Seed).Derive("world/"+id), h.opts.Clock, nil)
+	w, err := h.buildWorld(id, entropy.New(h.opts.Seed).Derive("world/"+id), h.opts.Clock)
 	if err != nil {
 		return control.WorldInfo{}, err
 	}
@@ -485,4 +489,3 @@ func DescribeSettings(defs []system.Definition) ([]SettingFlag, error) {
 	}
 	return out, nil
 }
-

@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"herald/simulator/clock"
 	"herald/simulator/control"
 	"herald/simulator/engine"
@@ -68,23 +66,15 @@ func (w *world) prefix() string {
 	return worldsPath + w.id
 }
 
-// buildWorld builds every system for a world whose streams derive from root,
-// from docs when given (the documents New loaded), else from fresh copies.
-func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock, docs []*openapi3.T) (*world, error) {
+// buildWorld builds every system for a world whose streams derive from root.
+// Worlds share the documents New loaded: after the first engine set their
+// servers, nothing writes to them, as concurrent requests already assume.
+func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock) (*world, error) {
 	w := &world{h: h, id: id, clock: clock.NewControlled(source), faults: &engine.Faults{}, byName: map[string]*mounted{}}
 	w.sched = schedule.New(w.clock)
 	w.lastUsed.Store(time.Now().UnixNano())
 	for i, def := range h.defs {
-		name := h.names[i]
-		var doc *openapi3.T
-		if docs != nil {
-			doc = docs[i]
-		} else {
-			var err error
-			if doc, err = def.Spec(); err != nil {
-				return nil, err
-			}
-		}
+		name, doc := h.names[i], h.docs[i]
 		m := &mounted{name: name, random: root.Derive(name), listener: MainListener, basePath: "/" + name + "/"}
 		env := system.Env{
 			Name: name, Doc: doc, Clock: w.clock, Scheduler: w.sched, Random: m.random, Faults: w.faults,
@@ -113,7 +103,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock,
 	}
 	cfg := control.Config{
 		Version: h.opts.Version, Seed: h.opts.Seed, World: id, Clock: w.clock, Scheduler: w.sched, Faults: w.faults,
-		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Logger: h.opts.Logger,
+		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Doc: h.controlDoc, Logger: h.opts.Logger,
 	}
 	if id == "" {
 		cfg.Worlds = h

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"herald/simulator/clock"
 	"herald/simulator/engine"
 	"herald/simulator/schedule"
@@ -39,6 +41,8 @@ type Config struct {
 	// Worlds creates and deletes isolated worlds; nil inside a world (they
 	// are managed from the root).
 	Worlds Worlds
+	// Doc is specs/control.yaml, loaded; nil loads it. Worlds share one.
+	Doc    *openapi3.T
 	Logger *slog.Logger
 }
 
@@ -74,9 +78,12 @@ type api struct{ cfg Config }
 // New builds the control API's handler, to be served at the root of the
 // server (its paths start with /_herald/).
 func New(cfg Config) (*engine.Engine, error) {
-	doc, err := specs.Load(specs.Control)
-	if err != nil {
-		return nil, err
+	doc := cfg.Doc
+	if doc == nil {
+		var err error
+		if doc, err = specs.Load(specs.Control); err != nil {
+			return nil, err
+		}
 	}
 	a := &api{cfg: cfg}
 	return engine.New(engine.Config{
