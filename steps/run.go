@@ -71,7 +71,17 @@ type RunOptions struct {
 	TestingT *testing.T
 	// Features replaces the modules' features; nil runs those.
 	Features fs.FS
+	// Concurrency runs this many scenarios at once (0 or 1: one at a time).
+	// Against a Herald each scenario then runs in an isolated world of its
+	// own, so that none sees another's state, clock or faults.
+	Concurrency int
+	// Shard runs the K-th of N stable, balanced parts of the selected
+	// scenarios (K from 1); the zero value runs them all.
+	Shard Shard
 }
+
+// Shard names one of N parts of a run.
+type Shard struct{ K, N int }
 
 // EffectiveTags returns the tag expression a run uses. Against a target that
 // is not a Herald, scenarios that need the control API or check Herald's own
@@ -175,7 +185,26 @@ func Run(opts RunOptions) int {
 		fmt.Fprintf(opts.Output, "no scenario matches the tag expression %q\n", tags)
 		return 2
 	}
-	run := &run{target: opts.Target, modules: opts.Modules}
+	paths := []string{"."}
+	if opts.Shard.N > 0 {
+		if opts.Shard.K < 1 || opts.Shard.K > opts.Shard.N {
+			fmt.Fprintf(opts.Output, "shard %d/%d: want K from 1 to N\n", opts.Shard.K, opts.Shard.N)
+			return 2
+		}
+		parts, err := Shards(features, tags, opts.Shard.N)
+		if err != nil {
+			fmt.Fprintln(opts.Output, err)
+			return 2
+		}
+		paths = parts[opts.Shard.K-1]
+		if len(paths) == 0 {
+			fmt.Fprintf(opts.Output, "shard %d/%d holds no scenario (%d selected)\n", opts.Shard.K, opts.Shard.N, n)
+			return 2
+		}
+		fmt.Fprintf(opts.Output, "shard %d/%d: %d of the selected scenarios and outlines\n", opts.Shard.K, opts.Shard.N, len(paths))
+	}
+	concurrency := max(opts.Concurrency, 1)
+	run := &run{target: opts.Target, modules: opts.Modules, isolate: concurrency > 1 && opts.Target.IsHerald()}
 	return godog.TestSuite{
 		Name:                "herald",
 		ScenarioInitializer: run.initScenario,
@@ -184,9 +213,9 @@ func Run(opts RunOptions) int {
 			Tags:        tags,
 			Strict:      true,
 			NoColors:    true,
-			Concurrency: 1, // scenarios share the simulator clock, which some move
+			Concurrency: concurrency,
 			FS:          features,
-			Paths:       []string{"."},
+			Paths:       paths,
 			Output:      opts.Output,
 			TestingT:    opts.TestingT,
 		},

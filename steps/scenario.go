@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -18,6 +19,8 @@ import (
 type run struct {
 	target  Target
 	modules []Module
+	// isolate runs each scenario in an isolated world of its own.
+	isolate bool
 }
 
 // Scenario is the state every module shares within one scenario: the
@@ -32,6 +35,8 @@ type Scenario struct {
 	offset          time.Duration // simulator clock minus local clock
 	clockChanged    bool
 	faulted         bool
+	world           string // the isolated world the scenario runs in, if any
+	root            Target // the target the world was opened on
 }
 
 type scenarioKey struct{}
@@ -74,6 +79,11 @@ func On[W any](key any, f any) any {
 func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		s := &Scenario{Target: r.target}
+		if r.isolate {
+			if err := s.openWorld(); err != nil {
+				return ctx, err
+			}
+		}
 		for _, t := range p.Tags {
 			if t.Name == TagExpectViolation {
 				s.expectViolation = true
@@ -84,6 +94,12 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		s := ScenarioOf(ctx)
 		if s == nil {
+			return ctx, nil
+		}
+		if s.world != "" { // everything the scenario changed goes with it
+			if _, cerr := s.root.control(http.MethodDelete, "worlds/"+s.world, nil); cerr != nil && err == nil {
+				return ctx, fmt.Errorf("deleting the scenario's world: %w", cerr)
+			}
 			return ctx, nil
 		}
 		if s.faulted {
@@ -152,8 +168,54 @@ func (s *Scenario) Checked(system string, violation error, status int, body []by
 		system, TagExpectViolation, violation, status, Clip(body))
 }
 
+// openWorld opens an isolated world on the target and points the scenario
+// at it: the same listeners, every path under /_herald/worlds/<id>.
+func (s *Scenario) openWorld() error {
+	b, err := s.Target.control(http.MethodPost, "worlds", nil)
+	if err != nil {
+		return fmt.Errorf("opening the scenario's world: %w", err)
+	}
+	var w struct{ ID string }
+	if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
+		return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+	}
+	s.root, s.world = s.Target, w.ID
+	t := s.Target
+	t.Name = fmt.Sprintf("%s (world %s)", t.Name, w.ID)
+	if t.ControlURL, err = inWorld(t.ControlURL, w.ID); err != nil {
+		return err
+	}
+	t.Systems = map[string]*SystemTarget{}
+	for name, st := range s.Target.Systems {
+		c := *st
+		if c.BaseURL, err = inWorld(st.BaseURL, w.ID); err != nil {
+			return err
+		}
+		t.Systems[name] = &c
+	}
+	s.Target = t
+	return nil
+}
+
+// inWorld is a URL of a Herald's listener moved into a world.
+func inWorld(raw, id string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("target URL %q: %w", raw, err)
+	}
+	u.Path = "/_herald/worlds/" + id + u.Path
+	u.RawPath = ""
+	return u.String(), nil
+}
+
 // Control calls the target's control API and returns the answer's body.
 func (s *Scenario) Control(method, path string, body any) ([]byte, error) {
+	return s.Target.control(method, path, body)
+}
+
+// control calls the target's control API and returns the answer's body.
+func (t Target) control(method, path string, body any) ([]byte, error) {
+	s := struct{ Target Target }{t}
 	if !s.Target.IsHerald() {
 		return nil, fmt.Errorf("this step needs Herald's control API, and target %s has none (tag the scenario %s)", s.Target.Name, TagSimulator)
 	}

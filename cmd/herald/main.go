@@ -338,6 +338,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
+	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
+	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
 	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
@@ -348,6 +350,17 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	if *password == "" {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
+	}
+	if *concurrency < 1 {
+		fmt.Fprintln(stderr, "herald test: --concurrency must be 1 or more")
+		return 2
+	}
+	var part steps.Shard
+	if *shard != "" {
+		if _, err := fmt.Sscanf(*shard, "%d/%d", &part.K, &part.N); err != nil || part.N < 1 || part.K < 1 || part.K > part.N || fmt.Sprintf("%d/%d", part.K, part.N) != *shard {
+			fmt.Fprintf(stderr, "herald test: --shard %q: want K/N with 1 ≤ K ≤ N, such as 2/4\n", *shard)
+			return 2
+		}
 	}
 
 	modules, err := suite.Modules()
@@ -407,7 +420,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout})
+	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout,
+		Concurrency: *concurrency, Shard: part})
 	switch status {
 	case 0:
 		return 0
