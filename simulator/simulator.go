@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -53,7 +54,11 @@ type Options struct {
 	// DefaultWorldIdle).
 	MaxWorlds int
 	WorldIdle time.Duration
-	Logger    *slog.Logger
+	// ControlToken, when set, is the bearer token every control API
+	// request must carry (Authorization: Bearer <token>): a Herald that
+	// listens beyond loopback would otherwise let anyone reset it.
+	ControlToken string
+	Logger       *slog.Logger
 }
 
 // Listener is one address Herald serves: its main one, or a system's own.
@@ -434,6 +439,19 @@ func (h *Herald) serveOwn(name string, rw http.ResponseWriter, r *http.Request) 
 		return
 	}
 	serveStripped(w.byName[name].sys.Handler(), rw, r, n)
+}
+
+// controlAllowed checks a control request's bearer token, in constant time.
+func (h *Herald) controlAllowed(r *http.Request) bool {
+	if h.opts.ControlToken == "" {
+		return true
+	}
+	values := r.Header.Values("Authorization")
+	if len(values) != 1 {
+		return false
+	}
+	given, ok := strings.CutPrefix(values[0], "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(given), []byte(h.opts.ControlToken)) == 1
 }
 
 func (h *Herald) noWorld(rw http.ResponseWriter, r *http.Request) {

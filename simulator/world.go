@@ -238,6 +238,12 @@ func (w *world) close() {
 func (w *world) serveMain(rw http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if rest, ok := strings.CutPrefix(p, "/_herald/"); ok {
+		if !w.h.controlAllowed(r) {
+			reply := control.Render(&engine.Exchange{Request: r}, control.Unauthorized("the control API needs the header Authorization: Bearer <token> (herald serve printed it, or took it from --control-token or HERALD_CONTROL_TOKEN)"))
+			reply.Header.Set("WWW-Authenticate", `Bearer realm="herald control"`)
+			writeReply(rw, reply)
+			return
+		}
 		if v1, ok := strings.CutPrefix(rest, "v1/"); ok {
 			seg, _, _ := strings.Cut(v1, "/")
 			if m := w.byName[seg]; m != nil && m.control != nil {

@@ -192,3 +192,31 @@ func TestWorldsOnOwnListeners(t *testing.T) {
 		t.Fatalf("an unknown world on the own listener: %d", ex.status)
 	}
 }
+
+// With a token, every control route asks for it, in every world; the
+// systems do not.
+func TestControlToken(t *testing.T) {
+	h, err := New(Options{Seed: 1, ControlToken: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	bearer := http.Header{"Authorization": {"Bearer s3cret"}}
+	for _, hd := range []http.Header{nil, {"Authorization": {"Bearer wrong"}}, {"Authorization": {"s3cret"}}, {"Authorization": {"Bearer s3cret", "Bearer s3cret"}}} {
+		if ex := call(t, h.Handler(), "POST", "/_herald/v1/worlds", "", hd); ex.status != 401 || !strings.Contains(ex.raw, "unauthorized") {
+			t.Fatalf("with %v: %d %s", hd, ex.status, ex.raw)
+		}
+	}
+	if ex := call(t, h.Handler(), "POST", "/_herald/v1/worlds", "", bearer); ex.status != 201 {
+		t.Fatalf("with the token: %d %s", ex.status, ex.raw)
+	}
+	for _, p := range []string{"/_herald/worlds/w1/_herald/v1/info", "/_herald/v1/mopay/verification-codes/a@example.com"} {
+		if ex := call(t, h.Handler(), "GET", p, "", nil); ex.status != 401 {
+			t.Fatalf("%s without the token: %d", p, ex.status)
+		}
+	}
+	if ex := call(t, h.Handler(), "GET", "/_herald/worlds/w1/_herald/v1/info", "", bearer); ex.status != 200 {
+		t.Fatalf("world info with the token: %d", ex.status)
+	}
+	registerAt(t, h.Handler(), "/_herald/worlds/w1/mopay/") // systems ask for no token
+}

@@ -215,23 +215,25 @@ func (s *Scenario) Control(method, path string, body any) ([]byte, error) {
 
 // control calls the target's control API and returns the answer's body.
 func (t Target) control(method, path string, body any) ([]byte, error) {
-	s := struct{ Target Target }{t}
-	if !s.Target.IsHerald() {
-		return nil, fmt.Errorf("this step needs Herald's control API, and target %s has none (tag the scenario %s)", s.Target.Name, TagSimulator)
+	if !t.IsHerald() {
+		return nil, fmt.Errorf("this step needs Herald's control API, and target %s has none (tag the scenario %s)", t.Name, TagSimulator)
 	}
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.Target.ControlURL+path, rd)
+	req, err := http.NewRequest(method, t.ControlURL+path, rd)
 	if err != nil {
 		return nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := s.Target.Client.Do(req)
+	if t.ControlToken != "" {
+		req.Header.Set("Authorization", "Bearer "+t.ControlToken)
+	}
+	resp, err := t.Client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("control API %s %s: %w", method, path, err)
 	}

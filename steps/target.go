@@ -18,6 +18,8 @@ type Target struct {
 	// ControlURL is the base of a Herald's control API, ending in "/":
 	// "http://127.0.0.1:8080/_herald/v1/". Empty for a real deployment.
 	ControlURL string
+	// ControlToken is the bearer token the control API asks for, if any.
+	ControlToken string
 	// Client sends control requests, and system requests unless the system
 	// names its own; nil is a client with a 30 s timeout.
 	Client *http.Client
@@ -95,7 +97,7 @@ func Herald(controlURL string, infos []SystemInfo, modules []Module) Target {
 // Discover asks the Herald at base ("http://127.0.0.1:8080") where its
 // systems are, and returns its Target. It fails with one clear message when
 // no Herald answers there.
-func Discover(ctx context.Context, base string, client *http.Client, modules []Module) (Target, error) {
+func Discover(ctx context.Context, base, token string, client *http.Client, modules []Module) (Target, error) {
 	base = strings.TrimSuffix(base, "/")
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
@@ -105,11 +107,17 @@ func Discover(ctx context.Context, base string, client *http.Client, modules []M
 	if err != nil {
 		return Target{}, err
 	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return Target{}, fmt.Errorf("no Herald answers there: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return Target{}, fmt.Errorf("its control API asks for a token: give --control-token or HERALD_CONTROL_TOKEN (herald serve printed it)")
+	}
 	var info struct {
 		Name    string
 		Systems []SystemInfo
@@ -123,6 +131,6 @@ func Discover(ctx context.Context, base string, client *http.Client, modules []M
 		}
 	}
 	t := Herald(controlURL, info.Systems, modules)
-	t.Name = base
+	t.Name, t.ControlToken = base, token
 	return t, nil
 }

@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -164,6 +166,32 @@ func settingFlags(fs *flag.FlagSet) (func() map[string]string, error) {
 	}, nil
 }
 
+// beyondLoopback reports whether a listener would accept connections from
+// other hosts: its address is not a loopback one (the default is).
+func beyondLoopback(listen listenFlag) bool {
+	for _, addr := range listen {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return true
+		}
+		if host == "localhost" {
+			continue
+		}
+		ip := net.ParseIP(host)
+		if ip == nil || !ip.IsLoopback() {
+			return true
+		}
+	}
+	return false
+}
+
+// newToken makes up a control token.
+func newToken() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
 	listen := listenFlag{}
@@ -175,6 +203,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight before closing what is left")
 	maxWorlds := fs.Int("max-worlds", simulator.DefaultMaxWorlds, "how many isolated worlds (POST /_herald/v1/worlds) may exist at once")
 	worldIdle := fs.Duration("world-idle", simulator.DefaultWorldIdle, "how long an isolated world may go unused before it is deleted")
+	token := fs.String("control-token", "", "bearer `token` the control API asks for (env HERALD_CONTROL_TOKEN); made up and printed when Herald listens beyond loopback without one")
 	settings, err := settingFlags(fs)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
@@ -191,12 +220,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	if *token == "" {
+		*token = os.Getenv("HERALD_CONTROL_TOKEN")
+	}
+	madeUp := false
+	if *token == "" && beyondLoopback(listen) {
+		*token, madeUp = newToken(), true
+	}
 	if *maxWorlds < 1 || *worldIdle <= 0 {
 		fmt.Fprintln(stderr, "herald serve: --max-worlds and --world-idle must be positive")
 		return 2
 	}
 	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
-		Settings: settings(), Logger: logger, MaxWorlds: *maxWorlds, WorldIdle: *worldIdle})
+		Settings: settings(), Logger: logger, MaxWorlds: *maxWorlds, WorldIdle: *worldIdle, ControlToken: *token})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 2
@@ -251,6 +287,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %-8s %s\n", s.Name, s.BaseURL)
 	}
 	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
+	switch {
+	case madeUp:
+		fmt.Fprintf(stdout, "  the control API asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
+	case *token != "":
+		fmt.Fprintln(stdout, "  the control API asks for the bearer token given")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -338,6 +380,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
+	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
 	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nFlags:\n"
@@ -406,7 +449,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --target:", err)
 			return 2
 		}
-		if t, err = steps.Discover(context.Background(), u, nil, modules); err != nil {
+		if t, err = steps.Discover(context.Background(), u, *controlToken, nil, modules); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
 			return 1
 		}

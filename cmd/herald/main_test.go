@@ -289,3 +289,45 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// Beyond loopback the control API asks for a token, made up and printed
+// when none is given; herald test passes it on.
+func TestControlToken(t *testing.T) {
+	bin := buildHerald(t)
+	cmd := exec.Command(bin, "serve", "--listen", "0.0.0.0:0", "--seed", "3")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rd := bufio.NewReader(stdout)
+	var out strings.Builder
+	var token, port string
+	for token == "" {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("herald serve beyond loopback printed no token:\n%s", out.String())
+		}
+		out.WriteString(line)
+		if m := regexp.MustCompile(`serving on http://\S+:(\d+) `).FindStringSubmatch(line); m != nil {
+			port = m[1]
+		}
+		if m := regexp.MustCompile(`Authorization: Bearer (\S+)`).FindStringSubmatch(line); m != nil {
+			token = m[1]
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, rd) }()
+	base := "http://127.0.0.1:" + port
+	run := func(extra ...string) (int, string) {
+		c := exec.Command(bin, append([]string{"test", "--target", base, "--tags", "@newsletter", "--format", "progress"}, extra...)...)
+		c.Env = append(os.Environ(), "HERALD_CONTROL_TOKEN=")
+		b, err := c.CombinedOutput()
+		return exitCode(err), string(b)
+	}
+	if code, b := run(); code != 1 || !strings.Contains(b, "asks for a token") {
+		t.Fatalf("without the token: exit %d\n%s", code, b)
+	}
+	if code, b := run("--control-token", token); code != 0 {
+		t.Fatalf("with the token: exit %d\n%s", code, b)
+	}
+}

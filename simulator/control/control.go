@@ -64,6 +64,15 @@ type WorldInfo struct {
 	Systems []system.Info `json:"systems"`
 }
 
+// Unauthorized is the answer to a control request without the token.
+func Unauthorized(format string, args ...any) error {
+	return &unauthorized{fmt.Sprintf(format, args...)}
+}
+
+type unauthorized struct{ msg string }
+
+func (u *unauthorized) Error() string { return u.msg }
+
 // LimitReached is the answer to a request for more than a bound allows.
 func LimitReached(format string, args ...any) error {
 	return &limitReached{fmt.Sprintf(format, args...)}
@@ -319,8 +328,11 @@ func Render(ex *engine.Exchange, err error) engine.Reply {
 	status, body := http.StatusInternalServerError, errorBody{Code: "internal", Message: err.Error()}
 	var nf *notFound
 	var lr *limitReached
+	var ua *unauthorized
 	var p *engine.Problem
 	switch {
+	case errors.As(err, &ua):
+		status, body = http.StatusUnauthorized, errorBody{Code: "unauthorized", Message: ua.msg}
 	case errors.As(err, &nf):
 		status, body = http.StatusNotFound, errorBody{Code: "not_found", Message: nf.msg}
 	case errors.As(err, &lr):
