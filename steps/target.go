@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -126,11 +128,29 @@ func Discover(ctx context.Context, base, token string, client *http.Client, modu
 		return Target{}, fmt.Errorf("this is not a Herald (GET %sinfo answered %d); for a real deployment give each system's URL", controlURL, resp.StatusCode)
 	}
 	for i, s := range info.Systems {
-		if s.BaseURL == "" { // a Herald that does not know its address: served on the main listener
-			info.Systems[i].BaseURL = base + s.BasePath
-		}
+		info.Systems[i].BaseURL = reachable(base, s)
 	}
 	t := Herald(controlURL, info.Systems, modules)
 	t.Name, t.ControlToken = base, token
 	return t, nil
+}
+
+// reachable is the URL a system answers at, as seen from where base was
+// reached: on the main listener, base and its path (a Herald's own idea of
+// its address may be a container's or 0.0.0.0); on a listener of its own,
+// the URL the Herald gives, on base's host when it names all interfaces.
+func reachable(base string, s SystemInfo) string {
+	if s.Listener == "" || s.Listener == "http" || s.BaseURL == "" {
+		return base + s.BasePath
+	}
+	u, err := url.Parse(s.BaseURL)
+	if err != nil {
+		return s.BaseURL
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+		if b, err := url.Parse(base); err == nil {
+			u.Host = net.JoinHostPort(b.Hostname(), u.Port())
+		}
+	}
+	return u.String()
 }

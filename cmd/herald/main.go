@@ -39,6 +39,7 @@ Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
   herald serve [flags]   serve the simulators over HTTP
   herald spec NAME       print an embedded OpenAPI spec ("herald spec -h" lists them)
+  herald health [flags]  exit 0 when a Herald answers at its control API (a container's health check)
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
@@ -61,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "spec":
 		return runSpec(args[1:], stdout, stderr)
+	case "health":
+		return runHealth(args[1:], stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "herald version: unexpected argument %q\n", args[1])
@@ -166,6 +169,24 @@ func settingFlags(fs *flag.FlagSet) (func() map[string]string, error) {
 	}, nil
 }
 
+func runHealth(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("herald health", flag.ContinueOnError)
+	target := fs.String("url", "http://127.0.0.1:8080", "base `URL` of the Herald to ask")
+	token := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of its control API (env HERALD_CONTROL_TOKEN)")
+	help := "Usage: herald health [flags]\n\nAsks a Herald's control API for its info and exits 0 when it answers as a\nHerald, 1 otherwise: the container image's health check.\n\nFlags:\n"
+	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
+		return status
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := steps.Discover(ctx, *target, *token, nil, nil); err != nil {
+		fmt.Fprintln(stderr, "herald health:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "herald health: ok")
+	return 0
+}
+
 // beyondLoopback reports whether a listener would accept connections from
 // other hosts: its address is not a loopback one (the default is).
 func beyondLoopback(listen listenFlag) bool {
@@ -195,6 +216,7 @@ func newToken() string {
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
 	listen := listenFlag{}
+	host := fs.String("host", "", "`host` for every listener whose address --listen does not give, keeping its default port (0.0.0.0 serves on all interfaces, as the container image does)")
 	fs.Var(listen, "listen", "`address` of the main listener (default "+simulator.DefaultAddr+"), or NAME=ADDRESS for a system served on a listener of its own; repeat for each; port 0 picks a free port")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
@@ -224,6 +246,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		*token = os.Getenv("HERALD_CONTROL_TOKEN")
 	}
 	madeUp := false
+	if *host != "" {
+		listen["--host"] = net.JoinHostPort(*host, "0") // counts for beyondLoopback
+	}
 	if *token == "" && beyondLoopback(listen) {
 		*token, madeUp = newToken(), true
 	}
@@ -238,6 +263,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer h.Close()
+	delete(listen, "--host")
 	listeners := h.Listeners()
 	known := map[string]bool{}
 	for _, l := range listeners {
@@ -262,6 +288,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		addr := listen[l.Name]
 		if addr == "" {
 			addr = l.DefaultAddr
+			if *host != "" {
+				_, port, _ := net.SplitHostPort(l.DefaultAddr)
+				addr = net.JoinHostPort(*host, port)
+			}
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
