@@ -1,22 +1,36 @@
 package simulator
 
 import (
-	"encoding/json"
+	"context"
+	"crypto/subtle"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/simulator/clock"
 	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
-	"herald/simulator/mopay"
+	"herald/simulator/system"
+	"herald/specs"
 )
+
+// MainListener names Herald's main listener, which serves the control API
+// and every system that has no listener of its own.
+const MainListener = "http"
 
 // Options configure a Herald.
 type Options struct {
-	// Seed of the random source; the same seed hands out the same keys,
+	// Seed of the random streams; the same seed hands out the same keys,
 	// codes and references.
 	Seed uint64
 	// Clock the simulator clock follows until the control API sets it; nil
@@ -27,26 +41,77 @@ type Options struct {
 	// SkipResponseValidation turns off the check of every answer against
 	// the spec (on by default).
 	SkipResponseValidation bool
-	// MopayRateLimit is Mopay's requests per key per minute: 0 is the
-	// documented 100, negative turns the limit off.
-	MopayRateLimit int
-	Logger         *slog.Logger
+	// Settings of the systems, keyed "<system>.<setting>" (for example
+	// "mopay.rate-limit"); a setting not given takes its default.
+	Settings map[string]string
+	// Systems to simulate; nil is every Registered one.
+	Systems []system.Definition
+	// Observe, when set, sees every exchange of every system (after the
+	// debug log line).
+	Observe func(engine.Observation)
+	// MaxWorlds bounds the isolated worlds (0: DefaultMaxWorlds); WorldIdle
+	// is how long one may go unused before it is deleted (0:
+	// DefaultWorldIdle).
+	MaxWorlds int
+	WorldIdle time.Duration
+	// ControlToken, when set, is the bearer token every control API
+	// request must carry (Authorization: Bearer <token>): a Herald that
+	// listens beyond loopback would otherwise let anyone reset it.
+	ControlToken string
+	Logger       *slog.Logger
 }
 
-// System is a simulated system and where it is served.
-type System struct {
-	Name     string
-	BasePath string
+// Listener is one address Herald serves: its main one, or a system's own.
+type Listener struct {
+	// Name is MainListener or the system's name.
+	Name string
+	// TLS, when set, makes the listener HTTPS.
+	TLS *tls.Config
+	// DefaultAddr is where herald serve listens unless told otherwise.
+	DefaultAddr string
+	Handler     http.Handler
 }
 
-// Herald is the whole simulator.
+// DefaultAddr is the main listener's default address.
+const DefaultAddr = "127.0.0.1:8080"
+
+// worldsPath is where worlds other than the default one are served, on
+// every listener: /_herald/worlds/<id>/ mirrors the root.
+const worldsPath = "/_herald/worlds/"
+
+// Default bounds on isolated worlds.
+const (
+	DefaultMaxWorlds = 64
+	DefaultWorldIdle = 10 * time.Minute
+)
+
+// Herald is the whole simulator: a default world at the root of every
+// listener, and the isolated worlds created through the control API.
 type Herald struct {
-	handler http.Handler
-	systems []System
-	clock   *clock.Controlled
+	opts       Options
+	defs       []system.Definition
+	names      []string
+	settings   []system.Settings
+	docs       []*openapi3.T // loaded once, shared by every world
+	controlDoc *openapi3.T
+	observe    func(engine.Observation)
+	def        *world
+	main       http.Handler
+
+	mu      sync.Mutex // guards what follows
+	urls    map[string]string
+	worlds  map[string]*world
+	nextID  int
+	started bool
+	closed  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	reaper  chan struct{} // closed when the idle-world reaper ends
 }
 
-// New builds a Herald.
+// New builds a Herald: every system of opts.Systems (default: Registered)
+// in the default world, the control API and the main handler. Background
+// work waits for Start.
 func New(opts Options) (*Herald, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -54,71 +119,391 @@ func New(opts Options) (*Herald, error) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	clk := clock.NewControlled(opts.Clock)
-	random := entropy.New(opts.Seed)
-	faults := &engine.Faults{}
-
-	mp, err := mopay.New(mopay.Config{Clock: clk, Random: random, Faults: faults, Logger: opts.Logger,
-		SkipResponseValidation: opts.SkipResponseValidation, RateLimit: opts.MopayRateLimit})
-	if err != nil {
-		return nil, err
+	if opts.Systems == nil {
+		opts.Systems = Registered()
 	}
-	const mopayName, mopayBase = "mopay", "/mopay/"
-	h := &Herald{clock: clk, systems: []System{{Name: mopayName, BasePath: mopayBase}}}
-	ctl, err := control.New(control.Config{
-		Version: opts.Version,
-		Seed:    opts.Seed,
-		Clock:   clk,
-		Faults:  faults,
-		Systems: []control.System{{Name: mopayName, BasePath: mopayBase, Checker: mp.Engine().Checker()}},
-		// A reset also restarts the random sequence, so that after it the
-		// simulator hands out what a new one with the same seed would.
-		Reset: func() error { random.Restart(); return mp.Reset() },
-		MopayCode: func(email string) (string, time.Time, bool) {
-			c, ok := mp.LastVerificationCode(email)
-			return c.Code, c.Expires, ok
-		},
-		Logger: opts.Logger,
-	})
-	if err != nil {
-		return nil, err
+	if opts.MaxWorlds == 0 {
+		opts.MaxWorlds = DefaultMaxWorlds
 	}
-	mopayHandler := mp.Handler()
-	// Dispatch on the prefix alone: http.ServeMux would clean paths and
-	// answer "//x" or "/mopay" with redirects, outside every error format.
-	h.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch p := r.URL.Path; {
-		case p+"/" == mopayBase || strings.HasPrefix(p, mopayBase):
-			r2 := new(http.Request)
-			*r2 = *r
-			u := *r.URL
-			u.Path = strings.TrimPrefix(p, strings.TrimSuffix(mopayBase, "/"))
-			u.RawPath = ""
-			r2.URL = &u
-			mopayHandler.ServeHTTP(w, r2)
-		case strings.HasPrefix(p, "/_herald/"):
-			ctl.ServeHTTP(w, r)
-		default:
-			h.notFound(w, r)
+	if opts.WorldIdle == 0 {
+		opts.WorldIdle = DefaultWorldIdle
+	}
+	h := &Herald{opts: opts, defs: opts.Systems, urls: map[string]string{}, worlds: map[string]*world{}}
+	h.observe = engine.LogObservation(opts.Logger)
+	if extra := opts.Observe; extra != nil {
+		log := h.observe
+		h.observe = func(o engine.Observation) { log(o); extra(o) }
+	}
+	given := map[string]bool{}
+	for k := range opts.Settings {
+		given[k] = true
+	}
+	taken := map[string]bool{"control": true, MainListener: true, "worlds": true}
+	for _, def := range opts.Systems {
+		doc, err := def.Spec()
+		if err != nil {
+			return nil, err
 		}
-	})
+		name, err := system.NameOf(doc)
+		if err != nil {
+			return nil, err
+		}
+		if taken[name] {
+			return nil, fmt.Errorf("system %s: the name is taken", name)
+		}
+		taken[name] = true
+		settings, err := system.Resolve(name, def.Settings, opts.Settings)
+		if err != nil {
+			return nil, err
+		}
+		for k := range opts.Settings {
+			if strings.HasPrefix(k, name+".") {
+				delete(given, k)
+			}
+		}
+		h.names, h.settings, h.docs = append(h.names, name), append(h.settings, settings), append(h.docs, doc)
+	}
+	if len(given) > 0 {
+		var unknown []string
+		for k := range given {
+			unknown = append(unknown, k)
+		}
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("no system takes the settings %s", strings.Join(unknown, ", "))
+	}
+	var err error
+	if h.controlDoc, err = specs.Load(specs.Control); err != nil {
+		return nil, err
+	}
+	if h.def, err = h.buildWorld("", entropy.New(opts.Seed), opts.Clock); err != nil {
+		return nil, err
+	}
+	h.main = http.HandlerFunc(h.serveMain)
 	return h, nil
 }
 
-// Handler serves every system and the control API.
-func (h *Herald) Handler() http.Handler { return h.handler }
+// Handler serves the main listener: every system without a listener of its
+// own under its base path, and the control API; and the same for each
+// isolated world under /_herald/worlds/<id>/.
+func (h *Herald) Handler() http.Handler { return h.main }
 
-// Systems lists the simulated systems with their base paths.
-func (h *Herald) Systems() []System { return append([]System(nil), h.systems...) }
-
-// notFound answers paths outside every system, saying where the systems are.
-func (h *Herald) notFound(w http.ResponseWriter, r *http.Request) {
-	msg := "no simulated system is served at this path; systems:"
-	for _, s := range h.systems {
-		msg += " " + s.Name + " at " + s.BasePath
+// Listeners lists what Herald serves: the main listener first, then each
+// system's own.
+func (h *Herald) Listeners() []Listener {
+	out := []Listener{{Name: MainListener, DefaultAddr: DefaultAddr, Handler: h.main}}
+	for _, m := range h.def.systems {
+		if m.own != nil {
+			name := m.name
+			out = append(out, Listener{Name: name, TLS: m.own.TLS, DefaultAddr: m.own.DefaultAddr,
+				Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { h.serveOwn(name, rw, r) })})
+		}
 	}
-	msg += "; control API at /_herald/v1/"
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusNotFound)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": "not_found", "message": msg}})
+	return out
+}
+
+// SetBaseURL records where a listener is bound ("http://127.0.0.1:8080"),
+// so that the control API reports every system's full base URL.
+func (h *Herald) SetBaseURL(listener, base string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.urls[listener] = strings.TrimSuffix(base, "/")
+}
+
+// BaseURL is where a listener is bound, as SetBaseURL recorded it; "" until
+// then.
+func (h *Herald) BaseURL(listener string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.urls[listener]
+}
+
+func (h *Herald) listenerURLs() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string]string, len(h.urls))
+	for k, v := range h.urls {
+		out[k] = v
+	}
+	return out
+}
+
+// Systems lists the default world's systems and where they are served.
+func (h *Herald) Systems() []system.Info { return h.def.Systems() }
+
+// Checker returns a system's checker, nil for an unknown name.
+func (h *Herald) Checker(name string) *specs.Checker { return h.def.Checker(name) }
+
+// Clock is the default world's simulator clock.
+func (h *Herald) Clock() *clock.Controlled { return h.def.clock }
+
+// Reset resets the default world; see the control API's reset.
+func (h *Herald) Reset() error { return h.def.Reset() }
+
+// Start starts background work in every world, and the reaper of idle
+// worlds. It runs until Close, or until ctx ends.
+func (h *Herald) Start(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closed:
+		return errors.New("herald: start after close")
+	case h.started:
+		return errors.New("herald: started twice")
+	}
+	if err := h.def.start(ctx); err != nil {
+		return err
+	}
+	h.started = true
+	h.ctx, h.cancel = context.WithCancel(ctx)
+	for _, w := range h.worlds {
+		if err := w.start(h.ctx); err != nil {
+			return err
+		}
+	}
+	h.reaper = make(chan struct{})
+	go h.reap(h.ctx, h.reaper)
+	return nil
+}
+
+// Close stops background work in every world and waits for it. Serving
+// stops with the servers, which the caller owns.
+func (h *Herald) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	worlds := h.worlds
+	h.worlds = map[string]*world{}
+	reaper := h.reaper
+	if h.cancel != nil {
+		h.cancel()
+	}
+	h.mu.Unlock()
+	if reaper != nil {
+		<-reaper
+	}
+	for _, w := range worlds {
+		w.close()
+	}
+	h.def.close()
+	return nil
+}
+
+// CreateWorld builds an isolated world: every system afresh, with a clock of
+// its own and random streams derived from the seed and the world's id.
+func (h *Herald) CreateWorld() (control.WorldInfo, error) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return control.WorldInfo{}, errors.New("herald is closed")
+	}
+	if len(h.worlds) >= h.opts.MaxWorlds {
+		h.mu.Unlock()
+		return control.WorldInfo{}, control.LimitReached("%d worlds exist, the most this Herald keeps (--max-worlds); delete one, or wait for an idle one to expire", h.opts.MaxWorlds)
+	}
+	h.nextID++
+	id := fmt.Sprintf("w%d", h.nextID)
+	h.mu.Unlock()
+
+	// Built outside the lock: loading specs and routers takes a while.
+	w, err := h.buildWorld(id, entropy.New(h.opts.Seed).Derive("world/"+id), h.opts.Clock)
+	if err != nil {
+		return control.WorldInfo{}, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || len(h.worlds) >= h.opts.MaxWorlds {
+		return control.WorldInfo{}, control.LimitReached("%d worlds exist, the most this Herald keeps (--max-worlds)", h.opts.MaxWorlds)
+	}
+	if h.started {
+		if err := w.start(h.ctx); err != nil {
+			return control.WorldInfo{}, err
+		}
+	}
+	h.worlds[id] = w
+	return h.worldInfo(w), nil
+}
+
+// worldInfo describes a world. Call with h.mu held.
+func (h *Herald) worldInfo(w *world) control.WorldInfo {
+	info := control.WorldInfo{ID: w.id, BasePath: w.prefix() + "/"}
+	if u := h.urls[MainListener]; u != "" {
+		info.BaseURL = u + info.BasePath
+	}
+	for _, m := range w.systems {
+		s := system.Info{Name: m.name, Listener: m.listener, BasePath: w.prefix() + m.basePath}
+		if u := h.urls[m.listener]; u != "" {
+			s.BaseURL = u + s.BasePath
+		}
+		info.Systems = append(info.Systems, s)
+	}
+	return info
+}
+
+// ListWorlds lists the isolated worlds, oldest first.
+func (h *Herald) ListWorlds() []control.WorldInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]control.WorldInfo, 0, len(h.worlds))
+	for _, w := range h.worlds {
+		out = append(out, h.worldInfo(w))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := strconv.Atoi(strings.TrimPrefix(out[i].ID, "w"))
+		b, _ := strconv.Atoi(strings.TrimPrefix(out[j].ID, "w"))
+		return a < b
+	})
+	return out
+}
+
+// DeleteWorld stops and forgets a world; false when there is none by that id.
+func (h *Herald) DeleteWorld(id string) bool {
+	h.mu.Lock()
+	w := h.worlds[id]
+	delete(h.worlds, id)
+	h.mu.Unlock()
+	if w == nil {
+		return false
+	}
+	w.close()
+	return true
+}
+
+// reap deletes worlds unused for longer than Options.WorldIdle, on the real
+// clock: a suite that died without deleting its world does not keep it.
+func (h *Herald) reap(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(max(h.opts.WorldIdle/10, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			h.mu.Lock()
+			var idle []string
+			for id, w := range h.worlds {
+				if now.Sub(time.Unix(0, w.lastUsed.Load())) > h.opts.WorldIdle {
+					idle = append(idle, id)
+				}
+			}
+			h.mu.Unlock()
+			for _, id := range idle {
+				h.opts.Logger.Info("deleting an idle world", "world", id, "idle", h.opts.WorldIdle)
+				h.DeleteWorld(id)
+			}
+		}
+	}
+}
+
+// worldOf finds the world a path names ("/_herald/worlds/w1/…") and how long
+// its prefix is; the default world, 0, when the path names none. A path
+// that names a world that does not exist gets ok false.
+func (h *Herald) worldOf(p string) (w *world, prefix int, ok bool) {
+	rest, found := strings.CutPrefix(p, worldsPath)
+	if !found {
+		return h.def, 0, true
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	h.mu.Lock()
+	w = h.worlds[id]
+	h.mu.Unlock()
+	if w == nil {
+		return nil, 0, false
+	}
+	w.lastUsed.Store(time.Now().UnixNano())
+	return w, len(worldsPath) + len(id), true
+}
+
+// serveMain serves the main listener: the default world at the root, the
+// others under their prefix.
+func (h *Herald) serveMain(rw http.ResponseWriter, r *http.Request) {
+	w, n, ok := h.worldOf(r.URL.Path)
+	switch {
+	case !ok:
+		h.noWorld(rw, r)
+	case n == 0:
+		w.serveMain(rw, r)
+	default:
+		serveStripped(http.HandlerFunc(w.serveMain), rw, r, n)
+	}
+}
+
+// serveOwn serves a system's own listener, for every world.
+func (h *Herald) serveOwn(name string, rw http.ResponseWriter, r *http.Request) {
+	w, n, ok := h.worldOf(r.URL.Path)
+	if !ok {
+		h.noWorld(rw, r)
+		return
+	}
+	serveStripped(w.byName[name].sys.Handler(), rw, r, n)
+}
+
+// controlAllowed checks a control request's bearer token, in constant time.
+func (h *Herald) controlAllowed(r *http.Request) bool {
+	if h.opts.ControlToken == "" {
+		return true
+	}
+	values := r.Header.Values("Authorization")
+	if len(values) != 1 {
+		return false
+	}
+	given, ok := strings.CutPrefix(values[0], "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(given), []byte(h.opts.ControlToken)) == 1
+}
+
+func (h *Herald) noWorld(rw http.ResponseWriter, r *http.Request) {
+	writeReply(rw, control.Render(&engine.Exchange{Request: r},
+		control.NotFound("no such world; it was deleted, expired after %s unused, or never created (POST /_herald/v1/worlds)", h.opts.WorldIdle)))
+}
+
+// serveStripped serves r with the first n bytes of its path removed.
+func serveStripped(handler http.Handler, w http.ResponseWriter, r *http.Request, n int) {
+	if n == 0 {
+		handler.ServeHTTP(w, r)
+		return
+	}
+	r2 := new(http.Request)
+	*r2 = *r
+	u := *r.URL
+	u.Path = r.URL.Path[n:]
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	u.RawPath = ""
+	r2.URL = &u
+	handler.ServeHTTP(w, r2)
+}
+
+// SettingFlag is one system setting as a command line offers it.
+type SettingFlag struct {
+	Flag    string // "mopay-rate-limit"
+	Key     string // "mopay.rate-limit", as in Options.Settings
+	Default string
+	Usage   string
+}
+
+// DescribeSettings lists the settings of the given systems, named after each
+// system's spec.
+func DescribeSettings(defs []system.Definition) ([]SettingFlag, error) {
+	var out []SettingFlag
+	for _, def := range defs {
+		if len(def.Settings) == 0 {
+			continue
+		}
+		doc, err := def.Spec()
+		if err != nil {
+			return nil, err
+		}
+		name, err := system.NameOf(doc)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range def.Settings {
+			out = append(out, SettingFlag{Flag: name + "-" + s.Name, Key: name + "." + s.Name, Default: s.Default, Usage: s.Usage})
+		}
+	}
+	return out, nil
 }

@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +25,8 @@ import (
 	"herald/simulator/entropy"
 	"herald/specs"
 	"herald/steps"
+	"herald/steps/mopay"
+	"herald/steps/suite"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -34,7 +38,8 @@ and runs a Gherkin conformance suite against a simulator or a real deployment.
 Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
   herald serve [flags]   serve the simulators over HTTP
-  herald spec NAME       print an embedded OpenAPI spec (` + "mopay, control" + `)
+  herald spec NAME       print an embedded OpenAPI spec ("herald spec -h" lists them)
+  herald health [flags]  exit 0 when a Herald answers at its control API (a container's health check)
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
@@ -59,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSpec(args[1:], stdout, stderr)
 	case "monnet":
 		return runMonnet(args[1:], os.Stdin, stdout, stderr)
+	case "health":
+		return runHealth(args[1:], stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "herald version: unexpected argument %q\n", args[1])
@@ -119,15 +126,114 @@ func (s *seedFlag) get() uint64 {
 	return s.value
 }
 
+// listenFlag collects --listen values: "ADDR" for the main listener,
+// "NAME=ADDR" for a system's own.
+type listenFlag map[string]string
+
+func (l listenFlag) String() string { return "" }
+func (l listenFlag) Set(v string) error {
+	name, addr, named := strings.Cut(v, "=")
+	if !named {
+		name, addr = simulator.MainListener, v
+	}
+	if addr == "" {
+		return fmt.Errorf("%q: empty address", v)
+	}
+	if _, dup := l[name]; dup {
+		return fmt.Errorf("listener %s given twice", name)
+	}
+	l[name] = addr
+	return nil
+}
+
+// settingFlags declares a flag --<system>-<setting> for every setting of
+// every registered system, and returns the values given, keyed
+// "<system>.<setting>".
+func settingFlags(fs *flag.FlagSet) (func() map[string]string, error) {
+	given := map[string]*string{}
+	declared, err := simulator.DescribeSettings(simulator.Registered())
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range declared {
+		given[d.Key] = fs.String(d.Flag, d.Default, d.Usage)
+	}
+	return func() map[string]string {
+		out := map[string]string{}
+		fs.Visit(func(f *flag.Flag) {
+			for _, d := range declared {
+				if d.Flag == f.Name {
+					out[d.Key] = *given[d.Key]
+				}
+			}
+		})
+		return out
+	}, nil
+}
+
+func runHealth(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("herald health", flag.ContinueOnError)
+	target := fs.String("url", "http://127.0.0.1:8080", "base `URL` of the Herald to ask")
+	token := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of its control API (env HERALD_CONTROL_TOKEN)")
+	help := "Usage: herald health [flags]\n\nAsks a Herald's control API for its info and exits 0 when it answers as a\nHerald, 1 otherwise: the container image's health check.\n\nFlags:\n"
+	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
+		return status
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := steps.Discover(ctx, *target, *token, nil, nil); err != nil {
+		fmt.Fprintln(stderr, "herald health:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "herald health: ok")
+	return 0
+}
+
+// beyondLoopback reports whether a listener would accept connections from
+// other hosts: its address is not a loopback one (the default is).
+func beyondLoopback(listen listenFlag) bool {
+	for _, addr := range listen {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return true
+		}
+		if host == "localhost" {
+			continue
+		}
+		ip := net.ParseIP(host)
+		if ip == nil || !ip.IsLoopback() {
+			return true
+		}
+	}
+	return false
+}
+
+// newToken makes up a control token.
+func newToken() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on; port 0 picks a free port")
+	listen := listenFlag{}
+	host := fs.String("host", "", "`host` for every listener whose address --listen does not give, keeping its default port (0.0.0.0 serves on all interfaces, as the container image does)")
+	fs.Var(listen, "listen", "`address` of the main listener (default "+simulator.DefaultAddr+"), or NAME=ADDRESS for a system served on a listener of its own; repeat for each; port 0 picks a free port")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	rateLimit := fs.Int("mopay-rate-limit", 100, "Mopay `requests` per key per minute before 429; 0 turns the limit off (for load tests)")
-	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path, and the control API\nunder /_herald/v1/. Stops cleanly on SIGINT or SIGTERM.\n\nFlags:\n"
+	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight before closing what is left")
+	maxWorlds := fs.Int("max-worlds", simulator.DefaultMaxWorlds, "how many isolated worlds (POST /_herald/v1/worlds) may exist at once")
+	worldIdle := fs.Duration("world-idle", simulator.DefaultWorldIdle, "how long an isolated world may go unused before it is deleted")
+	token := fs.String("control-token", "", "bearer `token` the control API asks for (env HERALD_CONTROL_TOKEN); made up and printed when Herald listens beyond loopback without one")
+	settings, err := settingFlags(fs)
+	if err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path (or on a listener of its\nown), and the control API under /_herald/v1/, and prints each system's base\nURL. On SIGINT or SIGTERM it stops accepting requests, waits for those in\nflight (--shutdown-grace), closes what is left and exits 0.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -138,55 +244,148 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	if *rateLimit < 0 {
-		fmt.Fprintln(stderr, "herald serve: -mopay-rate-limit must be 0 or more")
+	if *token == "" {
+		*token = os.Getenv("HERALD_CONTROL_TOKEN")
+	}
+	madeUp := false
+	if *host != "" {
+		listen["--host"] = net.JoinHostPort(*host, "0") // counts for beyondLoopback
+	}
+	if *token == "" && beyondLoopback(listen) {
+		*token, madeUp = newToken(), true
+	}
+	if *maxWorlds < 1 || *worldIdle <= 0 {
+		fmt.Fprintln(stderr, "herald serve: --max-worlds and --world-idle must be positive")
 		return 2
 	}
-	limit := *rateLimit
-	if limit == 0 {
-		limit = -1 // off
-	}
 	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
-		MopayRateLimit: limit, Logger: logger})
+		Settings: settings(), Logger: logger, MaxWorlds: *maxWorlds, WorldIdle: *worldIdle, ControlToken: *token})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
-		return 1
+		return 2
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintln(stderr, "herald serve:", err)
-		return 1
+	defer h.Close()
+	delete(listen, "--host")
+	listeners := h.Listeners()
+	known := map[string]bool{}
+	for _, l := range listeners {
+		known[l.Name] = true
 	}
-	srv := newServer(h.Handler())
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, base, seed.get())
+	for name := range listen {
+		if !known[name] {
+			var names []string
+			for _, l := range listeners {
+				names = append(names, l.Name)
+			}
+			fmt.Fprintf(stderr, "herald serve: --listen %s=…: no such listener (have %s)\n", name, strings.Join(names, ", "))
+			return 2
+		}
+	}
+	type bound struct {
+		srv *http.Server
+		ln  net.Listener
+	}
+	var servers []bound
+	for _, l := range listeners {
+		addr := listen[l.Name]
+		if addr == "" {
+			addr = l.DefaultAddr
+			if *host != "" {
+				_, port, _ := net.SplitHostPort(l.DefaultAddr)
+				addr = net.JoinHostPort(*host, port)
+			}
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintf(stderr, "herald serve: listener %s: %v\n", l.Name, err)
+			for _, b := range servers {
+				b.ln.Close()
+			}
+			return 1
+		}
+		scheme := "http"
+		srv := newServer(l.Handler)
+		if l.TLS != nil {
+			scheme = "https"
+			srv.TLSConfig = l.TLS
+			ln = tls.NewListener(ln, l.TLS)
+		}
+		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
+		servers = append(servers, bound{srv, ln})
+	}
+	main := "http://" + servers[0].ln.Addr().String()
+	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, main, seed.get())
 	for _, s := range h.Systems() {
-		fmt.Fprintf(stdout, "  %-8s %s%s\n", s.Name, base, s.BasePath)
+		fmt.Fprintf(stdout, "  %-8s %s\n", s.Name, s.BaseURL)
 	}
-	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", base)
+	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
+	switch {
+	case madeUp:
+		fmt.Fprintf(stdout, "  the control API asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
+	case *token != "":
+		fmt.Fprintln(stdout, "  the control API asks for the bearer token given")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if err := h.Start(ctx); err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	errc := make(chan error, len(servers))
+	for _, b := range servers {
+		go func() { errc <- b.srv.Serve(b.ln) }()
+	}
 	select {
 	case err := <-errc:
 		fmt.Fprintln(stderr, "herald serve:", err)
+		for _, b := range servers {
+			b.srv.Close()
+		}
 		return 1
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stdout, "herald: shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	graceCtx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		fmt.Fprintln(stderr, "herald serve: shutdown:", err)
-		return 1
+	for _, b := range servers {
+		if err := b.srv.Shutdown(graceCtx); err != nil {
+			// A client stalled mid-request: its time is up.
+			fmt.Fprintf(stdout, "herald: closing connections still open after %s\n", *grace)
+			b.srv.Close()
+		}
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := h.Close(); err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1
 	}
 	return 0
+}
+
+// serveInProcess serves every listener of h on a free loopback port, and
+// returns what closes them.
+func serveInProcess(h *simulator.Herald) (func(), error) {
+	var servers []*http.Server
+	closeAll := func() {
+		for _, srv := range servers {
+			srv.Close()
+		}
+	}
+	for _, l := range h.Listeners() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return closeAll, err
+		}
+		scheme := "http"
+		if l.TLS != nil {
+			scheme, ln = "https", tls.NewListener(ln, l.TLS)
+		}
+		srv := newServer(l.Handler)
+		servers = append(servers, srv)
+		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
+		go func() { _ = srv.Serve(ln) }()
+	}
+	return closeAll, nil
 }
 
 // newServer wraps a handler in a server with timeouts, so that a slow or
@@ -213,6 +412,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
+	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
+	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
+	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
 	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
@@ -224,7 +426,23 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if *password == "" {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
 	}
+	if *concurrency < 1 {
+		fmt.Fprintln(stderr, "herald test: --concurrency must be 1 or more")
+		return 2
+	}
+	var part steps.Shard
+	if *shard != "" {
+		if _, err := fmt.Sscanf(*shard, "%d/%d", &part.K, &part.N); err != nil || part.N < 1 || part.K < 1 || part.K > part.N || fmt.Sprintf("%d/%d", part.K, part.N) != *shard {
+			fmt.Fprintf(stderr, "herald test: --shard %q: want K/N with 1 ≤ K ≤ N, such as 2/4\n", *shard)
+			return 2
+		}
+	}
 
+	modules, err := suite.Modules()
+	if err != nil {
+		fmt.Fprintln(stderr, "herald test:", err)
+		return 1
+	}
 	var t steps.Target
 	switch {
 	case *mopayURL != "":
@@ -233,22 +451,29 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
 			return 2
 		}
-		t = steps.Target{Name: u, MopayURL: u, MopayEmail: *email, MopayPassword: *password}
+		t = steps.Target{Name: u, Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: u, Params: map[string]string{}}}}
 	case *target == "in-process":
 		h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version})
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 1
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		defer h.Close()
+		closeAll, err := serveInProcess(h)
+		defer closeAll()
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 1
 		}
-		srv := newServer(h.Handler())
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-		t = steps.Herald("http://" + ln.Addr().String())
+		if err := h.Start(context.Background()); err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 1
+		}
+		var infos []steps.SystemInfo
+		for _, s := range h.Systems() {
+			infos = append(infos, steps.SystemInfo{Name: s.Name, Listener: s.Listener, BasePath: s.BasePath, BaseURL: s.BaseURL})
+		}
+		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
 	default:
 		u, err := baseURL(*target)
@@ -256,18 +481,22 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --target:", err)
 			return 2
 		}
-		t = steps.Herald(u)
-		if err := checkHerald(t.ControlURL); err != nil {
+		if t, err = steps.Discover(context.Background(), u, *controlToken, nil, modules); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
 			return 1
 		}
 	}
-	t.MopayReqForm = *reqForm
-	if *email != "" && t.IsHerald() {
-		t.MopayEmail, t.MopayPassword = *email, *password
+	if mt := t.Systems[mopay.System]; mt != nil {
+		if *reqForm {
+			mt.Params[mopay.ParamReqForm] = "true"
+		}
+		if *email != "" {
+			mt.Params[mopay.ParamEmail], mt.Params[mopay.ParamPassword] = *email, *password
+		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Tags: *tags, Format: *format, Output: stdout})
+	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout,
+		Concurrency: *concurrency, Shard: part})
 	switch status {
 	case 0:
 		return 0
@@ -278,23 +507,6 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: some scenarios failed")
 		return 1
 	}
-}
-
-// checkHerald makes sure a Herald answers at its control API, so that an
-// unreachable or mistaken target fails with one clear message rather than
-// in every scenario.
-func checkHerald(controlURL string) error {
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(controlURL + "info")
-	if err != nil {
-		return fmt.Errorf("no Herald answers there: %w", err)
-	}
-	defer resp.Body.Close()
-	var info struct{ Name string }
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&info); err != nil || resp.StatusCode != http.StatusOK || info.Name != "herald" {
-		return fmt.Errorf("this is not a Herald (GET %sinfo answered %d); for a real Mopay use --mopay-url", controlURL, resp.StatusCode)
-	}
-	return nil
 }
 
 // checkFormat accepts godog's formats that Herald documents.
