@@ -172,9 +172,9 @@ type Engine struct {
 	// ownAuth marks the operations whose every request goes through
 	// Authenticate, security scheme or not.
 	ownAuth map[string]bool
-	// singleHeaders are the credential headers of the document's apiKey
-	// schemes, each allowed once.
-	singleHeaders []string
+	// singleHeaders and singleQuery are the credential headers and query
+	// parameters of the document's apiKey schemes, each allowed once.
+	singleHeaders, singleQuery []string
 }
 
 type exchangeKey struct{}
@@ -232,6 +232,9 @@ func New(cfg Config) (*Engine, error) {
 	for _, ref := range schemes {
 		if ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "header" {
 			e.singleHeaders = append(e.singleHeaders, ref.Value.Name)
+		}
+		if ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "query" {
+			e.singleQuery = append(e.singleQuery, ref.Value.Name)
 		}
 	}
 	e.reqOpts = &openapi3filter.Options{
@@ -549,6 +552,11 @@ func (e *Engine) repeated(r *http.Request, op *openapi3.Operation, query url.Val
 	for _, name := range e.singleHeaders {
 		if len(r.Header.Values(name)) > 1 {
 			return twice("header", name)
+		}
+	}
+	for _, name := range e.singleQuery {
+		if len(query[name]) > 1 {
+			return twice("query", name)
 		}
 	}
 	return nil

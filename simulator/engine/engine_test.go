@@ -118,8 +118,8 @@ components:
       name: X-Session
     token:
       type: apiKey
-      in: header
-      name: X-Token
+      in: query
+      name: token
   schemas:
     Error:
       type: object

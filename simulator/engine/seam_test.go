@@ -62,6 +62,14 @@ func TestRepeatedParameterOrHeaderIsRefused(t *testing.T) {
 	if h.authCalls != 0 {
 		t.Fatal("an ambiguous credential reached Authenticate")
 	}
+
+	// A credential in the query (an apiKey scheme "in: query") too.
+	h = newHarness(t, nil)
+	rec = h.do(http.MethodGet, "/items/1?token=a&token=b", "", "")
+	h.expectProblem(rec, Ambiguous, "query", "token")
+	if h.authCalls != 0 {
+		t.Fatal("an ambiguous query credential reached Authenticate")
+	}
 }
 
 // An unparseable media type is refused like an unsupported one, whatever it
