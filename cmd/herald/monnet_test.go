@@ -103,6 +103,7 @@ func TestMonnetVerifyUsage(t *testing.T) {
 type nowScheduler struct{}
 
 func (nowScheduler) At(_ time.Time, job func(ctx context.Context)) { job(context.Background()) }
+func (nowScheduler) Go(f func(ctx context.Context)) bool           { f(context.Background()); return true }
 
 // simulatorNotification has the Notifier deliver one notification to a
 // local receiver and returns what arrived.
@@ -120,7 +121,7 @@ func simulatorNotification(t *testing.T) (body []byte, sig string) {
 	}
 	n.SetReceiver("22", srv.URL)
 	payload := []byte(`{"payout":{"id":"100","country":"PER","amount":"100000","currency":"PEN","orderId":"X-1","merchantId":"22","bankCode":"001","name":"Ana Núñez"},"output":{"stage":"SUCCESS","status":"PROCESSED","statusChangeDateTime":"2026-03-01T12:00:05.000000Z"}}`)
-	if _, err := n.Notify(time.Now(), "22", "100", payload); err != nil {
+	if _, err := n.Notify(time.Now(), "22", "100", "X-1", payload); err != nil {
 		t.Fatal(err)
 	}
 	r := <-got

@@ -17,6 +17,7 @@ import (
 type immediate struct{}
 
 func (immediate) At(_ time.Time, job func(ctx context.Context)) { job(context.Background()) }
+func (immediate) Go(f func(ctx context.Context)) bool           { f(context.Background()); return true }
 
 var benchBody = []byte(`{"payout":{"id":"100","country":"PER","amount":"100000","currency":"PEN","orderId":"X-1","merchantId":"22","bankCode":"001","accountNumber":"00012345678","name":"Ana Núñez","customerEmail":"ana@example.com"},"output":{"stage":"SUCCESS","status":"PROCESSED","statusChangeDateTime":"2026-03-01T12:00:05.000000Z","authorizationCode":"A12345678901","authorizationDate":"20260301120005"}}`)
 
@@ -48,7 +49,7 @@ func BenchmarkDelivery(b *testing.B) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	n, err := NewNotifier(NotifierConfig{Scheduler: immediate{}, Key: keys.notifier, Forger: keys.forger})
+	n, err := NewNotifier(NotifierConfig{Scheduler: immediate{}, Key: keys.notifier, Certificate: keys.certPEM, Forger: keys.forger})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func BenchmarkDelivery(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		i++
-		id, err := n.Notify(now, "22", strconv.Itoa(i), benchBody)
+		id, err := n.Notify(now, "22", strconv.Itoa(i), "X-1", benchBody)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -188,6 +188,8 @@ func (s *Sim) classify(ex *engine.Exchange, err error) (*apiError, int) {
 			return &apiError{Code: code}, http.StatusBadRequest
 		}
 		return invalidAttribute(dotted(ptr), "%s", p.Reason), http.StatusBadRequest
+	case engine.Ambiguous:
+		return invalidAttribute(p.Field, "%s", p.Describe()), http.StatusBadRequest
 	case engine.Fault:
 		code := "4099"
 		switch p.Status {

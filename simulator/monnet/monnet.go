@@ -1,15 +1,21 @@
 package monnet
 
 import (
+	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/fixtures"
 	"herald/simulator/clock"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
+	"herald/simulator/system"
 	"herald/specs"
 )
 
@@ -19,12 +25,13 @@ type Config struct {
 	Random *entropy.Source
 	// Seed is the merchants; nil loads fixtures/monnet/seed.json.
 	Seed *fixtures.MonnetSeed
+	// Doc is the spec; nil loads specs/monnet.yaml.
+	Doc *openapi3.T
 	// Notifier delivers the final-stage notifications; nil sends none.
 	Notifier *Notifier
-	Faults   *engine.Faults
-	Logger   *slog.Logger
-	// SkipResponseValidation turns off the check of answers against the spec.
-	SkipResponseValidation bool
+	// Engine carries the settings the core decides for every system (name,
+	// faults, logger, observer); a zero value is a standalone simulator.
+	Engine system.EngineDefaults
 }
 
 // Sim is the Monnet simulator.
@@ -33,6 +40,7 @@ type Sim struct {
 	random    *entropy.Source
 	notifier  *Notifier
 	merchants map[string]*merchant // by API key
+	ids       map[string]*merchant // by merchantId
 	errors    *catalogue
 	engine    *engine.Engine
 
@@ -42,6 +50,101 @@ type Sim struct {
 
 type merchant struct {
 	id, key, secret string
+}
+
+// Settings of the Monnet system (flags --monnet-<name> of herald serve).
+const (
+	SettingBackoff        = "backoff"
+	SettingAttemptTimeout = "attempt-timeout"
+	SettingKey            = "key"
+	SettingCert           = "cert"
+)
+
+// Definition registers Monnet with Herald's core.
+func Definition() system.Definition {
+	return system.Definition{
+		Spec: system.Embedded(specs.Monnet),
+		Settings: []system.Setting{
+			{Name: SettingBackoff, Default: FormatBackoff(DefaultBackoff()),
+				Usage: "when the notifier makes its attempts, counted from a payout's final stage: comma-separated `durations`, one per attempt, in order"},
+			{Name: SettingAttemptTimeout, Default: DefaultAttemptTimeout.String(),
+				Usage: "how long the notifier waits for a receiver's answer before the attempt counts as a timeout (a Go `duration`)"},
+			{Name: SettingKey, Default: "",
+				Usage: "PEM `file` of the RSA key that signs notifications (default: the fixture notifier key); give --monnet-cert with it"},
+			{Name: SettingCert, Default: "",
+				Usage: "PEM `file` of the notifier certificate for that key, served to merchants (default: the fixture certificate)"},
+		},
+		New: func(env system.Env) (system.System, error) {
+			cfg, err := notifierSettings(env.Settings)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Scheduler, cfg.Clock, cfg.Logger = OnScheduler(env.Scheduler), env.Clock, env.Logger
+			n, err := NewNotifier(cfg)
+			if err != nil {
+				return nil, err
+			}
+			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine, Notifier: n})
+		},
+	}
+}
+
+// notifierSettings reads the notifier's settings.
+func notifierSettings(s system.Settings) (NotifierConfig, error) {
+	var cfg NotifierConfig
+	var err error
+	if cfg.Backoff, err = ParseBackoff(s[SettingBackoff]); err != nil {
+		return cfg, fmt.Errorf("setting %s: %w", SettingBackoff, err)
+	}
+	if cfg.AttemptTimeout, err = time.ParseDuration(s[SettingAttemptTimeout]); err != nil || cfg.AttemptTimeout <= 0 {
+		return cfg, fmt.Errorf("setting %s: want a positive duration such as 10s, got %q", SettingAttemptTimeout, s[SettingAttemptTimeout])
+	}
+	keyFile, certFile := s[SettingKey], s[SettingCert]
+	if (keyFile == "") != (certFile == "") {
+		return cfg, fmt.Errorf("settings %s and %s: give the notifier key and its certificate together", SettingKey, SettingCert)
+	}
+	if keyFile == "" {
+		return cfg, nil
+	}
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		return cfg, fmt.Errorf("setting %s: %w", SettingKey, err)
+	}
+	if cfg.Key, err = ParsePrivateKey(b); err != nil {
+		return cfg, fmt.Errorf("setting %s: %s: %w", SettingKey, keyFile, err)
+	}
+	if cfg.Certificate, err = os.ReadFile(certFile); err != nil {
+		return cfg, fmt.Errorf("setting %s: %w", SettingCert, err)
+	}
+	if err := CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
+		return cfg, fmt.Errorf("setting %s: %s: %w", SettingCert, certFile, err)
+	}
+	return cfg, nil
+}
+
+// ParseBackoff reads a retry schedule: "0s,10s,1m".
+func ParseBackoff(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil {
+			return nil, fmt.Errorf("%q: want comma-separated durations such as 0s,10s,1m", s)
+		}
+		out = append(out, d)
+	}
+	if err := CheckBackoff(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FormatBackoff writes a retry schedule as ParseBackoff reads it.
+func FormatBackoff(b []time.Duration) string {
+	parts := make([]string, len(b))
+	for i, d := range b {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 // New builds the simulator from specs/monnet.yaml.
@@ -59,39 +162,47 @@ func New(cfg Config) (*Sim, error) {
 		}
 		cfg.Seed = seed
 	}
-	doc, err := specs.Load(specs.Monnet)
-	if err != nil {
-		return nil, err
+	doc := cfg.Doc
+	if doc == nil {
+		var err error
+		if doc, err = specs.Load(specs.Monnet); err != nil {
+			return nil, err
+		}
 	}
-	s := &Sim{clock: cfg.Clock, random: cfg.Random, notifier: cfg.Notifier, merchants: map[string]*merchant{}, st: newState()}
+	if cfg.Engine.Name == "" {
+		name, err := system.NameOf(doc)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Engine.Name = name
+	}
+	s := &Sim{clock: cfg.Clock, random: cfg.Random, notifier: cfg.Notifier, merchants: map[string]*merchant{}, ids: map[string]*merchant{}, st: newState()}
 	for _, m := range cfg.Seed.Merchants {
 		if m.MerchantID == "" || m.APIKey == "" || m.APISecret == "" {
 			return nil, fmt.Errorf("monnet seed: merchant %q needs merchantId, apiKey and apiSecret", m.MerchantID)
 		}
-		if s.merchants[m.APIKey] != nil {
-			return nil, fmt.Errorf("monnet seed: API key of merchant %s is used twice", m.MerchantID)
+		if s.merchants[m.APIKey] != nil || s.ids[m.MerchantID] != nil {
+			return nil, fmt.Errorf("monnet seed: merchant %s, or its API key, is listed twice", m.MerchantID)
 		}
-		s.merchants[m.APIKey] = &merchant{id: m.MerchantID, key: m.APIKey, secret: m.APISecret}
+		mm := &merchant{id: m.MerchantID, key: m.APIKey, secret: m.APISecret}
+		s.merchants[m.APIKey], s.ids[m.MerchantID] = mm, mm
 		if cfg.Notifier != nil && m.ReceiverURL != "" {
 			if _, set := cfg.Notifier.Receiver(m.MerchantID); !set {
 				cfg.Notifier.SetReceiver(m.MerchantID, m.ReceiverURL)
 			}
 		}
 	}
+	var err error
 	if s.errors, err = newCatalogue(doc); err != nil {
 		return nil, err
 	}
-	s.engine, err = engine.New(engine.Config{
-		Name:                   "monnet",
-		Doc:                    doc,
-		Handlers:               map[string]engine.Handler{"createPayout": s.handleCreate, "getPayout": s.handleGet},
-		Authenticate:           s.authenticate,
-		Render:                 s.render,
-		ErrorSchema:            "ErrorAnswer",
-		Faults:                 cfg.Faults,
-		Logger:                 cfg.Logger,
-		SkipResponseValidation: cfg.SkipResponseValidation,
-	})
+	s.engine, err = engine.New(cfg.Engine.Apply(engine.Config{
+		Doc:          doc,
+		Handlers:     map[string]engine.Handler{"createPayout": s.handleCreate, "getPayout": s.handleGet},
+		Authenticate: s.authenticate,
+		Render:       s.render,
+		ErrorSchema:  "ErrorAnswer",
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -109,8 +220,18 @@ func (s *Sim) Checker() *specs.Checker { return s.engine.Checker() }
 // Notifier returns the delivery worker, or nil.
 func (s *Sim) Notifier() *Notifier { return s.notifier }
 
+// Run is the notifier's background work (system.Runner): see Notifier.Run.
+func (s *Sim) Run(ctx context.Context) {
+	if s.notifier == nil {
+		<-ctx.Done()
+		return
+	}
+	s.notifier.Run(ctx)
+}
+
 // Reset forgets every payout and picked outcome, and the notifier's
-// deliveries; merchants and receivers stay.
+// deliveries; merchants and their receiver URLs stay (configuration, as the
+// URL a merchant's integration team set with Monnet).
 func (s *Sim) Reset() error {
 	s.mu.Lock()
 	s.st = newState()

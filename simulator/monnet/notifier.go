@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -11,21 +13,37 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"herald/fixtures"
 	"herald/simulator/clock"
+	"herald/simulator/schedule"
 )
 
-// Scheduler runs a job at a time of the simulator clock. The simulator's
-// background worker implements it; tests use a heap they advance by hand.
+// Scheduler runs the notifier's work on the simulator clock: At runs a
+// short job when the clock reaches t, and Go runs the slow part of one (a
+// network attempt) in a goroutine the scheduler waits for when it stops. Go
+// reports false, and runs nothing, when the scheduler is stopped.
 type Scheduler interface {
 	At(t time.Time, job func(ctx context.Context))
+	Go(f func(ctx context.Context)) bool
 }
 
-// Delivery defaults (Herald design, see specs/monnet.yaml).
-var DefaultBackoff = []time.Duration{0, 10 * time.Second, time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
+// OnScheduler adapts the core's scheduler to Scheduler.
+func OnScheduler(s *schedule.Scheduler) Scheduler { return coreScheduler{s} }
+
+type coreScheduler struct{ s *schedule.Scheduler }
+
+func (c coreScheduler) At(t time.Time, job func(ctx context.Context)) { c.s.At(t, job) }
+func (c coreScheduler) Go(f func(ctx context.Context)) bool           { return c.s.Go(f) }
+
+// DefaultBackoff is when attempts are made, counted from the final stage
+// (Herald design, see specs/monnet.yaml).
+func DefaultBackoff() []time.Duration {
+	return []time.Duration{0, 10 * time.Second, time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
+}
 
 // DefaultAttemptTimeout bounds one attempt: the receiver must answer within it.
 const DefaultAttemptTimeout = 10 * time.Second
@@ -41,12 +59,17 @@ const (
 type NotifierConfig struct {
 	Scheduler Scheduler
 	Clock     clock.Clock
-	// Client makes the requests; nil is a client without a timeout of its
-	// own (each attempt has AttemptTimeout).
+	// Client makes the requests; nil is a client of the notifier's own that
+	// follows no redirect (a 3xx is not an acknowledgement). Each attempt
+	// is bounded by AttemptTimeout.
 	Client *http.Client
-	// Key signs notifications; nil is the fixture notifier key. Forger signs
-	// the other-key forgery; nil is the fixture forger key.
-	Key, Forger *rsa.PrivateKey
+	// Key signs notifications and Certificate (PEM) is what merchants verify
+	// them with; both nil are the fixture notifier key and certificate. A
+	// key needs its certificate. Forger signs the other-key forgery; nil is
+	// the fixture forger key.
+	Key         *rsa.PrivateKey
+	Certificate []byte
+	Forger      *rsa.PrivateKey
 	// Backoff is when attempts are made, counted from when the notification
 	// became due; nil is DefaultBackoff. Its length is the number of attempts.
 	Backoff        []time.Duration
@@ -59,30 +82,36 @@ type NotifierConfig struct {
 
 // Attempt is one try at delivering a notification.
 type Attempt struct {
-	At time.Time `json:"at"`
+	// At is the simulator time of the attempt: the time it was scheduled
+	// for, or when a redelivery was asked for.
+	At time.Time
 	// URL is where the notification was sent; empty when none was set.
-	URL string `json:"url"`
+	URL string
 	// Status is the receiver's HTTP status, 0 when there was none.
-	Status  int           `json:"status"`
-	Latency time.Duration `json:"latencyNs"`
-	Error   string        `json:"error,omitempty"`
+	Status  int
+	Latency time.Duration
+	Error   string
 	// Redelivery is an attempt asked for with Redeliver.
-	Redelivery bool `json:"redelivery,omitempty"`
+	Redelivery bool
 }
 
 // Delivery is one notification and what became of it.
 type Delivery struct {
-	ID         string `json:"id"`
-	MerchantID string `json:"merchantId"`
-	PayoutID   string `json:"payoutId"`
-	// Forgery is the negative fixture this is, or empty for a genuine one.
-	Forgery Forgery   `json:"forgery,omitempty"`
-	Due     time.Time `json:"due"`
-	State   string    `json:"state"`
+	ID         string
+	MerchantID string
+	PayoutID   string
+	OrderID    string
+	// Forgery is the negative fixture this is, or empty for a genuine one;
+	// Of is then the genuine delivery it was forged from.
+	Forgery Forgery
+	Of      string
+	// Due is when the notification became due: the payout's final stage.
+	Due   time.Time
+	State string
 	// Next is when the next scheduled attempt is due, while pending.
-	Next     time.Time `json:"next,omitzero"`
-	Attempts []Attempt `json:"attempts"`
-	Message  Message   `json:"-"`
+	Next     time.Time
+	Attempts []Attempt
+	Message  Message
 }
 
 // Notifier delivers signed payout notifications to merchants' receivers.
@@ -92,19 +121,22 @@ type Notifier struct {
 	clock     clock.Clock
 	client    *http.Client
 	key       *rsa.PrivateKey
+	cert      []byte // PEM
+	pub       []byte // PEM SubjectPublicKeyInfo
 	forger    *rsa.PrivateKey
-	backoff   []time.Duration
-	timeout   time.Duration
 	stopwatch func() func() time.Duration
 	log       *slog.Logger
 
+	inflight sync.WaitGroup // attempts on the network
+
 	mu         sync.Mutex
-	generation int // bumped by Reset: jobs scheduled before it do nothing
+	backoff    []time.Duration
+	timeout    time.Duration
+	closing    bool // Run's context ended: no new attempt starts
+	generation int  // bumped by Reset: jobs scheduled before it do nothing
 	seq        int
 	receivers  map[string]string
 	deliveries map[string]*Delivery
-	// latest is, per merchantID and payout id, the last genuine delivery.
-	latest map[string]string
 }
 
 // NewNotifier builds a notifier.
@@ -116,29 +148,37 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 		cfg.Clock = clock.System{}
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{}
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		cfg.Client = &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	var err error
-	if cfg.Key == nil {
+	switch {
+	case cfg.Key == nil && cfg.Certificate == nil:
 		if cfg.Key, err = fixtureKey(fixtures.MonnetNotifierKey); err != nil {
 			return nil, err
 		}
+		if cfg.Certificate, err = fixtures.Read(fixtures.MonnetNotifierCert); err != nil {
+			return nil, err
+		}
+	case cfg.Key == nil || cfg.Certificate == nil:
+		return nil, errors.New("monnet notifier: give the notifier key and its certificate together")
+	}
+	if err := CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
+		return nil, fmt.Errorf("monnet notifier: %w", err)
 	}
 	if cfg.Forger == nil {
 		if cfg.Forger, err = fixtureKey(fixtures.MonnetForgerKey); err != nil {
 			return nil, err
 		}
 	}
+	if cfg.Forger.PublicKey.Equal(&cfg.Key.PublicKey) {
+		return nil, errors.New("monnet notifier: the forger key must differ from the notifier key")
+	}
 	if cfg.Backoff == nil {
-		cfg.Backoff = DefaultBackoff
+		cfg.Backoff = DefaultBackoff()
 	}
-	if len(cfg.Backoff) == 0 {
-		return nil, errors.New("monnet notifier: the backoff schedule needs at least one attempt")
-	}
-	for i := 1; i < len(cfg.Backoff); i++ {
-		if cfg.Backoff[i] < cfg.Backoff[i-1] {
-			return nil, fmt.Errorf("monnet notifier: backoff %v comes before %v", cfg.Backoff[i], cfg.Backoff[i-1])
-		}
+	if err := CheckBackoff(cfg.Backoff); err != nil {
+		return nil, fmt.Errorf("monnet notifier: %w", err)
 	}
 	if cfg.AttemptTimeout <= 0 {
 		cfg.AttemptTimeout = DefaultAttemptTimeout
@@ -152,10 +192,50 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	spki, err := x509.MarshalPKIXPublicKey(&cfg.Key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
 	return &Notifier{sched: cfg.Scheduler, clock: cfg.Clock, client: cfg.Client, key: cfg.Key, forger: cfg.Forger,
+		cert: bytes.Clone(cfg.Certificate), pub: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}),
 		backoff: append([]time.Duration(nil), cfg.Backoff...), timeout: cfg.AttemptTimeout, stopwatch: cfg.Stopwatch,
-		log:       cfg.Logger.With("system", "monnet", "worker", "notifier"),
-		receivers: map[string]string{}, deliveries: map[string]*Delivery{}, latest: map[string]string{}}, nil
+		log:       cfg.Logger.With("worker", "notifier"),
+		receivers: map[string]string{}, deliveries: map[string]*Delivery{}}, nil
+}
+
+// CheckBackoff checks a retry schedule: at least one attempt, none
+// negative, in order.
+func CheckBackoff(b []time.Duration) error {
+	if len(b) == 0 {
+		return errors.New("the backoff schedule needs at least one attempt")
+	}
+	for i, d := range b {
+		if d < 0 {
+			return fmt.Errorf("backoff %v is negative", d)
+		}
+		if i > 0 && d < b[i-1] {
+			return fmt.Errorf("backoff %v comes before %v", d, b[i-1])
+		}
+	}
+	return nil
+}
+
+// CertificateMatches checks that a PEM certificate holds the public half of
+// key.
+func CertificateMatches(certPEM []byte, key *rsa.PrivateKey) error {
+	block, _ := pem.Decode(certPEM)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return errors.New("the certificate is not a PEM CERTIFICATE")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return fmt.Errorf("certificate: %w", err)
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok || !pub.Equal(&key.PublicKey) {
+		return errors.New("the certificate is not for the notifier key")
+	}
+	return nil
 }
 
 func fixtureKey(path string) (*rsa.PrivateKey, error) {
@@ -168,6 +248,43 @@ func fixtureKey(path string) (*rsa.PrivateKey, error) {
 
 // PublicKey is the key merchants verify notifications with.
 func (n *Notifier) PublicKey() *rsa.PublicKey { return &n.key.PublicKey }
+
+// CertificatePEM is the notifier certificate merchants install.
+func (n *Notifier) CertificatePEM() []byte { return bytes.Clone(n.cert) }
+
+// PublicKeyPEM is the certificate's public key as openssl x509 -pubkey
+// extracts it (a PEM SubjectPublicKeyInfo).
+func (n *Notifier) PublicKeyPEM() []byte { return bytes.Clone(n.pub) }
+
+// Schedule returns the retry schedule and the attempt timeout.
+func (n *Notifier) Schedule() ([]time.Duration, time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]time.Duration(nil), n.backoff...), n.timeout
+}
+
+// SetSchedule changes the retry schedule (nil keeps it) and the attempt
+// timeout (0 keeps it). Pending deliveries take the new schedule from their
+// next attempt on. Like receivers, it is configuration: Reset keeps it.
+func (n *Notifier) SetSchedule(backoff []time.Duration, timeout time.Duration) error {
+	if backoff != nil {
+		if err := CheckBackoff(backoff); err != nil {
+			return err
+		}
+	}
+	if timeout < 0 {
+		return errors.New("the attempt timeout must be positive")
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if backoff != nil {
+		n.backoff = append([]time.Duration(nil), backoff...)
+	}
+	if timeout > 0 {
+		n.timeout = timeout
+	}
+	return nil
+}
 
 // SetReceiver sets the URL a merchant's notifications are POSTed to; an
 // empty URL removes it (attempts then fail and are retried).
@@ -191,54 +308,53 @@ func (n *Notifier) Receiver(merchantID string) (string, bool) {
 
 // Notify signs body for the merchant and schedules its delivery: the first
 // attempt at due plus the first backoff step. It returns the delivery id.
-func (n *Notifier) Notify(due time.Time, merchantID, payoutID string, body []byte) (string, error) {
+func (n *Notifier) Notify(due time.Time, merchantID, payoutID, orderID string, body []byte) (string, error) {
 	sig, err := Sign(n.key, merchantID, body)
 	if err != nil {
 		return "", err
 	}
 	m := Message{MerchantID: merchantID, Body: bytes.Clone(body), Verification: sig}
-	id := n.add(due, payoutID, "", m)
-	return id, nil
+	n.mu.Lock()
+	first := n.backoff[0]
+	n.mu.Unlock()
+	return n.add(&Delivery{PayoutID: payoutID, OrderID: orderID, Due: due}, m, due.Add(first)), nil
 }
 
-// SendForged sends, once and now, the negative fixture kind of the last
-// genuine notification of the payout. It returns the delivery id.
-func (n *Notifier) SendForged(merchantID, payoutID string, kind Forgery) (string, error) {
+// SendForged sends, once and now, the negative fixture kind of a genuine
+// delivery. It returns the forged delivery's id.
+func (n *Notifier) SendForged(id string, kind Forgery) (string, error) {
 	n.mu.Lock()
-	d := n.deliveries[n.latest[merchantID+"\x00"+payoutID]]
-	var valid Message
+	d := n.deliveries[id]
+	var valid Delivery
 	if d != nil {
-		valid = d.Message
+		valid = copyDelivery(d)
 	}
 	n.mu.Unlock()
-	if d == nil {
-		return "", fmt.Errorf("monnet notifier: no notification of payout %s for merchant %s to forge", payoutID, merchantID)
+	switch {
+	case d == nil:
+		return "", fmt.Errorf("no delivery %q", id)
+	case valid.Forgery != "":
+		return "", fmt.Errorf("delivery %s is itself a forgery (%s); forge from a genuine notification", id, valid.Forgery)
 	}
-	m, err := Forge(kind, valid, n.key, n.forger)
+	m, err := Forge(kind, valid.Message, n.key, n.forger)
 	if err != nil {
 		return "", err
 	}
-	return n.add(n.clock.Now(), payoutID, kind, m), nil
+	now := n.clock.Now()
+	return n.add(&Delivery{PayoutID: valid.PayoutID, OrderID: valid.OrderID, Forgery: kind, Of: id, Due: now}, m, now), nil
 }
 
-func (n *Notifier) add(due time.Time, payoutID string, kind Forgery, m Message) string {
+// add records a delivery and schedules its first attempt at at.
+func (n *Notifier) add(d *Delivery, m Message, at time.Time) string {
 	n.mu.Lock()
 	n.seq++
-	id := "ntf-" + strconv.Itoa(n.seq)
-	d := &Delivery{ID: id, MerchantID: m.MerchantID, PayoutID: payoutID, Forgery: kind, Due: due, State: StatePending, Message: m}
-	n.deliveries[id] = d
-	if kind == "" {
-		n.latest[m.MerchantID+"\x00"+payoutID] = id
-	}
-	at := due
-	if kind == "" {
-		at = due.Add(n.backoff[0])
-	}
-	d.Next = at
+	d.ID = "ntf-" + strconv.Itoa(n.seq)
+	d.MerchantID, d.State, d.Message, d.Next = m.MerchantID, StatePending, m, at
+	n.deliveries[d.ID] = d
 	gen := n.generation
 	n.mu.Unlock()
-	n.sched.At(at, func(ctx context.Context) { n.attempt(ctx, gen, id, false) })
-	return id
+	n.sched.At(at, n.job(gen, d.ID, at, false))
+	return d.ID
 }
 
 // Redeliver makes one more attempt now, whatever the delivery's state; a
@@ -248,52 +364,67 @@ func (n *Notifier) Redeliver(id string) error {
 	d, gen := n.deliveries[id], n.generation
 	n.mu.Unlock()
 	if d == nil {
-		return fmt.Errorf("monnet notifier: no delivery %q", id)
+		return fmt.Errorf("no delivery %q", id)
 	}
-	n.sched.At(n.clock.Now(), func(ctx context.Context) { n.attempt(ctx, gen, id, true) })
+	now := n.clock.Now()
+	n.sched.At(now, n.job(gen, id, now, true))
 	return nil
 }
 
-// attempt POSTs the delivery's bytes once and records the outcome.
-func (n *Notifier) attempt(ctx context.Context, gen int, id string, redelivery bool) {
-	n.mu.Lock()
-	d := n.deliveries[id]
-	if gen != n.generation || d == nil || (!redelivery && d.State != StatePending) {
+// job is one attempt, run by the scheduler at its time: it starts the
+// network part with the scheduler's Go, so that the scheduler (and Run)
+// wait for it when they stop.
+func (n *Notifier) job(gen int, id string, at time.Time, redelivery bool) func(context.Context) {
+	return func(context.Context) {
+		n.mu.Lock()
+		d := n.deliveries[id]
+		if n.closing || gen != n.generation || d == nil || (!redelivery && d.State != StatePending) {
+			n.mu.Unlock()
+			return
+		}
+		url, m, timeout := n.receivers[d.MerchantID], d.Message, n.timeout
+		n.inflight.Add(1)
 		n.mu.Unlock()
-		return
-	}
-	url := n.receivers[d.MerchantID]
-	m := d.Message
-	n.mu.Unlock()
-
-	a := Attempt{At: n.clock.Now(), URL: url, Redelivery: redelivery}
-	if url == "" {
-		a.Error = "no receiver URL is set for merchant " + m.MerchantID
-	} else {
-		a.Status, a.Latency, a.Error = n.post(ctx, url, m)
-	}
-	ok := a.Status >= 200 && a.Status < 300
-
-	next, more := n.record(gen, d, a, ok, redelivery)
-	if more {
-		n.sched.At(next, func(ctx context.Context) { n.attempt(ctx, gen, id, false) })
+		started := n.sched.Go(func(ctx context.Context) {
+			defer n.inflight.Done()
+			a := Attempt{At: at, URL: url, Redelivery: redelivery}
+			if url == "" {
+				a.Error = "no receiver URL is set for merchant " + m.MerchantID
+			} else {
+				// Not cancelled with the scheduler: an attempt in flight
+				// at shutdown ends on its own, within the attempt timeout.
+				a.Status, a.Latency, a.Error = n.post(context.WithoutCancel(ctx), url, m, timeout)
+			}
+			if next, more := n.record(gen, d, a); more {
+				n.sched.At(next, n.job(gen, id, next, false))
+			}
+		})
+		if !started {
+			n.inflight.Done()
+		}
 	}
 }
 
 // record logs an attempt and moves the delivery on; it returns when the
 // next scheduled attempt is due, if there is one to schedule.
-func (n *Notifier) record(gen int, d *Delivery, a Attempt, ok, redelivery bool) (time.Time, bool) {
+func (n *Notifier) record(gen int, d *Delivery, a Attempt) (time.Time, bool) {
+	ok := a.Status >= 200 && a.Status < 300
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if gen != n.generation {
 		return time.Time{}, false
 	}
 	d.Attempts = append(d.Attempts, a)
-	n.log.Info("notification attempt", "delivery", d.ID, "merchant", d.MerchantID, "status", a.Status, "error", a.Error)
+	level := slog.LevelInfo
+	if ok {
+		level = slog.LevelDebug
+	}
+	n.log.Log(context.Background(), level, "notification attempt", "delivery", d.ID, "merchant", d.MerchantID,
+		"payout", d.PayoutID, "forgery", string(d.Forgery), "status", a.Status, "error", a.Error, "latency", a.Latency)
 	switch {
 	case ok:
 		d.State, d.Next = StateDelivered, time.Time{}
-	case redelivery || d.State != StatePending:
+	case a.Redelivery || d.State != StatePending:
 		// an extra attempt leaves the schedule as it was
 	case d.Forgery != "":
 		d.State, d.Next = StateFailed, time.Time{} // forgeries are sent once
@@ -315,26 +446,64 @@ func (n *Notifier) record(gen int, d *Delivery, a Attempt, ok, redelivery bool) 
 }
 
 // post sends the message and returns the status, the latency and an error.
-func (n *Notifier) post(ctx context.Context, url string, m Message) (int, time.Duration, string) {
-	ctx, cancel := context.WithTimeout(ctx, n.timeout)
+func (n *Notifier) post(ctx context.Context, url string, m Message, timeout time.Duration) (int, time.Duration, string) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	elapsed := n.stopwatch()
+	status, err := Post(ctx, n.client, url, m)
+	lat := elapsed()
+	switch {
+	case err == nil:
+		return status, lat, ""
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return 0, lat, fmt.Sprintf("timeout: no answer within %s", timeout)
+	default:
+		return 0, lat, "connection error: " + err.Error()
+	}
+}
+
+// Post sends a notification as Monnet does (POST, JSON, the verification
+// header) and returns the receiver's status; it reads at most 64 KiB of the
+// answer, which is otherwise ignored.
+func Post(ctx context.Context, client *http.Client, url string, m Message) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(m.Body))
 	if err != nil {
-		return 0, 0, "bad receiver URL: " + err.Error()
+		return 0, fmt.Errorf("bad receiver URL: %w", err)
 	}
 	req.Header = m.Header()
-	elapsed := n.stopwatch()
-	resp, err := n.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		lat := elapsed()
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return 0, lat, fmt.Sprintf("timeout: no answer within %s", n.timeout)
-		}
-		return 0, lat, "connection error: " + err.Error()
+		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	return resp.StatusCode, elapsed(), ""
+	return resp.StatusCode, nil
+}
+
+// Run is the notifier's background work (system.Runner). Attempts run on
+// the scheduler; Run waits for its context to end (a reset or shutdown),
+// then lets no new attempt start, waits for those on the network (each
+// bounded by the attempt timeout), and logs the deliveries still pending.
+func (n *Notifier) Run(ctx context.Context) {
+	<-ctx.Done()
+	n.mu.Lock()
+	n.closing = true
+	n.mu.Unlock()
+	n.inflight.Wait()
+	if t, ok := n.client.Transport.(*http.Transport); ok {
+		t.CloseIdleConnections()
+	}
+	pending := n.Pending()
+	if len(pending) == 0 {
+		n.log.Debug("notifier stopped; no delivery pending")
+		return
+	}
+	desc := make([]string, 0, len(pending))
+	for _, d := range pending {
+		desc = append(desc, fmt.Sprintf("%s (merchant %s, payout %s, %d attempts, next due %s)",
+			d.ID, d.MerchantID, d.PayoutID, len(d.Attempts), d.Next.UTC().Format(time.RFC3339)))
+	}
+	n.log.Warn("notifier stopped with deliveries pending, not sent", "count", len(pending), "pending", strings.Join(desc, "; "))
 }
 
 // Delivery returns a copy of one delivery and its log.
@@ -357,14 +526,6 @@ func (n *Notifier) Pending() []Delivery {
 	return n.list(func(d *Delivery) bool { return d.State == StatePending })
 }
 
-// ForPayout returns the id of the last genuine notification of a payout.
-func (n *Notifier) ForPayout(merchantID, payoutID string) (string, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	id, ok := n.latest[merchantID+"\x00"+payoutID]
-	return id, ok
-}
-
 func (n *Notifier) list(keep func(*Delivery) bool) []Delivery {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -379,7 +540,7 @@ func (n *Notifier) list(keep func(*Delivery) bool) []Delivery {
 }
 
 func seqOf(id string) int {
-	n, _ := strconv.Atoi(id[len("ntf-"):])
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "ntf-"))
 	return n
 }
 
@@ -391,12 +552,13 @@ func copyDelivery(d *Delivery) Delivery {
 }
 
 // Reset forgets every delivery; attempts scheduled before it do nothing.
-// Receivers are configuration and stay.
+// Receivers are configuration and stay. It lets attempts start again after
+// Run ended.
 func (n *Notifier) Reset() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.generation++
+	n.closing = false
 	n.seq = 0
 	n.deliveries = map[string]*Delivery{}
-	n.latest = map[string]string{}
 }

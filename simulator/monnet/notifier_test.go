@@ -67,7 +67,7 @@ func newTestNotifier(t *testing.T, backoff []time.Duration) (*Notifier, *fakeSch
 	t.Helper()
 	keys := testKeys(t)
 	s := newFakeScheduler(t0)
-	n, err := NewNotifier(NotifierConfig{Scheduler: s, Clock: s.clock, Key: keys.notifier, Forger: keys.forger,
+	n, err := NewNotifier(NotifierConfig{Scheduler: s, Clock: s.clock, Key: keys.notifier, Certificate: keys.certPEM, Forger: keys.forger,
 		Backoff: backoff, AttemptTimeout: 100 * time.Millisecond,
 		Stopwatch: func() func() time.Duration { return func() time.Duration { return fixedLatency } }})
 	if err != nil {
@@ -102,7 +102,7 @@ func TestNotifierRetriesAfter500(t *testing.T) {
 	n, s := newTestNotifier(t, nil)
 	r := newReceiver(t, 500, 200)
 	n.SetReceiver("22", r.srv.URL)
-	id, err := n.Notify(t0, "22", "5", testBody)
+	id, err := n.Notify(t0, "22", "5", "ORD-5", testBody)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestNotifierRetriesAfterTimeout(t *testing.T) {
 	n, s := newTestNotifier(t, []time.Duration{0, 30 * time.Second})
 	r := newReceiver(t, -2000, 204)
 	n.SetReceiver("22", r.srv.URL)
-	id, _ := n.Notify(t0, "22", "5", testBody)
+	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
 	s.runUntil(t0.Add(time.Minute))
 	d, _ := n.Delivery(id)
 	if d.State != StateDelivered || len(d.Attempts) != 2 {
@@ -161,7 +161,7 @@ func TestNotifierRetriesWhileReceiverIsDown(t *testing.T) {
 	downURL := down.URL
 	down.Close()
 	n.SetReceiver("22", downURL)
-	id, _ := n.Notify(t0, "22", "5", testBody)
+	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
 	s.runUntil(t0.Add(10 * time.Second))
 	d, _ := n.Delivery(id)
 	if len(d.Attempts) != 2 || d.State != StatePending {
@@ -185,7 +185,7 @@ func TestNotifierGivesUpThenRedelivers(t *testing.T) {
 	n, s := newTestNotifier(t, []time.Duration{0, time.Second})
 	r := newReceiver(t, 503, 503, 200, 200)
 	n.SetReceiver("22", r.srv.URL)
-	id, _ := n.Notify(t0, "22", "5", testBody)
+	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
 	s.runUntil(t0.Add(time.Hour))
 	d, _ := n.Delivery(id)
 	if d.State != StateFailed || len(d.Attempts) != 2 || len(n.Pending()) != 0 {
@@ -213,7 +213,7 @@ func TestNotifierGivesUpThenRedelivers(t *testing.T) {
 
 func TestNotifierNoReceiver(t *testing.T) {
 	n, s := newTestNotifier(t, []time.Duration{0})
-	id, _ := n.Notify(t0, "234", "5", testBody)
+	id, _ := n.Notify(t0, "234", "5", "ORD-5", testBody)
 	s.runUntil(t0)
 	d, _ := n.Delivery(id)
 	if d.State != StateFailed || d.Attempts[0].Error != "no receiver URL is set for merchant 234" {
@@ -225,14 +225,14 @@ func TestNotifierSendsForgeries(t *testing.T) {
 	n, s := newTestNotifier(t, nil)
 	r := newReceiver(t, 200)
 	n.SetReceiver("22", r.srv.URL)
-	if _, err := n.SendForged("22", "5", ForgeTamperedBody); err == nil {
+	if _, err := n.SendForged("ntf-1", ForgeTamperedBody); err == nil {
 		t.Error("forging without a notification succeeds")
 	}
-	id, _ := n.Notify(t0, "22", "5", testBody)
+	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
 	s.runUntil(t0)
 	var ids []string
 	for _, kind := range Forgeries() {
-		fid, err := n.SendForged("22", "5", kind)
+		fid, err := n.SendForged(id, kind)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,8 +258,8 @@ func TestNotifierSendsForgeries(t *testing.T) {
 			t.Errorf("forgery delivery %+v", d)
 		}
 	}
-	if last, _ := n.ForPayout("22", "5"); last != id {
-		t.Errorf("the payout's notification is %s, want %s", last, id)
+	if _, err := n.SendForged(ids[0], ForgeOtherKey); err == nil {
+		t.Error("forging from a forgery succeeds")
 	}
 }
 
@@ -267,7 +267,7 @@ func TestNotifierReset(t *testing.T) {
 	n, s := newTestNotifier(t, nil)
 	r := newReceiver(t, 200)
 	n.SetReceiver("22", r.srv.URL)
-	_, _ = n.Notify(t0.Add(time.Second), "22", "5", testBody)
+	_, _ = n.Notify(t0.Add(time.Second), "22", "5", "ORD-5", testBody)
 	n.Reset()
 	s.runUntil(t0.Add(time.Hour))
 	if len(r.requests()) != 0 || len(n.Deliveries()) != 0 {

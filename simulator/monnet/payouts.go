@@ -84,15 +84,16 @@ func (s *Sim) checkOutcome(o Outcome) (Outcome, error) {
 
 // SetOutcome picks the outcome of the payout the merchant creates with
 // orderID; it wins over a HERALD_OUTCOME word in the description.
-func (s *Sim) SetOutcome(merchantID, orderID string, o Outcome) error {
+// It returns the outcome with its default code filled in.
+func (s *Sim) SetOutcome(merchantID, orderID string, o Outcome) (Outcome, error) {
 	o, err := s.checkOutcome(o)
 	if err != nil {
-		return err
+		return Outcome{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.outcomes[merchantID+"\x00"+orderID] = o
-	return nil
+	return o, nil
 }
 
 // state is what the simulator remembers; Reset replaces it.
@@ -226,7 +227,7 @@ func (s *Sim) handleCreate(ex *engine.Exchange) (engine.Reply, error) {
 		if err != nil {
 			return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: err.Error()}
 		}
-		if _, err := s.notifier.Notify(p.final(), m.id, strconv.FormatInt(p.id, 10), body); err != nil {
+		if _, err := s.notifier.Notify(p.final(), m.id, strconv.FormatInt(p.id, 10), req.OrderID, body); err != nil {
 			return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: err.Error()}
 		}
 	}
@@ -353,4 +354,33 @@ func (s *Sim) notificationBody(p *payout) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Outcomes lists every outcome a payout can end with, SUCCESS first.
+func Outcomes() []string {
+	return []string{"SUCCESS", "REJECTED_BANK", "BUSINESS_ERROR", "NO_BALANCE", "REVERSED", "DENIED", "DATA_ERROR", "ERROR"}
+}
+
+// sampleRequest is the payout that sample notifications are about:
+// non-ASCII in the name, as receivers must keep raw UTF-8 bytes.
+const sampleRequest = `{"country":"PER","amount":100000,"currency":"PEN","orderId":"","beneficiary":{"name":"Ana","lastName":"Núñez","email":"ana@example.com","document":{"type":1,"number":"12345678"}},"destination":{"bankAccount":{"bankCode":"001","accountType":"1","accountNumber":"00012345678"}}}`
+
+// SampleNotification is the body the simulator sends for a payout of a
+// sample request (PER, 100000 PEN) that ended with outcome o (its default
+// code filled in) at final.
+func (s *Sim) SampleNotification(merchantID string, payoutID int64, orderID string, o Outcome, final time.Time) ([]byte, error) {
+	o, err := s.checkOutcome(o)
+	if err != nil {
+		return nil, err
+	}
+	var req createRequest
+	dec := json.NewDecoder(strings.NewReader(sampleRequest))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return nil, err
+	}
+	req.OrderID = orderID
+	p := &payout{id: payoutID, merchantID: merchantID, outcome: o, req: req, authCode: "A" + s.random.Digits(11)}
+	p.created = final.Add(p.created.Sub(p.final())) // final() is counted from created
+	return s.notificationBody(p)
 }

@@ -55,6 +55,12 @@ func (s *fakeScheduler) At(t time.Time, run func(ctx context.Context)) {
 	heap.Push(&s.jobs, job{at: t, seq: s.seq, run: run})
 }
 
+// Go runs f at once, on the caller's goroutine, so that tests stay in step.
+func (s *fakeScheduler) Go(f func(ctx context.Context)) bool {
+	f(context.Background())
+	return true
+}
+
 // runUntil runs, in time order, every job due by t (including jobs they
 // schedule), then leaves the clock at t.
 func (s *fakeScheduler) runUntil(t time.Time) int {

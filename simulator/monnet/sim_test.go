@@ -32,7 +32,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	keys := testKeys(t)
 	sched := newFakeScheduler(t0)
-	n, err := NewNotifier(NotifierConfig{Scheduler: sched, Clock: sched.clock, Key: keys.notifier, Forger: keys.forger,
+	n, err := NewNotifier(NotifierConfig{Scheduler: sched, Clock: sched.clock, Key: keys.notifier, Certificate: keys.certPEM, Forger: keys.forger,
 		Stopwatch: func() func() time.Duration { return func() time.Duration { return fixedLatency } }})
 	if err != nil {
 		t.Fatal(err)
@@ -305,10 +305,10 @@ func TestStagesAndNotification(t *testing.T) {
 
 func TestSetOutcomeWins(t *testing.T) {
 	h := newHarness(t)
-	if err := h.sim.SetOutcome("22", "O-1", Outcome{Status: "REVERSED", Code: "4000"}); err != nil {
+	if _, err := h.sim.SetOutcome("22", "O-1", Outcome{Status: "REVERSED", Code: "4000"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.sim.SetOutcome("22", "O-2", Outcome{Status: "SUCCESS", Code: "4000"}); err == nil {
+	if _, err := h.sim.SetOutcome("22", "O-2", Outcome{Status: "SUCCESS", Code: "4000"}); err == nil {
 		t.Error("SUCCESS with a code accepted")
 	}
 	h.do("POST", "/api/v1/22/payouts", payoutBody("O-1", "HERALD_OUTCOME=SUCCESS"), nil)
