@@ -245,6 +245,10 @@ func (t Target) control(method, path string, body any) ([]byte, error) {
 	return b, nil
 }
 
+// InWorld reports whether the scenario runs in an isolated world of its
+// own, deleted after it: what it changes there needs no undoing.
+func (s *Scenario) InWorld() bool { return s.world != "" }
+
 // ClockChanged notes that the scenario moved the simulator clock, which is
 // released after it.
 func (s *Scenario) ClockChanged() { s.clockChanged = true }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -87,10 +88,29 @@ func TestServeThenTestOverTCP(t *testing.T) {
 	}
 
 	var features []struct {
+		URI      string                  `json:"uri"`
 		Elements []struct{ Name string } `json:"elements"`
 	}
 	if b, err := os.ReadFile(cucumber); err != nil || json.Unmarshal(b, &features) != nil || len(features) == 0 || len(features[0].Elements) == 0 {
 		t.Fatalf("cucumber report: %v, %d features", err, len(features))
+	}
+	ran := map[string]int{}
+	for _, f := range features {
+		system, _, _ := strings.Cut(f.URI, "/")
+		ran[system] += len(f.Elements)
+	}
+	if ran["mopay"] == 0 || ran["monnet"] < 40 {
+		t.Fatalf("scenarios run by system: %v; want every system's", ran)
+	}
+
+	// Again, each scenario in a world of its own, against the same Herald:
+	// the Monnet receiver routes every world's notifications to its
+	// scenario, and a second run does not collide with the first.
+	cmd = exec.Command(bin, "test", "--target", base, "--tags", "@monnet", "--concurrency", "4", "--format", "progress")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("herald test --concurrency 4 against %s: %v\n%s", base, err, out)
+	} else if m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(out)); m == nil || m[1] != m[2] || m[1] != strconv.Itoa(ran["monnet"]) {
+		t.Fatalf("expected the %d Monnet scenarios to pass in worlds, got:\n%s", ran["monnet"], out)
 	}
 
 	// SIGTERM stops the server cleanly.

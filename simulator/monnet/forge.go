@@ -50,6 +50,28 @@ const (
 	ForgeReserialised Forgery = "reserialised"
 )
 
+// Describe says what is wrong with a notification forged this way, as in
+// "the receiver accepts a notification <Describe>".
+func (f Forgery) Describe() string {
+	switch f {
+	case ForgeTamperedBody:
+		return "whose body was changed after signing"
+	case ForgeNoMerchantPrefix:
+		return "signed over the body alone, without the merchantId"
+	case ForgeOtherMerchant:
+		return "signed for another merchantId"
+	case ForgeOtherKey:
+		return "signed by a key other than the notifier's"
+	case ForgeMissingHeader:
+		return "without a verification header"
+	case ForgeEmptyHeader:
+		return "with an empty verification header"
+	case ForgeReserialised:
+		return "whose body was re-serialised with other whitespace (verify the raw bytes, not a re-encoding)"
+	}
+	return "forged in an unknown way"
+}
+
 // Forgeries lists every negative fixture, in a fixed order.
 func Forgeries() []Forgery {
 	return []Forgery{ForgeTamperedBody, ForgeNoMerchantPrefix, ForgeOtherMerchant, ForgeOtherKey,

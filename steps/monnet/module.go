@@ -1,0 +1,107 @@
+package monnet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+
+	"github.com/cucumber/godog"
+
+	"herald/features"
+	"herald/fixtures"
+	"herald/specs"
+	"herald/steps"
+)
+
+// System is Monnet's name, as in its spec.
+const System = "monnet"
+
+// Parameters of a Monnet target (steps.SystemTarget.Params).
+const (
+	// ParamMerchantID, ParamAPIKey and ParamAPISecret are the merchant the
+	// scenarios act as, and its payout-API credentials.
+	ParamMerchantID = "merchant-id"
+	ParamAPIKey     = "api-key"
+	ParamAPISecret  = "api-secret"
+	// ParamNotifierCert is a file holding the notifier certificate (or its
+	// public key, PEM); on a Herald, empty reads it from the control API.
+	ParamNotifierCert = "notifier-cert"
+	// ParamReceiverListen is where the suite's merchant receiver listens
+	// (default 127.0.0.1:0, a free port); ParamReceiverURL is the URL the
+	// notifier reaches it at (default http://<listen address>/). Against a
+	// real Monnet, that URL is the one its integration team configured.
+	ParamReceiverListen = "receiver-listen"
+	ParamReceiverURL    = "receiver-url"
+)
+
+// HeraldMerchant is the seeded merchant the scenarios use on a Herald: it
+// has the credentials of the vendor's HMAC example (fixtures/monnet/seed.json).
+const HeraldMerchant = "22"
+
+type module struct {
+	checker *specs.Checker
+	host    *receiverHost
+	seed    *fixtures.MonnetSeed
+}
+
+// Module returns Monnet's part of the suite.
+func Module() (steps.Module, error) {
+	doc, err := specs.Load(specs.Monnet)
+	if err != nil {
+		return nil, err
+	}
+	seed, err := fixtures.LoadMonnetSeed()
+	if err != nil {
+		return nil, err
+	}
+	return &module{checker: specs.NewChecker(specs.Monnet, doc), host: newReceiverHost(), seed: seed}, nil
+}
+
+func (m *module) System() string          { return System }
+func (m *module) Checker() *specs.Checker { return m.checker }
+
+func (m *module) Features() fs.FS {
+	sub, err := fs.Sub(features.FS(), System)
+	if err != nil { // embedded: only a broken build gets here
+		panic(err)
+	}
+	return sub
+}
+
+func (m *module) ForHerald(baseURL string) *steps.SystemTarget {
+	params := map[string]string{ParamMerchantID: HeraldMerchant}
+	for _, mm := range m.seed.Merchants {
+		if mm.MerchantID == HeraldMerchant {
+			params[ParamAPIKey], params[ParamAPISecret] = mm.APIKey, mm.APISecret
+		}
+	}
+	return &steps.SystemTarget{BaseURL: baseURL, Params: params}
+}
+
+func (m *module) Exclusions(steps.Target) []steps.Exclusion { return nil }
+
+func (m *module) Init(sc *godog.ScenarioContext) {
+	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+		s := steps.ScenarioOf(ctx)
+		t := s.Target
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		w := &world{sc: s, module: m, checker: m.checker, base: t.Systems[System].BaseURL, client: t.ClientFor(System, ""),
+			merchantID: t.Param(System, ParamMerchantID), apiKey: t.Param(System, ParamAPIKey), apiSecret: t.Param(System, ParamAPISecret),
+			suffix: hex.EncodeToString(b)}
+		if w.merchantID == "" || w.apiKey == "" || w.apiSecret == "" {
+			return ctx, fmt.Errorf("the Monnet target needs a merchant id, an API key and an API secret")
+		}
+		return context.WithValue(ctx, worldKey{}, w), nil
+	})
+	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+		w, ok := ctx.Value(worldKey{}).(*world)
+		if !ok {
+			return ctx, nil
+		}
+		return ctx, w.end()
+	})
+	register(sc)
+}

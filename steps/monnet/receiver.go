@@ -1,0 +1,303 @@
+package monnet
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	monnetsim "herald/simulator/monnet"
+)
+
+// pathMarker starts the path of a scenario's receiver URL: <public URL>
+// herald-monnet/<token>. The token routes a notification to its scenario.
+const pathMarker = "herald-monnet/"
+
+// maxHang bounds how long the receiver holds a request it was told not to
+// answer, should the sender never give up.
+const maxHang = 2 * time.Minute
+
+// receiverHost is the merchant receiver the suite runs: one HTTP server for
+// every scenario of a run, started with the first scenario that needs it and
+// stopped after the last. It routes each notification to its scenario's
+// inbox by the URL's token, or else (a real Monnet sends every notification
+// to the one URL its integration team configured) by the payout's orderId.
+type receiverHost struct {
+	mu      sync.Mutex
+	users   int
+	srv     *http.Server
+	done    chan struct{} // closed when srv.Serve returns
+	base    string        // public URL, ending in "/"
+	tokens  map[string]*inbox
+	orders  map[string]*inbox
+	address string // where it listens, once started
+}
+
+func newReceiverHost() *receiverHost {
+	return &receiverHost{tokens: map[string]*inbox{}, orders: map[string]*inbox{}}
+}
+
+// open gives a scenario an inbox, starting the server on listen (public,
+// when set, is the URL others reach it at) if no scenario runs.
+func (h *receiverHost) open(listen, public, merchantID string) (*inbox, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.users == 0 {
+		if listen == "" {
+			listen = "127.0.0.1:0"
+		}
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			return nil, fmt.Errorf("the suite's Monnet receiver cannot listen on %s: %w", listen, err)
+		}
+		h.address = ln.Addr().String()
+		h.base = public
+		if h.base == "" {
+			h.base = "http://" + h.address + "/"
+		}
+		if !strings.HasSuffix(h.base, "/") {
+			h.base += "/"
+		}
+		h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		h.done = make(chan struct{})
+		go func(srv *http.Server, done chan struct{}) {
+			defer close(done)
+			_ = srv.Serve(ln)
+		}(h.srv, h.done)
+	}
+	h.users++
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	box := &inbox{host: h, token: hex.EncodeToString(b), merchantID: merchantID, orders: map[string]bool{},
+		mode: answerWith{statuses: []int{http.StatusOK}}, released: make(chan struct{})}
+	box.url = h.base + pathMarker + box.token
+	h.tokens[box.token] = box
+	return box, nil
+}
+
+// close ends a scenario's inbox, and the server after the last one.
+func (h *receiverHost) close(box *inbox) {
+	box.release()
+	h.mu.Lock()
+	delete(h.tokens, box.token)
+	for order, b := range h.orders {
+		if b == box {
+			delete(h.orders, order)
+		}
+	}
+	h.users--
+	var srv *http.Server
+	var done chan struct{}
+	if h.users == 0 {
+		srv, done, h.srv = h.srv, h.done, nil
+	}
+	h.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+		<-done
+	}
+}
+
+// expect routes notifications about orderID to box.
+func (h *receiverHost) expect(box *inbox, orderID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.orders[orderID] = box
+	box.mu.Lock()
+	box.orders[orderID] = true
+	box.mu.Unlock()
+}
+
+// notification is what the receiver reads of a body to route it.
+type notification struct {
+	Payout struct {
+		ID      string `json:"id"`
+		IDUpper string `json:"Id"`
+		OrderID string `json:"orderId"`
+	} `json:"payout"`
+	Output struct {
+		Stage  string `json:"stage"`
+		Status string `json:"status"`
+	} `json:"output"`
+}
+
+func (h *receiverHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "reading the body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	var n notification
+	_ = json.Unmarshal(body, &n)
+	h.mu.Lock()
+	var box *inbox
+	if _, token, ok := strings.Cut(r.URL.Path, pathMarker); ok {
+		box = h.tokens[strings.Trim(token, "/")]
+	} else {
+		box = h.orders[n.Payout.OrderID]
+	}
+	h.mu.Unlock()
+	if box == nil {
+		http.Error(w, "no scenario of the Herald suite expects this notification", http.StatusNotFound)
+		return
+	}
+	box.serve(w, r, body, n)
+}
+
+// received is one notification as the suite's receiver got it.
+type received struct {
+	method  string
+	header  http.Header
+	body    []byte
+	payout  string // payout.id (or Id)
+	orderID string
+	stage   string
+	status  string // output.status
+	// answered is the status the receiver answered with; 0 when it held
+	// the request until the sender gave up.
+	answered int
+}
+
+// mode is how a scenario's receiver answers.
+type mode interface {
+	answer(box *inbox, r *received) (status int, hang bool)
+}
+
+// answerWith answers with the statuses in turn, the last one repeating;
+// when hangFirst, the first request gets no answer at all.
+type answerWith struct {
+	statuses  []int
+	hangFirst bool
+}
+
+func (a answerWith) answer(box *inbox, _ *received) (int, bool) {
+	m := box.mode.(answerWith)
+	if m.hangFirst {
+		m.hangFirst = false
+		box.mode = m
+		return 0, true
+	}
+	status := m.statuses[0]
+	if len(m.statuses) > 1 {
+		m.statuses = m.statuses[1:]
+		box.mode = m
+	}
+	return status, false
+}
+
+// verifying is a correct receiver: it answers 200 to a notification whose
+// verification header verifies over merchantId ‖ raw body with the notifier
+// certificate's key, and 401 to any other.
+type verifying struct{ pub *rsa.PublicKey }
+
+func (v verifying) answer(box *inbox, r *received) (int, bool) {
+	values := r.header.Values(monnetsim.HeaderVerification)
+	if len(values) != 1 || monnetsim.Verify(v.pub, box.merchantID, r.body, values[0]) != nil {
+		return http.StatusUnauthorized, false
+	}
+	return http.StatusOK, false
+}
+
+// lax is a deliberately wrong receiver: it acknowledges everything.
+type lax struct{}
+
+func (lax) answer(*inbox, *received) (int, bool) { return http.StatusOK, false }
+
+// inbox is one scenario's share of the receiver: its URL, how it answers,
+// and what it got.
+type inbox struct {
+	host       *receiverHost
+	token, url string
+	merchantID string
+	released   chan struct{} // closed when the scenario ends
+	once       sync.Once
+
+	mu     sync.Mutex
+	mode   mode
+	orders map[string]bool // the orderIds the scenario used
+	got    []*received
+}
+
+func (b *inbox) release() { b.once.Do(func() { close(b.released) }) }
+
+func (b *inbox) setMode(m mode) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.mode = m
+}
+
+func (b *inbox) serve(w http.ResponseWriter, r *http.Request, body []byte, n notification) {
+	rec := &received{method: r.Method, header: r.Header.Clone(), body: body, payout: n.Payout.ID, orderID: n.Payout.OrderID,
+		stage: n.Output.Stage, status: n.Output.Status}
+	if rec.payout == "" {
+		rec.payout = n.Payout.IDUpper
+	}
+	b.mu.Lock()
+	if !b.orders[rec.orderID] {
+		// Not about a payout of this scenario: a retry of an earlier
+		// scenario's notification, sent to the merchant's URL of now.
+		b.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	status, hang := b.mode.answer(b, rec)
+	rec.answered = status
+	b.got = append(b.got, rec)
+	b.mu.Unlock()
+	if hang {
+		timer := time.NewTimer(maxHang)
+		defer timer.Stop()
+		select {
+		case <-r.Context().Done():
+		case <-b.released:
+		case <-timer.C:
+		}
+		panic(http.ErrAbortHandler) // drop the connection without an answer
+	}
+	w.WriteHeader(status)
+}
+
+// about returns what the receiver got about a payout, in order.
+func (b *inbox) about(payoutID string) []*received {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []*received
+	for _, r := range b.got {
+		if r.payout == payoutID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// errWaited is what waitFor returns when the time is up.
+var errWaited = errors.New("time is up")
+
+// waitFor calls ok until it reports true, or until d has passed (on the
+// real clock) or ctx ends.
+func waitFor(ctx context.Context, d time.Duration, ok func() (bool, error)) error {
+	deadline := time.Now().Add(d)
+	for {
+		done, err := ok()
+		if err != nil || done {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return errWaited
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
