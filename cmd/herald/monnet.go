@@ -1,33 +1,58 @@
 package main
 
 import (
+	"crypto/rsa"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"herald/simulator/monnet"
+	monnetsteps "herald/steps/monnet"
 )
 
 const monnetUsage = `Usage:
   herald monnet verify (--cert FILE | --pubkey FILE) --merchant-id ID --signature SIG < body
+  herald monnet check-receiver --url URL --merchant-id ID [--key FILE] [--format FORMATS] [--timeout D]
 
-Checks a Monnet payout notification as a merchant's receiver must: the
+verify checks a Monnet payout notification as a merchant's receiver must: the
 signature (the value of the notification's "verification" header) must be a
 base64 RSASSA-PKCS1-v1_5 SHA-256 signature, by the key of the notifier
 certificate, over the UTF-8 merchant id immediately followed by the raw body
 bytes read from standard input (byte for byte: no newline is added or
 removed).
 
-Flags:
   --cert FILE         the notifier certificate (PEM), as Monnet hands it over
   --pubkey FILE       or the public key: PEM, or the bare base64 key of Monnet's Java sample
   --merchant-id ID    your Monnet merchant id (the signed content starts with it)
   --signature SIG     the verification header value
 
-Exit status: 0 the signature verifies, 1 it does not, 2 usage or input errors.
+  Exit status: 0 the signature verifies, 1 it does not, 2 usage or input errors.
+
+check-receiver tests a merchant's notification receiver: it POSTs a valid
+notification of every outcome (SUCCESS and each REJECTED status), a
+byte-identical redelivery of the SUCCESS one (a correct receiver acknowledges
+it: the signature has no timestamp, so a redelivery is no forgery), and each
+negative fixture (tampered body, signature without the merchant id prefix,
+for another merchant id, by another key, missing or empty header, body
+re-serialised). It reports, case by case, whether the receiver answered as it
+must: a 2xx for the valid ones and the redelivery, a non-2xx status for the
+forged ones.
+
+  --url URL           the receiver
+  --merchant-id ID    the merchant whose notifications it takes
+  --key FILE          PEM private key to sign with (default: Herald's notifier key, whose
+                      certificate a Herald serves at /_herald/v1/monnet/notifier/certificate;
+                      install that certificate in the receiver under test)
+  --format FORMATS    report formats, as for herald test: pretty (default), progress,
+                      junit:FILE, cucumber:FILE, comma-separated
+  --timeout D         how long to wait for each answer (default 10s)
+
+  Exit status: 0 every answer right, 1 a wrong answer, 2 usage errors.
 `
 
 // runMonnet is "herald monnet …", with its exit status.
@@ -39,6 +64,8 @@ func runMonnet(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "verify":
 		return runMonnetVerify(args[1:], stdin, stdout, stderr)
+	case "check-receiver":
+		return runMonnetCheck(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, monnetUsage)
 		return 0
@@ -99,4 +126,63 @@ func runMonnetVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintf(stdout, "OK: the signature verifies for merchant id %q over %d body bytes\n", *merchantID, len(body))
 	return 0
+}
+
+func runMonnetCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("herald monnet check-receiver", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	target := fs.String("url", "", "")
+	merchantID := fs.String("merchant-id", "", "")
+	keyFile := fs.String("key", "", "")
+	format := fs.String("format", "pretty", "")
+	timeout := fs.Duration("timeout", 10*time.Second, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, monnetUsage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "herald monnet check-receiver: %v\n\n%s", err, monnetUsage)
+		return 2
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "herald monnet check-receiver: "+format+"\n\n%s", append(a, monnetUsage)...)
+		return 2
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usage("unexpected argument %q", fs.Arg(0))
+	case *merchantID == "":
+		return usage("--merchant-id is required")
+	case *timeout <= 0:
+		return usage("--timeout must be positive")
+	}
+	u, err := url.Parse(*target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usage("--url: want the receiver's absolute http:// or https:// URL, got %q", *target)
+	}
+	if err := checkFormat(*format); err != nil {
+		return usage("--format: %v", err)
+	}
+	var key *rsa.PrivateKey
+	if *keyFile != "" {
+		b, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return usage("%v", err)
+		}
+		if key, err = monnet.ParsePrivateKey(b); err != nil {
+			return usage("--key %s: %v", *keyFile, err)
+		}
+	}
+	status := monnetsteps.CheckReceiver(monnetsteps.CheckOptions{URL: *target, MerchantID: *merchantID, Key: key,
+		Timeout: *timeout, Format: *format, Output: stdout})
+	switch status {
+	case 0:
+		return 0
+	case 2:
+		fmt.Fprintln(stderr, "herald monnet check-receiver: the check could not run")
+		return 2
+	default:
+		fmt.Fprintln(stderr, "herald monnet check-receiver: the receiver answered some notifications wrongly")
+		return 1
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,5 +172,141 @@ func TestMonnetSimulatorNotificationWithOpenSSL(t *testing.T) {
 	}
 	if ok, _ := check(body); ok {
 		t.Error("openssl verifies the body without the merchantId prefix")
+	}
+}
+
+// receiverFunc serves a merchant's receiver for merchant 22 that answers as
+// decide says, given the verification header values and the raw body.
+func receiverFunc(t *testing.T, decide func(sigs []string, body []byte) int) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.WriteHeader(decide(r.Header.Values("verification"), b))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// correctReceiver verifies each notification with the notifier certificate
+// and acknowledges a payout's notification however often it comes.
+func correctReceiver(t *testing.T) string {
+	pub, err := monnet.ParsePublicKey(fixture(t, fixtures.MonnetNotifierCert))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return receiverFunc(t, func(sigs []string, body []byte) int {
+		if len(sigs) != 1 || monnet.Verify(pub, "22", body, sigs[0]) != nil {
+			return http.StatusUnauthorized
+		}
+		return http.StatusOK
+	})
+}
+
+func checkReceiver(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := runMonnet(append([]string{"check-receiver"}, args...), nil, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// A correct receiver passes every case of check-receiver.
+func TestCheckReceiverPassesACorrectReceiver(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "check.xml")
+	code, out, errOut := checkReceiver(t, "--url", correctReceiver(t), "--merchant-id", "22", "--format", "pretty,junit:"+junit)
+	if code != 0 || !strings.Contains(out, "16 scenarios (16 passed)") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"valid SUCCESS notification", "status NO_BALANCE", "byte-identical redelivery", "forged notification reserialised"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report does not name %q", want)
+		}
+	}
+	var report struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if b, err := os.ReadFile(junit); err != nil || xml.Unmarshal(b, &report) != nil || report.Tests != 16 || report.Failures != 0 {
+		t.Fatalf("junit report: %+v %v", report, err)
+	}
+}
+
+// --key signs with another key: a receiver that holds its public key passes.
+func TestCheckReceiverWithAKeyOfOnesOwn(t *testing.T) {
+	keyPEM := fixture(t, fixtures.MonnetForgerKey)
+	key, err := monnet.ParsePrivateKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := receiverFunc(t, func(sigs []string, body []byte) int {
+		if len(sigs) != 1 || monnet.Verify(&key.PublicKey, "22", body, sigs[0]) != nil {
+			return http.StatusUnauthorized
+		}
+		return http.StatusOK
+	})
+	keyFile := writeTemp(t, "own.key", keyPEM)
+	if code, out, errOut := checkReceiver(t, "--url", own, "--merchant-id", "22", "--key", keyFile, "--format", "progress"); code != 0 {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if code, _, _ := checkReceiver(t, "--url", correctReceiver(t), "--merchant-id", "22", "--key", keyFile, "--format", "progress"); code != 1 {
+		t.Fatalf("a receiver with Herald's certificate passed notifications signed by another key: exit %d", code)
+	}
+}
+
+// A lax receiver (it accepts everything) fails, each forgery named; so does
+// one that refuses a redelivery; and a receiver that verifies the signature
+// over the body alone.
+func TestCheckReceiverNamesEachWrongAnswer(t *testing.T) {
+	lax := receiverFunc(t, func([]string, []byte) int { return http.StatusOK })
+	code, out, _ := checkReceiver(t, "--url", lax, "--merchant-id", "22", "--format", "progress")
+	if code != 1 || !strings.Contains(out, "16 scenarios (9 passed, 7 failed)") {
+		t.Fatalf("lax receiver: exit %d\n%s", code, out)
+	}
+	for _, kind := range monnet.Forgeries() {
+		if !strings.Contains(out, "forged notification "+string(kind)+": the receiver answered 200; it accepts a notification "+kind.Describe()) {
+			t.Errorf("the report does not name %s:\n%s", kind, out)
+		}
+	}
+
+	pub, _ := monnet.ParsePublicKey(fixture(t, fixtures.MonnetNotifierCert))
+	seen := map[string]bool{}
+	var mu sync.Mutex
+	refusesAgain := receiverFunc(t, func(sigs []string, body []byte) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(sigs) != 1 || monnet.Verify(pub, "22", body, sigs[0]) != nil || seen[string(body)] {
+			return http.StatusConflict
+		}
+		seen[string(body)] = true
+		return http.StatusOK
+	})
+	code, out, _ = checkReceiver(t, "--url", refusesAgain, "--merchant-id", "22", "--format", "progress")
+	if code != 1 || !strings.Contains(out, "16 scenarios (15 passed, 1 failed)") || !strings.Contains(out, "byte-identical redelivery of the SUCCESS notification: the receiver answered 409") {
+		t.Fatalf("a receiver that refuses a redelivery: exit %d\n%s", code, out)
+	}
+
+	bodyOnly := receiverFunc(t, func(sigs []string, body []byte) int {
+		if len(sigs) != 1 || monnet.Verify(pub, "", body, sigs[0]) != nil {
+			return http.StatusUnauthorized
+		}
+		return http.StatusOK
+	})
+	code, out, _ = checkReceiver(t, "--url", bodyOnly, "--merchant-id", "22", "--format", "progress")
+	if code != 1 || !strings.Contains(out, "forged notification no-merchant-prefix: the receiver answered 200") || !strings.Contains(out, "valid SUCCESS notification: the receiver answered 401") {
+		t.Fatalf("a receiver that verifies the body alone: exit %d\n%s", code, out)
+	}
+}
+
+func TestCheckReceiverUsage(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no url":         {"--merchant-id", "22"},
+		"relative url":   {"--url", "/hook", "--merchant-id", "22"},
+		"no merchant":    {"--url", "http://127.0.0.1:1/"},
+		"bad format":     {"--url", "http://127.0.0.1:1/", "--merchant-id", "22", "--format", "junit"},
+		"missing key":    {"--url", "http://127.0.0.1:1/", "--merchant-id", "22", "--key", "/nonexistent.pem"},
+		"extra argument": {"--url", "http://127.0.0.1:1/", "--merchant-id", "22", "x"},
+	} {
+		if code, _, errOut := checkReceiver(t, args...); code != 2 || errOut == "" {
+			t.Errorf("%s: exit %d, stderr %q", name, code, errOut)
+		}
 	}
 }
