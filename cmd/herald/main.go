@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,6 +26,7 @@ import (
 	"herald/simulator/entropy"
 	"herald/specs"
 	"herald/steps"
+	"herald/steps/monnet"
 	"herald/steps/mopay"
 	"herald/steps/suite"
 )
@@ -408,6 +410,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
+	monnetURL := fs.String("monnet-url", os.Getenv("HERALD_MONNET_URL"), "base `URL` of a real Monnet payout API, such as https://cert.api.payout.monnet.io/; overrides --target (env HERALD_MONNET_URL). Needs --monnet-merchant-id, --monnet-notifier-cert and the env HERALD_MONNET_API_KEY and HERALD_MONNET_API_SECRET")
+	monnetMerchant := fs.String("monnet-merchant-id", os.Getenv("HERALD_MONNET_MERCHANT_ID"), "your Monnet merchant `id`, for a real Monnet (env HERALD_MONNET_MERCHANT_ID)")
+	monnetCert := fs.String("monnet-notifier-cert", os.Getenv("HERALD_MONNET_NOTIFIER_CERT"), "`file` of the notifier certificate Monnet handed over (PEM; a PEM public key works too), for a real Monnet (env HERALD_MONNET_NOTIFIER_CERT)")
+	receiverListen := fs.String("monnet-receiver-listen", os.Getenv("HERALD_MONNET_RECEIVER_LISTEN"), "`address` the suite's Monnet merchant receiver listens on (default 127.0.0.1:0, a free port; env HERALD_MONNET_RECEIVER_LISTEN)")
+	receiverURL := fs.String("monnet-receiver-url", os.Getenv("HERALD_MONNET_RECEIVER_URL"), "public `URL` the notifier reaches that receiver at (default http://<listen address>/; env HERALD_MONNET_RECEIVER_URL): for a Herald in a container, or the URL a real Monnet was configured with")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
 	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
 	var seed seedFlag
@@ -415,7 +422,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
-	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nFlags:\n"
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -445,13 +452,42 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	var t steps.Target
 	switch {
-	case *mopayURL != "":
-		u, err := baseURL(*mopayURL)
-		if err != nil {
-			fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
-			return 2
+	case *mopayURL != "" || *monnetURL != "":
+		t = steps.Target{Systems: map[string]*steps.SystemTarget{}}
+		var names []string
+		if *mopayURL != "" {
+			u, err := baseURL(*mopayURL)
+			if err != nil {
+				fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
+				return 2
+			}
+			t.Systems[mopay.System] = &steps.SystemTarget{BaseURL: u, Params: map[string]string{}}
+			names = append(names, u)
 		}
-		t = steps.Target{Name: u, Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: u, Params: map[string]string{}}}}
+		if *monnetURL != "" {
+			u, err := baseURL(*monnetURL)
+			if err != nil {
+				fmt.Fprintln(stderr, "herald test: --monnet-url:", err)
+				return 2
+			}
+			params := map[string]string{monnet.ParamMerchantID: *monnetMerchant, monnet.ParamNotifierCert: *monnetCert,
+				monnet.ParamAPIKey: os.Getenv("HERALD_MONNET_API_KEY"), monnet.ParamAPISecret: os.Getenv("HERALD_MONNET_API_SECRET")}
+			var missing []string
+			for what, v := range map[string]string{"--monnet-merchant-id": *monnetMerchant, "--monnet-notifier-cert": *monnetCert,
+				"HERALD_MONNET_API_KEY": params[monnet.ParamAPIKey], "HERALD_MONNET_API_SECRET": params[monnet.ParamAPISecret]} {
+				if v == "" {
+					missing = append(missing, what)
+				}
+			}
+			if len(missing) > 0 {
+				sort.Strings(missing)
+				fmt.Fprintf(stderr, "herald test: --monnet-url needs %s\n", strings.Join(missing, ", "))
+				return 2
+			}
+			t.Systems[monnet.System] = &steps.SystemTarget{BaseURL: u, Params: params}
+			names = append(names, u)
+		}
+		t.Name = strings.Join(names, " and ")
 	case *target == "in-process":
 		h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version})
 		if err != nil {
@@ -484,6 +520,14 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		if t, err = steps.Discover(context.Background(), u, *controlToken, nil, modules); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
 			return 1
+		}
+	}
+	if mt := t.Systems[monnet.System]; mt != nil {
+		if *receiverListen != "" {
+			mt.Params[monnet.ParamReceiverListen] = *receiverListen
+		}
+		if *receiverURL != "" {
+			mt.Params[monnet.ParamReceiverURL] = *receiverURL
 		}
 	}
 	if mt := t.Systems[mopay.System]; mt != nil {

@@ -1,18 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/xml"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -308,5 +313,193 @@ func TestCheckReceiverUsage(t *testing.T) {
 		if code, _, errOut := checkReceiver(t, args...); code != 2 || errOut == "" {
 			t.Errorf("%s: exit %d, stderr %q", name, code, errOut)
 		}
+	}
+}
+
+// controlCall calls a Herald's control API and fails the test on an error.
+func controlCall(t *testing.T, base, method, path, body string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+"/_herald/v1/"+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	return b
+}
+
+// freePort returns a loopback address where nothing listens.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// A Herald's Monnet base URL, given as a real Monnet: no control API, so
+// the suite does not set the receiver URL (the merchant's integration team
+// did, here through the control API), routes notifications by orderId, and
+// waits for the payouts' own time; the vendor-documented scenarios pass.
+func TestMonnetRealDeploymentMode(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	receiver := freePort(t)
+	controlCall(t, base, "PUT", "monnet/receivers/22", `{"url":"http://`+receiver+`/"}`)
+	cert := writeTemp(t, "notifier.crt", fixture(t, fixtures.MonnetNotifierCert))
+	cucumber := filepath.Join(t.TempDir(), "report.json")
+	env := append(os.Environ(), "HERALD_MONNET_API_KEY=SoSSp+5M4GrYfngfSE78lC2BzvUYQ0k8+i/iHg+bp54=", "HERALD_MONNET_API_SECRET=P5yjICOFoE0kmJVMALeBRmoxuWXz0BJKuoSaIXEHTgE=")
+
+	var noCredentials []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HERALD_MONNET_") {
+			noCredentials = append(noCredentials, kv)
+		}
+	}
+	cmd := exec.Command(bin, "test", "--monnet-url", base+"/monnet/", "--monnet-notifier-cert", cert)
+	cmd.Env = noCredentials
+	if out, err := cmd.CombinedOutput(); exitCode(err) != 2 || !strings.Contains(string(out), "--monnet-url needs --monnet-merchant-id, HERALD_MONNET_API_KEY, HERALD_MONNET_API_SECRET") {
+		t.Fatalf("a real Monnet without credentials: %v\n%s", err, out)
+	}
+
+	cmd = exec.Command(bin, "test", "--monnet-url", base+"/monnet/", "--monnet-merchant-id", "22", "--monnet-notifier-cert", cert,
+		"--monnet-receiver-listen", receiver, "--format", "progress,cucumber:"+cucumber)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("herald test --monnet-url: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "is not a Herald") {
+		t.Fatalf("expected a note on the left-out scenarios:\n%s", out)
+	}
+	m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(out))
+	if m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Fatalf("expected every selected scenario to pass:\n%s", out)
+	}
+	b, _ := os.ReadFile(cucumber)
+	for _, want := range []string{"A successful payout is notified once, signed, as the spec describes", "A repeated orderId is the documented duplicate 2005"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the run left out %q", want)
+		}
+	}
+}
+
+// syncBuffer is an io.Writer safe for a process's output and a test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// createMonnetPayout creates a payout through a Herald, signed at the
+// simulator time now.
+func createMonnetPayout(t *testing.T, base, merchant, key, secret, orderID string, now time.Time) {
+	t.Helper()
+	body := `{"country":"PER","amount":100000,"currency":"PEN","orderId":"` + orderID + `","beneficiary":{"name":"Ana","lastName":"Núñez","document":{"type":1,"number":"12345678"}},"destination":{"bankAccount":{"bankCode":"001","accountType":"1","accountNumber":"00012345678"}}}`
+	ts := strconv.FormatInt(now.UnixMilli(), 10)
+	path := "/api/v1/" + merchant + "/payouts"
+	req, _ := http.NewRequest("POST", base+"/monnet"+path+"?timestamp="+ts+"&signature="+monnet.PayoutSignature(secret, "POST", path, ts, []byte(body)), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("monnet-api-key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("create payout: %d %s", resp.StatusCode, b)
+	}
+}
+
+// On SIGTERM herald serve waits for a notification attempt on the network,
+// records it, and logs the deliveries still pending; then exits 0.
+func TestServeDrainsMonnetDeliveriesOnSIGTERM(t *testing.T) {
+	bin := buildHerald(t)
+	var stderr syncBuffer
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--seed", "3", "--log-level", "debug",
+		"--monnet-backoff", "0s,1h", "--monnet-attempt-timeout", "20s")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
+	}
+	base := m[1]
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	// A receiver for merchant 22 that holds the request until told; merchant
+	// 1000's receiver is down.
+	arrived, release := make(chan struct{}), make(chan struct{})
+	connected := make(chan bool, 1)
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(release) }) }
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-release
+		connected <- r.Context().Err() == nil // the sender still waits for the answer
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer slow.Close()
+	defer letGo()
+	controlCall(t, base, "PUT", "monnet/receivers/22", `{"url":"`+slow.URL+`"}`)
+	controlCall(t, base, "PUT", "monnet/receivers/1000", `{"url":"http://`+freePort(t)+`/"}`)
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	controlCall(t, base, "PUT", "clock", `{"now":"`+now.Format(time.RFC3339)+`","frozen":true}`)
+	createMonnetPayout(t, base, "22", "SoSSp+5M4GrYfngfSE78lC2BzvUYQ0k8+i/iHg+bp54=", "P5yjICOFoE0kmJVMALeBRmoxuWXz0BJKuoSaIXEHTgE=", "DRAIN-1", now)
+	createMonnetPayout(t, base, "1000", "herald-monnet-1000-key", "herald-monnet-1000-secret", "DRAIN-2", now)
+	controlCall(t, base, "POST", "clock/advance", `{"by":"5s"}`)
+	<-arrived
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // herald serve is shutting down, the attempt still on the network
+	letGo()
+	if !<-connected {
+		t.Fatal("herald serve dropped the attempt in flight instead of waiting for it")
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("herald serve exited with %v:\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("herald serve did not stop within 30 s of SIGTERM:\n%s", stderr.String())
+	}
+	logs := stderr.String()
+	if !regexp.MustCompile(`msg="notification attempt".*delivery=ntf-1 merchant=22 .*status=204`).MatchString(logs) {
+		t.Errorf("the attempt in flight was not recorded:\n%s", logs)
+	}
+	pending := regexp.MustCompile(`level=WARN msg="notifier stopped with deliveries pending, not sent" system=monnet worker=notifier count=1 pending="ntf-2 \(merchant 1000, payout 101, 1 attempts, next due 2026-05-01T13:00:05Z\)"`)
+	if !pending.MatchString(logs) {
+		t.Errorf("the shutdown log does not list the pending delivery of merchant 1000 (and only it):\n%s", logs)
 	}
 }
