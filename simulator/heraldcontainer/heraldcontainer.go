@@ -13,9 +13,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
+
+// HostGateway is the name the container reaches the host by: give a
+// receiver on the host (Monnet's notifications) as http://host.docker.internal:PORT/,
+// listening on an address the container can reach (not loopback).
+const HostGateway = "host.docker.internal"
 
 // DefaultImage is what `make image` builds.
 const DefaultImage = "herald:dev"
@@ -114,6 +120,12 @@ func Run(ctx context.Context, opts ...Option) (*Container, error) {
 		testcontainers.WithCmd(cmd...),
 		testcontainers.WithEnv(env),
 		testcontainers.WithExposedPorts(cfg.ports...),
+		// The container reaches the host as host.docker.internal, as on
+		// Docker Desktop: Monnet's notifier delivers to a merchant's
+		// receiver that runs on the host.
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.ExtraHosts = append(hc.ExtraHosts, HostGateway+":host-gateway")
+		}),
 		testcontainers.WithWaitStrategy(wait.ForHTTP("/_herald/v1/info").WithPort("8080/tcp").
 			WithHeaders(map[string]string{"Authorization": "Bearer " + cfg.token}).
 			WithStartupTimeout(cfg.timeout)),

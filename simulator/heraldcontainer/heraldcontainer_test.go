@@ -2,6 +2,7 @@ package heraldcontainer
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"herald/steps"
+	"herald/steps/monnet"
 	"herald/steps/suite"
 )
 
@@ -95,6 +97,18 @@ func TestImageRunsTheSuite(t *testing.T) {
 	target, err := steps.Discover(ctx, c.URL, c.Token, nil, modules)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Monnet's notifier, in the container, delivers to the suite's
+	// receiver on the host.
+	if mt := target.Systems[monnet.System]; mt != nil {
+		ln, err := net.Listen("tcp", "0.0.0.0:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		ln.Close()
+		mt.Params[monnet.ParamReceiverListen] = "0.0.0.0:" + port
+		mt.Params[monnet.ParamReceiverURL] = "http://" + HostGateway + ":" + port + "/"
 	}
 	var report strings.Builder
 	if status := steps.Run(steps.RunOptions{Target: target, Modules: modules, Format: "progress", Output: &report, Concurrency: 2}); status != 0 {
