@@ -42,6 +42,9 @@ Usage:
   herald serve [flags]   serve the simulators over HTTP
   herald spec NAME       print an embedded OpenAPI spec ("herald spec -h" lists them)
   herald health [flags]  exit 0 when a Herald answers at its control API (a container's health check)
+  herald monnet verify|check-receiver [flags]
+                         check a Monnet notification's signature, or test a merchant's receiver
+                         ("herald monnet -h" for their flags)
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
