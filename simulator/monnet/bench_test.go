@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,6 +73,8 @@ func BenchmarkDelivery(b *testing.B) {
 	}
 	elapsed := time.Since(start)
 	perSec := float64(i) / elapsed.Seconds()
+	b.StopTimer()
+	rawPerSec = (rawPerSec + rawRate(b, keys.notifier, time.Second)) / 2 // before and after: the machine may be shared
 	b.ReportMetric(perSec, "notifications/s")
 	b.ReportMetric(rawPerSec, "raw-signs/s")
 	b.ReportMetric(100*perSec/rawPerSec, "%-of-raw")
@@ -91,19 +94,22 @@ func rawRate(b *testing.B, key *rsa.PrivateKey, d time.Duration) float64 {
 	return float64(n) / time.Since(start).Seconds()
 }
 
-// BenchmarkDeliveryThroughScheduler is the same path as the simulator runs
-// it: Notify signs and schedules on the core's scheduler (its clock
-// following real time), whose loop runs the attempt with Go; the receiver
-// answers 200 and the next notification goes once it has. Raw signing on
-// the same key is measured in the same run.
+// BenchmarkDeliveryThroughScheduler is the path as the simulator runs it:
+// Notify signs and schedules on the core's scheduler (its clock following
+// real time), whose loop runs each attempt with Go, POSTs it to a local
+// receiver and records it. Notifications are made one after another, as a
+// stream of payouts reaching their final stage would make them, without
+// waiting for the previous delivery; the rate counts until the receiver has
+// acknowledged the last one. Raw signing on the same key is measured in the
+// same run.
 func BenchmarkDeliveryThroughScheduler(b *testing.B) {
 	keys := testKeys(b)
 	rawPerSec := rawRate(b, keys.notifier, time.Second)
-	got := make(chan struct{}, 1)
+	var received sync.WaitGroup
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)
-		got <- struct{}{}
+		received.Done()
 	}))
 	defer srv.Close()
 	c := clock.NewControlled(nil)
@@ -119,14 +125,19 @@ func BenchmarkDeliveryThroughScheduler(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		i++
+		received.Add(1)
 		if _, err := n.Notify(c.Now(), "22", strconv.Itoa(i), "X-1", benchBody); err != nil {
 			b.Fatal(err)
 		}
-		<-got
 	}
+	received.Wait()
 	perSec := float64(i) / time.Since(start).Seconds()
-	if d := n.Deliveries(); len(d) != i {
-		b.Fatalf("%d deliveries, want %d", len(d), i)
+	b.StopTimer()
+	rawPerSec = (rawPerSec + rawRate(b, keys.notifier, time.Second)) / 2 // before and after: the machine may be shared
+	for deadline := time.Now().Add(10 * time.Second); len(n.Pending()) > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d deliveries still pending", len(n.Pending()))
+		}
 	}
 	b.ReportMetric(perSec, "notifications/s")
 	b.ReportMetric(rawPerSec, "raw-signs/s")

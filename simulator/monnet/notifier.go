@@ -149,6 +149,7 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	}
 	if cfg.Client == nil {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 32 // many payouts of one merchant go to one receiver
 		cfg.Client = &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	var err error
