@@ -409,7 +409,14 @@ func (w *world) arrives(stage string, within int) error {
 	})
 	if errors.Is(err, errWaited) {
 		got, _ := w.got()
-		return fmt.Errorf("no %s notification for payout %s arrived within %d s (%d other notifications of it arrived)", stage, w.payout.id, within, len(got))
+		where := "the suite's receiver"
+		if w.box != nil {
+			where = w.box.url
+			if !w.sc.Target.IsHerald() {
+				where = "the URL Monnet was configured with, which must reach " + w.module.host.listening()
+			}
+		}
+		return fmt.Errorf("no %s notification for payout %s arrived within %d s at %s (%d other notifications of it arrived)", stage, w.payout.id, within, where, len(got))
 	}
 	w.note = found
 	return err
