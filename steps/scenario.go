@@ -21,6 +21,8 @@ type run struct {
 	modules []Module
 	// isolate runs each scenario in an isolated world of its own.
 	isolate bool
+	journal *journal
+	places  map[string]place // by pickleKey
 }
 
 // Scenario is the state every module shares within one scenario: the
@@ -37,6 +39,9 @@ type Scenario struct {
 	faulted         bool
 	world           string // the isolated world the scenario runs in, if any
 	root            Target // the target the world was opened on
+	exchanges       []Exchange
+	steps           []StepResult
+	started         time.Time
 }
 
 type scenarioKey struct{}
@@ -78,7 +83,7 @@ func On[W any](key any, f any) any {
 
 func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-		s := &Scenario{Target: r.target}
+		s := &Scenario{Target: r.target, started: time.Now()}
 		if r.isolate {
 			if err := s.openWorld(); err != nil {
 				return ctx, err
@@ -91,11 +96,22 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 		}
 		return context.WithValue(ctx, scenarioKey{}, s), s.SyncClock()
 	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		if s := ScenarioOf(ctx); s != nil {
+			res := StepResult{Text: st.Text, Status: stepStatus(status)}
+			if err != nil && status == godog.StepFailed {
+				res.Err = err.Error()
+			}
+			s.steps = append(s.steps, res)
+		}
+		return ctx, nil
+	})
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		s := ScenarioOf(ctx)
 		if s == nil {
 			return ctx, nil
 		}
+		r.record(p, s, err)
 		if s.world != "" { // everything the scenario changed goes with it
 			if _, cerr := s.root.control(http.MethodDelete, "worlds/"+s.world, nil); cerr != nil && err == nil {
 				return ctx, fmt.Errorf("deleting the scenario's world: %w", cerr)
@@ -274,4 +290,32 @@ func (s *Scenario) injectFault(modules []Module, operationID string, status int)
 	_, err := s.Control(http.MethodPost, "faults", map[string]any{
 		"system": owners[0], "operationId": operationID, "status": status, "count": 1})
 	return err
+}
+
+// record keeps how a scenario ended, for the reports.
+func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
+	if r.journal == nil {
+		return
+	}
+	uri, _, _ := strings.Cut(p.Uri, ":")
+	var texts []string
+	for _, st := range p.Steps {
+		texts = append(texts, st.Text)
+	}
+	pl := r.places[pickleKey(uri, p.Name, texts)]
+	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: pickleTagNames(p.Tags),
+		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
+	if res.Status == "failed" && !anyFailed(res.Steps) {
+		res.Steps = append(res.Steps, StepResult{Text: "(scenario hooks)", Status: "failed", Err: err.Error()})
+	}
+	r.journal.add(res)
+}
+
+func anyFailed(steps []StepResult) bool {
+	for _, st := range steps {
+		if st.Status == "failed" {
+			return true
+		}
+	}
+	return false
 }

@@ -222,3 +222,72 @@ func selectedUnits(fsys fs.FS, expr string) ([]unit, error) {
 	})
 	return units, err
 }
+
+// place is where a scenario (or outline row) stands in the features.
+type place struct {
+	feature string
+	line    int64
+	tags    []string
+	steps   []string
+}
+
+// pickleKey identifies a scenario run across parses: its file, name and
+// step texts (outline rows differ in their texts).
+func pickleKey(uri, name string, steps []string) string {
+	return uri + "\x00" + name + "\x00" + strings.Join(steps, "\x00")
+}
+
+// places indexes every scenario run of fsys by pickleKey.
+func places(fsys fs.FS) (map[string]place, []string, error) {
+	out := map[string]place{}
+	var order []string
+	id := 0
+	newID := func() string { id++; return strconv.Itoa(id) }
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
+			return err
+		}
+		src, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
+		if err != nil {
+			return fmt.Errorf("feature %s: %w", path, err)
+		}
+		lines := map[string]int64{}
+		for _, child := range doc.Feature.Children {
+			if sc := child.Scenario; sc != nil {
+				lines[sc.Id] = sc.Location.Line
+				for _, ex := range sc.Examples {
+					for _, row := range ex.TableBody {
+						lines[row.Id] = row.Location.Line
+					}
+				}
+			}
+		}
+		for _, p := range gherkin.Pickles(*doc, path, newID) {
+			var texts []string
+			for _, st := range p.Steps {
+				texts = append(texts, st.Text)
+			}
+			line := lines[p.AstNodeIds[0]]
+			if len(p.AstNodeIds) > 1 { // an outline row
+				line = lines[p.AstNodeIds[1]]
+			}
+			key := pickleKey(path, p.Name, texts)
+			out[key] = place{feature: doc.Feature.Name, line: line, tags: pickleTagNames(p.Tags), steps: texts}
+			order = append(order, key)
+		}
+		return nil
+	})
+	return out, order, err
+}
+
+func pickleTagNames(tags []*messages.PickleTag) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, t.Name)
+	}
+	return out
+}

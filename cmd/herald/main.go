@@ -407,7 +407,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
-	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
+	var format formatFlag
+	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
+	allowMutating := fs.Bool("allow-mutating", false, "against a target that is not a Herald, also run the scenarios that create or change data there (tagged @mutating)")
+	minCoverage := fs.Float64("min-coverage", 0, "fail (exit 1) when a spec's contract coverage is below this `percent`; the report names what is missing")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
 	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
@@ -417,7 +420,14 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
-	if err := checkFormat(*format); err != nil {
+	if format == "" {
+		format = "pretty"
+	}
+	if *minCoverage < 0 || *minCoverage > 100 {
+		fmt.Fprintln(stderr, "herald test: --min-coverage: want a percentage from 0 to 100")
+		return 2
+	}
+	if err := checkFormat(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
 		return 2
 	}
@@ -493,8 +503,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout,
-		Concurrency: *concurrency, Shard: part})
+	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
+		Concurrency: *concurrency, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
 	switch status {
 	case 0:
 		return 0
@@ -507,21 +517,33 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// checkFormat accepts godog's formats that Herald documents.
+// formatFlag collects --format values, comma-separated or repeated.
+type formatFlag string
+
+func (f *formatFlag) String() string { return string(*f) }
+func (f *formatFlag) Set(v string) error {
+	if *f != "" {
+		v = string(*f) + "," + v
+	}
+	*f = formatFlag(v)
+	return nil
+}
+
+// checkFormat accepts the formats Herald documents.
 func checkFormat(formats string) error {
 	for _, f := range strings.Split(formats, ",") {
 		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
 		switch name {
 		case "pretty", "progress":
-			if hasFile && file == "" {
-				return fmt.Errorf("%q: empty file name", f)
+			if hasFile {
+				return fmt.Errorf("%q writes to the console, not to a file", f)
 			}
-		case "junit", "cucumber":
+		case "junit", "cucumber", "html":
 			if !hasFile || file == "" {
 				return fmt.Errorf("%q needs a file: %s:FILE", f, name)
 			}
 		default:
-			return fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE or cucumber:FILE)", name)
+			return fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE, cucumber:FILE or html:FILE)", name)
 		}
 	}
 	return nil

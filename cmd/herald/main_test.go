@@ -135,7 +135,7 @@ func TestRealDeploymentMode(t *testing.T) {
 	bin := buildHerald(t)
 	base, _, _ := serve(t, bin)
 	cmd := exec.Command(bin, "test", "--mopay-url", base+"/mopay/", "--mopay-req-form", "--format", "progress",
-		"--mopay-email", "amara.okafor@example.com")
+		"--mopay-email", "amara.okafor@example.com", "--allow-mutating")
 	cmd.Env = append(os.Environ(), "HERALD_MOPAY_PASSWORD=Notices2023")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
