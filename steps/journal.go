@@ -168,7 +168,6 @@ func scenarioStatus(err error) string {
 	return "failed"
 }
 
-
 // systemOf is the system a feature belongs to: its folder.
 func systemOf(uri string) string {
 	sys, _, found := strings.Cut(uri, "/")

@@ -223,4 +223,6 @@ func writeCucumber(src, dst string, skipped []Skipped) error {
 	return os.WriteFile(dst, append(out, '\n'), 0o644)
 }
 
-func slug(s string) string { return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-") }
+func slug(s string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-")
+}
