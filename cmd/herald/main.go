@@ -401,7 +401,9 @@ func newServer(h http.Handler) *http.Server {
 
 func runTest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald test", flag.ContinueOnError)
-	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), or the base URL of a running Herald such as http://127.0.0.1:8080")
+	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), the base URL of a running Herald such as http://127.0.0.1:8080, or a target file (YAML; see the README)")
+	sets := setFlag{}
+	fs.Var(sets, "set", "`KEY=VALUE` for a key of the target file, such as systems.mopay.params.email=qa@example.com; repeat for each")
 	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
@@ -483,6 +485,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
+	case !strings.HasPrefix(*target, "http://") && !strings.HasPrefix(*target, "https://"):
+		var err error
+		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 2
+		}
 	default:
 		u, err := baseURL(*target)
 		if err != nil {
@@ -515,6 +523,22 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: some scenarios failed")
 		return 1
 	}
+}
+
+// setFlag collects --set KEY=VALUE values.
+type setFlag map[string]string
+
+func (s setFlag) String() string { return "" }
+func (s setFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	if _, dup := s[k]; dup {
+		return fmt.Errorf("%s given twice", k)
+	}
+	s[k] = val
+	return nil
 }
 
 // formatFlag collects --format values, comma-separated or repeated.
