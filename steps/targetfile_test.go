@@ -102,3 +102,33 @@ func TestTargetFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// The README's sample target files load.
+func TestReadmeTargetSamples(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(string(b), "<!-- target-sample -->")
+	if len(parts) < 2 {
+		t.Fatal("the README has no target sample")
+	}
+	for i, part := range parts[1:] {
+		start := strings.Index(part, "```yaml\n")
+		end := strings.Index(part, "```\n")
+		if start < 0 || end < 0 {
+			t.Fatalf("sample %d: no yaml block after the marker", i+1)
+		}
+		end = start + 8 + strings.Index(part[start+8:], "```")
+		var lines []string
+		for _, l := range strings.Split(part[start+8:end], "\n") {
+			lines = append(lines, strings.TrimPrefix(l, "   "))
+		}
+		p := writeFile(t, t.TempDir(), "sample.yaml", strings.Join(lines, "\n"))
+		// Every variable a sample names is set; none of Herald's overrides.
+		anyVar := func(name string) (string, bool) { return "x", !strings.HasPrefix(name, "HERALD_") }
+		if _, err := LoadTargetFile(p, TargetSources{Env: anyVar}); err != nil {
+			t.Errorf("README sample %d: %v", i+1, err)
+		}
+	}
+}
