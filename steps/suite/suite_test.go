@@ -286,7 +286,9 @@ func signatureBlind(t *testing.T, upstream string) string {
 			return err
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(b))
-		var env struct{ DATA struct{ PbcKey, Secret string } }
+		var env struct {
+			DATA struct{ PbcKey, Secret string }
+		}
 		if json.Unmarshal(b, &env) == nil && env.DATA.PbcKey != "" {
 			mu.Lock()
 			secrets[env.DATA.PbcKey] = env.DATA.Secret
