@@ -77,6 +77,10 @@ type RunOptions struct {
 	// Against a Herald each scenario then runs in an isolated world of its
 	// own, so that none sees another's state, clock or faults.
 	Concurrency int
+	// Isolate runs each scenario in an isolated world of its own even one
+	// at a time, so that suites can share a Herald (implied by Concurrency
+	// above 1 against a Herald).
+	Isolate bool
 	// Shard runs the K-th of N stable, balanced parts of the selected
 	// scenarios (K from 1); the zero value runs them all.
 	Shard Shard
@@ -245,7 +249,7 @@ func Run(opts RunOptions) int {
 	}
 	defer os.RemoveAll(tmp)
 	concurrency := max(opts.Concurrency, 1)
-	run := &run{target: opts.Target, modules: opts.Modules, isolate: concurrency > 1 && opts.Target.IsHerald(),
+	run := &run{target: opts.Target, modules: opts.Modules, isolate: (concurrency > 1 || opts.Isolate) && opts.Target.IsHerald(),
 		journal: &journal{}, places: idx}
 	status := godog.TestSuite{
 		Name:                "herald",

@@ -417,6 +417,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
 	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
+	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
 	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
@@ -512,7 +513,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
 	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
-		Concurrency: *concurrency, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
+		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
 	switch status {
 	case 0:
 		return 0

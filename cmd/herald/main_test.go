@@ -454,3 +454,28 @@ func TestReleaseGateWithATargetFile(t *testing.T) {
 		}
 	}
 }
+
+// Two suites at once against one herald serve do not interfere: each
+// scenario runs in an isolated world of its own.
+func TestTwoSuitesShareOneHerald(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	type result struct {
+		code int
+		out  string
+	}
+	results := make(chan result, 2)
+	for _, flags := range [][]string{{"--isolate"}, {"--concurrency", "3"}} {
+		go func() {
+			out, err := exec.Command(bin, append([]string{"test", "--target", base, "--format", "progress"}, flags...)...).CombinedOutput()
+			results <- result{exitCode(err), string(out)}
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		r := <-results
+		m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(r.out)
+		if r.code != 0 || m == nil || m[1] != m[2] {
+			t.Fatalf("a suite sharing the Herald: exit %d\n%s", r.code, r.out)
+		}
+	}
+}
