@@ -419,7 +419,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
-	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nFlags:\n"
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks; each is\nreported as skipped with its reason in every format. --tags naming a tag\nbrings its scenarios back. After the run, contract coverage is printed per\nspec.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
