@@ -233,14 +233,18 @@ func Run(opts RunOptions) int {
 		}
 		fmt.Fprintf(opts.Output, "shard %d/%d: %d of the selected scenarios and outlines\n", opts.Shard.K, opts.Shard.N, len(paths))
 	}
-	idx, order, err := places(features)
+	runs, err := scenarioRuns(features)
 	if err != nil {
 		fmt.Fprintln(opts.Output, err)
 		return 2
 	}
+	places := map[string]scenarioRun{}
+	for _, r := range runs {
+		places[r.key()] = r
+	}
 	var skipped []Skipped
 	if opts.Shard.N == 0 || opts.Shard.K == 1 { // one shard reports them, once
-		skipped = skippedOf(idx, order, opts.Tags, exclusions)
+		skipped = skippedOf(runs, opts.Tags, exclusions)
 	}
 	tmp, err := os.MkdirTemp("", "herald-reports-")
 	if err != nil {
@@ -250,7 +254,7 @@ func Run(opts RunOptions) int {
 	defer os.RemoveAll(tmp)
 	concurrency := max(opts.Concurrency, 1)
 	run := &run{target: opts.Target, modules: opts.Modules, isolate: (concurrency > 1 || opts.Isolate) && opts.Target.IsHerald(),
-		journal: &journal{}, places: idx}
+		journal: &journal{}, places: places}
 	status := godog.TestSuite{
 		Name:                "herald",
 		ScenarioInitializer: run.initScenario,
