@@ -17,6 +17,7 @@ var files embed.FS
 // Names of the embedded documents.
 const (
 	Mopay   = "mopay"
+	Mnotify = "mnotify"
 	Control = "control"
 )
 
