@@ -5,8 +5,8 @@ import (
 	"io/fs"
 )
 
-//go:embed mopay/*.feature
+//go:embed */*.feature
 var files embed.FS
 
-// FS holds the features, under mopay/.
+// FS holds the features, one folder per system: mopay/, …
 func FS() fs.FS { return files }

@@ -1,4 +1,6 @@
-// Package simulator assembles Herald: every simulated system, each mounted
-// under its own base path, and the control API under /_herald/, into one
-// http.Handler with one clock, one seeded random source and one fault list.
+// Package simulator assembles Herald from the registered systems: it builds
+// each one from an environment (the shared clock and scheduler, its own
+// random stream, faults, logger, settings), mounts it under its base path on
+// the main listener or on a listener of its own, serves the control API
+// under /_herald/, and owns the lifecycle: start, atomic reset, close.
 package simulator

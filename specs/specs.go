@@ -16,9 +16,10 @@ var files embed.FS
 
 // Names of the embedded documents.
 const (
-	Mopay   = "mopay"
-	Mnotify = "mnotify"
-	Control = "control"
+	Mopay        = "mopay"
+	MopayControl = "mopay-control"
+	Mnotify      = "mnotify"
+	Control      = "control"
 )
 
 // registerFormats defines the string formats the documents use. kin-openapi

@@ -34,20 +34,3 @@ func TestSelect(t *testing.T) {
 		t.Errorf("Select(@atuh): %v, want an unknown-tag error", err)
 	}
 }
-
-func TestEffectiveTags(t *testing.T) {
-	real := Target{Name: "https://mopay.example/", MopayURL: "https://mopay.example/"}
-	expr, notes := EffectiveTags(real, "@auth")
-	if expr != "@auth && ~@simulator && ~@herald-design && ~@notice-account" || len(notes) != 3 {
-		t.Fatalf("got %q with %d notes", expr, len(notes))
-	}
-	if n, err := Select(expr); err != nil || n == 0 {
-		t.Fatalf("Select(%q) = %d, %v", expr, n, err)
-	}
-	if expr, notes := EffectiveTags(Herald("http://127.0.0.1:1"), ""); expr != "" || len(notes) != 0 {
-		t.Fatalf("a Herald runs everything, got %q %v", expr, notes)
-	}
-	if expr, _ := EffectiveTags(real, "@simulator"); strings.Contains(expr, "~@simulator") {
-		t.Fatalf("naming @simulator keeps it, got %q", expr)
-	}
-}

@@ -4,7 +4,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +23,8 @@ import (
 	"herald/simulator/entropy"
 	"herald/specs"
 	"herald/steps"
+	"herald/steps/mopay"
+	"herald/steps/suite"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -34,7 +36,7 @@ and runs a Gherkin conformance suite against a simulator or a real deployment.
 Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
   herald serve [flags]   serve the simulators over HTTP
-  herald spec NAME       print an embedded OpenAPI spec (` + "mopay, control" + `)
+  herald spec NAME       print an embedded OpenAPI spec ("herald spec -h" lists them)
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
@@ -117,15 +119,66 @@ func (s *seedFlag) get() uint64 {
 	return s.value
 }
 
+// listenFlag collects --listen values: "ADDR" for the main listener,
+// "NAME=ADDR" for a system's own.
+type listenFlag map[string]string
+
+func (l listenFlag) String() string { return "" }
+func (l listenFlag) Set(v string) error {
+	name, addr, named := strings.Cut(v, "=")
+	if !named {
+		name, addr = simulator.MainListener, v
+	}
+	if addr == "" {
+		return fmt.Errorf("%q: empty address", v)
+	}
+	if _, dup := l[name]; dup {
+		return fmt.Errorf("listener %s given twice", name)
+	}
+	l[name] = addr
+	return nil
+}
+
+// settingFlags declares a flag --<system>-<setting> for every setting of
+// every registered system, and returns the values given, keyed
+// "<system>.<setting>".
+func settingFlags(fs *flag.FlagSet) (func() map[string]string, error) {
+	given := map[string]*string{}
+	declared, err := simulator.DescribeSettings(simulator.Registered())
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range declared {
+		given[d.Key] = fs.String(d.Flag, d.Default, d.Usage)
+	}
+	return func() map[string]string {
+		out := map[string]string{}
+		fs.Visit(func(f *flag.Flag) {
+			for _, d := range declared {
+				if d.Flag == f.Name {
+					out[d.Key] = *given[d.Key]
+				}
+			}
+		})
+		return out
+	}, nil
+}
+
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on; port 0 picks a free port")
+	listen := listenFlag{}
+	fs.Var(listen, "listen", "`address` of the main listener (default "+simulator.DefaultAddr+"), or NAME=ADDRESS for a system served on a listener of its own; repeat for each; port 0 picks a free port")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	rateLimit := fs.Int("mopay-rate-limit", 100, "Mopay `requests` per key per minute before 429; 0 turns the limit off (for load tests)")
-	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path, and the control API\nunder /_herald/v1/. Stops cleanly on SIGINT or SIGTERM.\n\nFlags:\n"
+	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight before closing what is left")
+	settings, err := settingFlags(fs)
+	if err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path (or on a listener of its\nown), and the control API under /_herald/v1/, and prints each system's base\nURL. On SIGINT or SIGTERM it stops accepting requests, waits for those in\nflight (--shutdown-grace), closes what is left and exits 0.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -136,55 +189,123 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	if *rateLimit < 0 {
-		fmt.Fprintln(stderr, "herald serve: -mopay-rate-limit must be 0 or more")
+	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
+		Settings: settings(), Logger: logger})
+	if err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
 		return 2
 	}
-	limit := *rateLimit
-	if limit == 0 {
-		limit = -1 // off
+	defer h.Close()
+	listeners := h.Listeners()
+	known := map[string]bool{}
+	for _, l := range listeners {
+		known[l.Name] = true
 	}
-	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
-		MopayRateLimit: limit, Logger: logger})
-	if err != nil {
-		fmt.Fprintln(stderr, "herald serve:", err)
-		return 1
+	for name := range listen {
+		if !known[name] {
+			var names []string
+			for _, l := range listeners {
+				names = append(names, l.Name)
+			}
+			fmt.Fprintf(stderr, "herald serve: --listen %s=…: no such listener (have %s)\n", name, strings.Join(names, ", "))
+			return 2
+		}
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintln(stderr, "herald serve:", err)
-		return 1
+	type bound struct {
+		srv *http.Server
+		ln  net.Listener
 	}
-	srv := newServer(h.Handler())
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, base, seed.get())
+	var servers []bound
+	for _, l := range listeners {
+		addr := listen[l.Name]
+		if addr == "" {
+			addr = l.DefaultAddr
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintf(stderr, "herald serve: listener %s: %v\n", l.Name, err)
+			for _, b := range servers {
+				b.ln.Close()
+			}
+			return 1
+		}
+		scheme := "http"
+		srv := newServer(l.Handler)
+		if l.TLS != nil {
+			scheme = "https"
+			srv.TLSConfig = l.TLS
+			ln = tls.NewListener(ln, l.TLS)
+		}
+		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
+		servers = append(servers, bound{srv, ln})
+	}
+	main := "http://" + servers[0].ln.Addr().String()
+	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, main, seed.get())
 	for _, s := range h.Systems() {
-		fmt.Fprintf(stdout, "  %-8s %s%s\n", s.Name, base, s.BasePath)
+		fmt.Fprintf(stdout, "  %-8s %s\n", s.Name, s.BaseURL)
 	}
-	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", base)
+	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if err := h.Start(ctx); err != nil {
+		fmt.Fprintln(stderr, "herald serve:", err)
+		return 1
+	}
+	errc := make(chan error, len(servers))
+	for _, b := range servers {
+		go func() { errc <- b.srv.Serve(b.ln) }()
+	}
 	select {
 	case err := <-errc:
 		fmt.Fprintln(stderr, "herald serve:", err)
+		for _, b := range servers {
+			b.srv.Close()
+		}
 		return 1
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stdout, "herald: shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	graceCtx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		fmt.Fprintln(stderr, "herald serve: shutdown:", err)
-		return 1
+	for _, b := range servers {
+		if err := b.srv.Shutdown(graceCtx); err != nil {
+			// A client stalled mid-request: its time is up.
+			fmt.Fprintf(stdout, "herald: closing connections still open after %s\n", *grace)
+			b.srv.Close()
+		}
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := h.Close(); err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1
 	}
 	return 0
+}
+
+// serveInProcess serves every listener of h on a free loopback port, and
+// returns what closes them.
+func serveInProcess(h *simulator.Herald) (func(), error) {
+	var servers []*http.Server
+	closeAll := func() {
+		for _, srv := range servers {
+			srv.Close()
+		}
+	}
+	for _, l := range h.Listeners() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return closeAll, err
+		}
+		scheme := "http"
+		if l.TLS != nil {
+			scheme, ln = "https", tls.NewListener(ln, l.TLS)
+		}
+		srv := newServer(l.Handler)
+		servers = append(servers, srv)
+		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
+		go func() { _ = srv.Serve(ln) }()
+	}
+	return closeAll, nil
 }
 
 // newServer wraps a handler in a server with timeouts, so that a slow or
@@ -223,6 +344,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
 	}
 
+	modules, err := suite.Modules()
+	if err != nil {
+		fmt.Fprintln(stderr, "herald test:", err)
+		return 1
+	}
 	var t steps.Target
 	switch {
 	case *mopayURL != "":
@@ -231,22 +357,29 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
 			return 2
 		}
-		t = steps.Target{Name: u, MopayURL: u, MopayEmail: *email, MopayPassword: *password}
+		t = steps.Target{Name: u, Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: u, Params: map[string]string{}}}}
 	case *target == "in-process":
 		h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version})
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 1
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		defer h.Close()
+		closeAll, err := serveInProcess(h)
+		defer closeAll()
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 1
 		}
-		srv := newServer(h.Handler())
-		go func() { _ = srv.Serve(ln) }()
-		defer srv.Close()
-		t = steps.Herald("http://" + ln.Addr().String())
+		if err := h.Start(context.Background()); err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 1
+		}
+		var infos []steps.SystemInfo
+		for _, s := range h.Systems() {
+			infos = append(infos, steps.SystemInfo{Name: s.Name, Listener: s.Listener, BasePath: s.BasePath, BaseURL: s.BaseURL})
+		}
+		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
 	default:
 		u, err := baseURL(*target)
@@ -254,18 +387,21 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --target:", err)
 			return 2
 		}
-		t = steps.Herald(u)
-		if err := checkHerald(t.ControlURL); err != nil {
+		if t, err = steps.Discover(context.Background(), u, nil, modules); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
 			return 1
 		}
 	}
-	t.MopayReqForm = *reqForm
-	if *email != "" && t.IsHerald() {
-		t.MopayEmail, t.MopayPassword = *email, *password
+	if mt := t.Systems[mopay.System]; mt != nil {
+		if *reqForm {
+			mt.Params[mopay.ParamReqForm] = "true"
+		}
+		if *email != "" {
+			mt.Params[mopay.ParamEmail], mt.Params[mopay.ParamPassword] = *email, *password
+		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Tags: *tags, Format: *format, Output: stdout})
+	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout})
 	switch status {
 	case 0:
 		return 0
@@ -276,23 +412,6 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: some scenarios failed")
 		return 1
 	}
-}
-
-// checkHerald makes sure a Herald answers at its control API, so that an
-// unreachable or mistaken target fails with one clear message rather than
-// in every scenario.
-func checkHerald(controlURL string) error {
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(controlURL + "info")
-	if err != nil {
-		return fmt.Errorf("no Herald answers there: %w", err)
-	}
-	defer resp.Body.Close()
-	var info struct{ Name string }
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&info); err != nil || resp.StatusCode != http.StatusOK || info.Name != "herald" {
-		return fmt.Errorf("this is not a Herald (GET %sinfo answered %d); for a real Mopay use --mopay-url", controlURL, resp.StatusCode)
-	}
-	return nil
 }
 
 // checkFormat accepts godog's formats that Herald documents.

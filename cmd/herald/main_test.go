@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,4 +236,56 @@ func TestSpecCommand(t *testing.T) {
 	if got := run([]string{"spec", "mopay"}, &out, &errOut); got != 0 || !strings.HasPrefix(out.String(), "openapi: 3.0.3") {
 		t.Fatalf("exit %d, output starts %q", got, out.String()[:min(40, out.Len())])
 	}
+}
+
+// SIGTERM while a client stalls mid-upload: after the grace period Herald
+// closes what is left and exits 0.
+func TestShutdownWithAStalledUpload(t *testing.T) {
+	bin := buildHerald(t)
+	base, srv, srvOut := serve(t, bin, "--shutdown-grace", "500ms")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_, _ = conn.Write([]byte("POST /mopay/user_profile_create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"fsnm\":"))
+	time.Sleep(200 * time.Millisecond) // the request is in flight
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err = srv.Wait()
+	out := srvOut()
+	if err != nil {
+		t.Fatalf("herald serve exited with %v after SIGTERM; output:\n%s", err, out)
+	}
+	if !strings.Contains(out, "closing connections still open") {
+		t.Fatalf("no word of the closed connection:\n%s", out)
+	}
+}
+
+// serve prints the base URL of every system, and refuses an unknown listener.
+func TestServeListenersAndSettings(t *testing.T) {
+	bin := buildHerald(t)
+	_, _, _ = serve(t, bin, "--mopay-rate-limit", "0")
+	out, err := exec.Command(bin, "serve", "--listen", "nosuch=127.0.0.1:0").CombinedOutput()
+	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "no such listener") {
+		t.Fatalf("unknown listener: exit %d\n%s", code, out)
+	}
+	out, err = exec.Command(bin, "serve", "--mopay-rate-limit", "-3", "--listen", "127.0.0.1:0").CombinedOutput()
+	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "rate-limit") {
+		t.Fatalf("negative rate limit: exit %d\n%s", code, out)
+	}
+}
+
+// exitCode is a finished command's exit status: 0 on success, -1 when it
+// did not run.
+func exitCode(err error) int {
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	}
+	return -1
 }

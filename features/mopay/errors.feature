@@ -60,7 +60,7 @@ Feature: Mopay error envelopes
     Given I have registered a new Mopay account
     When I send a DELETE to "user_notice_fetch" signed
     Then the call fails with MSG "method_not_allowed" and code 405
-    And the answer has the "Allow" header "GET"
+    And the answer has the "Allow" header "GET, HEAD"
 
   @herald-design @malformed
   Scenario Outline: Malformed registration bodies

@@ -6,34 +6,35 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"herald/simulator/clock"
 	"herald/simulator/engine"
+	"herald/simulator/schedule"
+	"herald/simulator/system"
 	"herald/specs"
 )
-
-// System is a simulated system as the control API sees it.
-type System struct {
-	Name     string
-	BasePath string
-	Checker  *specs.Checker
-}
 
 // Config is what the control API acts on.
 type Config struct {
 	Version string
 	Seed    uint64
 	Clock   *clock.Controlled
-	Systems []System
-	Faults  *engine.Faults
-	// Reset puts every system back to its seed state.
-	Reset func() error
-	// MopayCode returns the last verification code sent to an address.
-	MopayCode func(email string) (code string, expires time.Time, ok bool)
-	Logger    *slog.Logger
+	// Scheduler runs the work a clock move makes due before the move is
+	// answered.
+	Scheduler *schedule.Scheduler
+	Faults    *engine.Faults
+	// Systems lists the simulated systems and where they are served.
+	Systems func() []system.Info
+	// Checker returns a system's checker, nil for an unknown name.
+	Checker func(name string) *specs.Checker
+	// Reset puts every system back to its seed state, atomically: random
+	// streams, scheduled work and faults included.
+	Reset  func() error
+	Logger *slog.Logger
 }
 
 type api struct{ cfg Config }
@@ -50,41 +51,48 @@ func New(cfg Config) (*engine.Engine, error) {
 		Name: "control",
 		Doc:  doc,
 		Handlers: map[string]engine.Handler{
-			"getInfo":                  a.getInfo,
-			"reset":                    a.reset,
-			"getClock":                 a.getClock,
-			"setClock":                 a.setClock,
-			"resetClock":               a.resetClock,
-			"advanceClock":             a.advanceClock,
-			"getMopayVerificationCode": a.getMopayVerificationCode,
-			"listFaults":               a.listFaults,
-			"addFault":                 a.addFault,
-			"clearFaults":              a.clearFaults,
+			"getInfo":      a.getInfo,
+			"reset":        a.reset,
+			"getClock":     a.getClock,
+			"setClock":     a.setClock,
+			"resetClock":   a.resetClock,
+			"advanceClock": a.advanceClock,
+			"listFaults":   a.listFaults,
+			"addFault":     a.addFault,
+			"clearFaults":  a.clearFaults,
 		},
-		Render:      render,
+		Render:      Render,
 		ErrorSchema: "Error",
 		Logger:      cfg.Logger,
 	})
 }
 
-type systemInfo struct {
-	Name     string `json:"name"`
-	BasePath string `json:"basePath"`
+// ForSystem builds the handler of a system's own control routes, served
+// under /_herald/v1/<name>/ with that prefix stripped, in the control API's
+// error format.
+func ForSystem(name string, c system.Control, logger *slog.Logger) (*engine.Engine, error) {
+	errorSchema := ""
+	if c.Doc.Components != nil && c.Doc.Components.Schemas["Error"] != nil {
+		errorSchema = "Error"
+	}
+	return engine.New(engine.Config{
+		Name:        "control/" + name,
+		Doc:         c.Doc,
+		Handlers:    c.Handlers,
+		Render:      Render,
+		ErrorSchema: errorSchema,
+		Logger:      logger,
+	})
 }
 
 func (a *api) getInfo(ex *engine.Exchange) (engine.Reply, error) {
-	systems := make([]systemInfo, 0, len(a.cfg.Systems))
-	for _, s := range a.cfg.Systems {
-		systems = append(systems, systemInfo{s.Name, s.BasePath})
-	}
-	return engine.JSON(http.StatusOK, map[string]any{"name": "herald", "version": a.cfg.Version, "seed": a.cfg.Seed, "systems": systems})
+	return engine.JSON(http.StatusOK, map[string]any{"name": "herald", "version": a.cfg.Version, "seed": a.cfg.Seed, "systems": a.cfg.Systems()})
 }
 
 func (a *api) reset(ex *engine.Exchange) (engine.Reply, error) {
 	if err := a.cfg.Reset(); err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: "reset: " + err.Error()}
 	}
-	a.cfg.Faults.Clear()
 	return engine.JSON(http.StatusOK, map[string]string{"status": "reset"})
 }
 
@@ -95,36 +103,51 @@ func (a *api) clockReply() (engine.Reply, error) {
 
 func (a *api) getClock(ex *engine.Exchange) (engine.Reply, error) { return a.clockReply() }
 
-// The clock stays where unix seconds have 10 digits, as Mopay's records
-// and cursors assume.
-var (
-	earliest = time.Unix(1_000_000_000, 0).UTC()
-	latest   = time.Unix(9_999_999_999, 0).UTC()
-)
-
 func outOfRange(field string, t time.Time) *engine.Problem {
 	return &engine.Problem{Kind: engine.Invalid, In: "body", Field: field,
 		Reason: fmt.Sprintf("the clock would be at %s; it must stay between %s and %s",
-			t.UTC().Format(time.RFC3339Nano), earliest.Format(time.RFC3339), latest.Format(time.RFC3339))}
+			t.UTC().Format(time.RFC3339Nano), clock.Earliest.Format(time.RFC3339), clock.Latest.Format(time.RFC3339))}
+}
+
+// zoneOffset is the end of an RFC 3339 date-time with a numeric offset;
+// Go's parser takes hours and minutes past 23 and 59 there.
+var zoneOffset = regexp.MustCompile(`[+-]([0-9]{2}):([0-9]{2})$`)
+
+// parseTime reads an RFC 3339 date-time, its offset within ±23:59.
+func parseTime(s string) (time.Time, bool) {
+	if m := zoneOffset.FindStringSubmatch(s); m != nil {
+		if h, _ := strconv.Atoi(m[1]); h > 23 {
+			return time.Time{}, false
+		}
+		if mm, _ := strconv.Atoi(m[2]); mm > 59 {
+			return time.Time{}, false
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
 }
 
 func (a *api) setClock(ex *engine.Exchange) (engine.Reply, error) {
 	var in struct {
-		Now    time.Time `json:"now"`
-		Frozen *bool     `json:"frozen"`
+		Now    string `json:"now"`
+		Frozen *bool  `json:"frozen"`
 	}
-	if err := json.Unmarshal(ex.Body, &in); err != nil {
-		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "now", Reason: "must be an RFC 3339 date-time"}
+	_ = json.Unmarshal(ex.Body, &in) // the spec check has passed: now is a string
+	now, ok := parseTime(in.Now)
+	if !ok {
+		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "now",
+			Reason: "must be an RFC 3339 date-time, its offset between -23:59 and +23:59"}
 	}
-	if in.Now.Before(earliest) || in.Now.After(latest) {
-		return engine.Reply{}, outOfRange("now", in.Now)
+	if !a.cfg.Clock.Set(now, in.Frozen == nil || *in.Frozen) {
+		return engine.Reply{}, outOfRange("now", now)
 	}
-	a.cfg.Clock.Set(in.Now, in.Frozen == nil || *in.Frozen)
+	a.cfg.Scheduler.RunDue()
 	return a.clockReply()
 }
 
 func (a *api) resetClock(ex *engine.Exchange) (engine.Reply, error) {
 	a.cfg.Clock.Reset()
+	a.cfg.Scheduler.RunDue()
 	return a.clockReply()
 }
 
@@ -137,19 +160,12 @@ func (a *api) advanceClock(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "by", Reason: "must be a duration such as 90s or 10m"}
 	}
-	if to, ok := a.cfg.Clock.AdvanceWithin(d, earliest, latest); !ok {
+	if to, ok := a.cfg.Clock.AdvanceWithin(d, clock.Earliest, clock.Latest); !ok {
 		return engine.Reply{}, outOfRange("by", to)
 	}
+	// What the move made due has run when the move is answered.
+	a.cfg.Scheduler.RunDue()
 	return a.clockReply()
-}
-
-func (a *api) getMopayVerificationCode(ex *engine.Exchange) (engine.Reply, error) {
-	email := ex.PathParams["email"]
-	code, expires, ok := a.cfg.MopayCode(email)
-	if !ok {
-		return engine.Reply{}, &notFound{"no verification code is pending for " + email}
-	}
-	return engine.JSON(http.StatusOK, map[string]string{"email": strings.ToLower(email), "code": code, "expiresAt": expires.UTC().Format(time.RFC3339)})
 }
 
 func (a *api) listFaults(ex *engine.Exchange) (engine.Reply, error) {
@@ -172,19 +188,19 @@ func (a *api) addFault(ex *engine.Exchange) (engine.Reply, error) {
 	if rule.Count == 0 {
 		rule.Count = 1
 	}
-	var sys *System
-	for i := range a.cfg.Systems {
-		if a.cfg.Systems[i].Name == rule.System {
-			sys = &a.cfg.Systems[i]
+	checker := a.cfg.Checker(rule.System)
+	if checker == nil {
+		var names []string
+		for _, s := range a.cfg.Systems() {
+			names = append(names, s.Name)
 		}
+		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "system",
+			Reason: fmt.Sprintf("no such system (have %s)", strings.Join(names, ", "))}
 	}
-	if sys == nil {
-		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "system", Reason: "no such system"}
-	}
-	route := sys.Checker.Route(rule.OperationID)
+	route := checker.Route(rule.OperationID)
 	if route == nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "operationId",
-			Reason: fmt.Sprintf("%s has no such operation (have %s)", rule.System, strings.Join(sys.Checker.OperationIDs(), ", "))}
+			Reason: fmt.Sprintf("%s has no such operation (have %s)", rule.System, strings.Join(checker.OperationIDs(), ", "))}
 	}
 	if route.Operation.Responses.Value(strconv.Itoa(rule.Status)) == nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: "status",
@@ -199,6 +215,9 @@ func (a *api) clearFaults(ex *engine.Exchange) (engine.Reply, error) {
 	return engine.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }
 
+// NotFound is a control route's answer for something it does not have.
+func NotFound(format string, args ...any) error { return &notFound{fmt.Sprintf(format, args...)} }
+
 type notFound struct{ msg string }
 
 func (n *notFound) Error() string { return n.msg }
@@ -209,8 +228,9 @@ type errorBody struct {
 	Field   string `json:"field,omitempty"`
 }
 
-// render writes a failure in the control API's format.
-func render(ex *engine.Exchange, err error) engine.Reply {
+// Render writes a failure in the control API's format,
+// {"error":{"code":…,"message":…,"field":…}}.
+func Render(ex *engine.Exchange, err error) engine.Reply {
 	status, body := http.StatusInternalServerError, errorBody{Code: "internal", Message: err.Error()}
 	var nf *notFound
 	var p *engine.Problem
@@ -224,7 +244,7 @@ func render(ex *engine.Exchange, err error) engine.Reply {
 			status, body.Code = http.StatusNotFound, "not_found"
 		case engine.MethodNotAllowed:
 			status, body.Code = http.StatusMethodNotAllowed, "method_not_allowed"
-		case engine.Missing, engine.Invalid, engine.BodyInvalid:
+		case engine.Missing, engine.Invalid, engine.BodyInvalid, engine.Ambiguous:
 			status, body.Code = http.StatusBadRequest, "invalid_request"
 		case engine.ContentType:
 			status, body.Code = http.StatusUnsupportedMediaType, "unsupported_media_type"

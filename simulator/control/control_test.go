@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"herald/simulator"
 )
@@ -78,6 +79,9 @@ func TestClock(t *testing.T) {
 		{"PUT", "/_herald/v1/clock", `{"now":"1969-12-31T23:00:00Z"}`, "now"},
 		{"PUT", "/_herald/v1/clock", `{"now":"9999-12-31T23:59:59Z"}`, "now"},
 		{"PUT", "/_herald/v1/clock", `{"now":"tomorrow"}`, "now"},
+		{"PUT", "/_herald/v1/clock", `{"now":"2030-01-01T00:00:00+24:00"}`, "now"},
+		{"PUT", "/_herald/v1/clock", `{"now":"2030-01-01T00:00:00+00:60"}`, "now"},
+		{"PUT", "/_herald/v1/clock", `{"now":"2286-11-20T17:46:40Z"}`, "now"},
 		{"PUT", "/_herald/v1/clock", `{"then":"2030-01-01T00:00:00Z"}`, "then"},
 		{"PUT", "/_herald/v1/clock", `{}`, "now"},
 		{"POST", "/_herald/v1/clock/advance", `{"by":"2562047h"}`, "by"},
@@ -91,6 +95,17 @@ func TestClock(t *testing.T) {
 	}
 	if _, v := c.do("GET", "/_herald/v1/clock", ""); v["unix"] != float64(1893553535) {
 		t.Fatalf("a refused change moved the clock: %v", v)
+	}
+	if status, v := c.do("PUT", "/_herald/v1/clock", `{"now":"2030-01-01T05:30:00+05:30"}`); status != 200 || v["unix"] != float64(1893456000) {
+		t.Fatalf("a valid offset: %d %v", status, v)
+	}
+	// A running clock set just before the end of the range stays in it.
+	if status, _ := c.do("PUT", "/_herald/v1/clock", `{"now":"2286-11-20T17:46:39Z","frozen":false}`); status != 200 {
+		t.Fatal("set near the end refused")
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, v := c.do("GET", "/_herald/v1/clock", ""); v["unix"] != float64(9999999999) {
+		t.Fatalf("a running clock left its range: %v", v)
 	}
 	if status, v := c.do("DELETE", "/_herald/v1/clock", ""); status != 200 || v["frozen"] != false {
 		t.Fatalf("release: %d %v", status, v)

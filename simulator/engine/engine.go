@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,9 +65,11 @@ type Exchange struct {
 	// Principal is what the system's Authenticate function established.
 	Principal any
 
-	authDone bool
-	authErr  error
-	query    url.Values
+	authDone  bool
+	authErr   error
+	query     url.Values
+	refused   error
+	violation error
 }
 
 // Operation returns the matched operation, or nil.
@@ -103,8 +106,21 @@ type Config struct {
 	// ErrorSchema names the components schema that answers to requests that
 	// match no operation must follow.
 	ErrorSchema string
-	// Rewrite, when set, may change the request before it is routed.
-	Rewrite func(r *http.Request)
+	// Rewrite, when set, may change the request before it is routed; an
+	// error (a *Problem, say) refuses the request.
+	Rewrite func(r *http.Request) error
+	// AuthenticateAll calls Authenticate for every operation, whatever its
+	// security requirements, for schemes OpenAPI 3.0.3 cannot declare (such
+	// as mutual TLS). Without it, Authenticate is also called for every
+	// operation that has the extension "x-herald-authenticate: true", and for
+	// those that declare a security scheme.
+	AuthenticateAll bool
+	// Enter, when set, is called once the request is read and before it is
+	// authenticated or handled; the function it returns is called when the
+	// answer is ready. Herald holds requests with it while it resets.
+	Enter func() (leave func())
+	// Observe, when set, sees every exchange once it is answered.
+	Observe func(Observation)
 	// Limits; zero means the default.
 	MaxBodyBytes   int64
 	MaxHeaderBytes int
@@ -123,6 +139,25 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Observation is one exchange, as the engine's observer sees it.
+type Observation struct {
+	System string
+	// Request as the engine saw it, after Rewrite; its body is consumed.
+	Request *http.Request
+	// OperationID of the matched operation; "" when none matched.
+	OperationID string
+	Operation   *openapi3.Operation
+	Reply       Reply
+	// Refused is why the request was refused before its handler ran (a
+	// *Problem, or the system's own error); nil when the handler answered.
+	Refused error
+	// Violation is what was wrong with the answer the handler (or Render)
+	// gave, which was then replaced by an internal error; nil when it
+	// conformed or was not checked.
+	Violation error
+	Duration  time.Duration
+}
+
 // Engine is the validating handler of one system.
 type Engine struct {
 	cfg     Config
@@ -134,6 +169,12 @@ type Engine struct {
 	// unsecured holds each operation's route with its security removed,
 	// for the validation that follows the security check.
 	unsecured map[string]*routers.Route
+	// ownAuth marks the operations whose every request goes through
+	// Authenticate, security scheme or not.
+	ownAuth map[string]bool
+	// singleHeaders are the credential headers of the document's apiKey
+	// schemes, each allowed once.
+	singleHeaders []string
 }
 
 type exchangeKey struct{}
@@ -167,12 +208,28 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, router: router, check: check, log: cfg.Logger.With("system", cfg.Name), valid: newAnswerMemo(cfg.CheckCache)}
 	e.unsecured = map[string]*routers.Route{}
+	e.ownAuth = map[string]bool{}
 	for _, id := range check.OperationIDs() {
 		route := *check.Route(id)
 		op := *route.Operation
 		op.Security = &openapi3.SecurityRequirements{}
 		route.Operation = &op
 		e.unsecured[id] = &route
+		if cfg.AuthenticateAll || route.Operation.Extensions["x-herald-authenticate"] == true {
+			e.ownAuth[id] = true
+		}
+	}
+	if len(e.ownAuth) > 0 && cfg.Authenticate == nil {
+		return nil, fmt.Errorf("engine %s: operations ask for the system's own authentication, and Authenticate is nil", cfg.Name)
+	}
+	var schemes openapi3.SecuritySchemes
+	if cfg.Doc.Components != nil {
+		schemes = cfg.Doc.Components.SecuritySchemes
+	}
+	for _, ref := range schemes {
+		if ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "header" {
+			e.singleHeaders = append(e.singleHeaders, ref.Value.Name)
+		}
 	}
 	e.reqOpts = &openapi3filter.Options{
 		AuthenticationFunc:  e.authenticate,
@@ -209,15 +266,24 @@ func coverage(name string, ops []string, handlers map[string]Handler) error {
 // Checker returns the checker of the system's document.
 func (e *Engine) Checker() *specs.Checker { return e.check }
 
+// Name is the system's name, as in logs and fault rules.
+func (e *Engine) Name() string { return e.cfg.Name }
+
 // ServeHTTP answers one request.
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ex := &Exchange{Request: r}
-	reply := e.serve(ex)
-	if e.log.Enabled(r.Context(), slog.LevelDebug) { // never the query or headers: they carry codes and keys
-		e.log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("method", r.Method),
-			slog.String("path", logPath(r.URL.Path)), slog.String("operation", ex.OperationID),
-			slog.Int("status", reply.Status), slog.Duration("took", time.Since(start)))
+	head := r.Method == http.MethodHead
+	if head { // HEAD is a GET without its body: net/http drops what is written
+		r.Method = http.MethodGet
+	}
+	reply := e.safeServe(ex)
+	if head {
+		r.Method = http.MethodHead
+	}
+	if e.cfg.Observe != nil {
+		e.cfg.Observe(Observation{System: e.cfg.Name, Request: r, OperationID: ex.OperationID, Operation: ex.Operation(),
+			Reply: reply, Refused: ex.refused, Violation: ex.violation, Duration: time.Since(start)})
 	}
 	for k, vs := range reply.Header {
 		w.Header()[k] = vs
@@ -227,6 +293,32 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(reply.Body)
 }
 
+// safeServe serves the exchange, and answers a handler's panic as an
+// internal error in the system's format rather than dropping the connection.
+func (e *Engine) safeServe(ex *Exchange) (reply Reply) {
+	defer func() {
+		if v := recover(); v != nil {
+			e.log.Error("simulator panic: simulator bug", "operation", ex.OperationID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			reply = e.cfg.Render(ex, &Problem{Kind: Internal, Reason: "the simulator failed while answering (a bug: see its log)"})
+		}
+	}()
+	return e.serve(ex)
+}
+
+// LogObservation is an observer that writes one debug line per exchange,
+// never the query or headers: they carry codes and keys.
+func LogObservation(log *slog.Logger) func(Observation) {
+	return func(o Observation) {
+		ctx := o.Request.Context()
+		if !log.Enabled(ctx, slog.LevelDebug) {
+			return
+		}
+		log.LogAttrs(ctx, slog.LevelDebug, "request", slog.String("system", o.System), slog.String("method", o.Request.Method),
+			slog.String("path", logPath(o.Request.URL.Path)), slog.String("operation", o.OperationID),
+			slog.Int("status", o.Reply.Status), slog.Duration("took", o.Duration))
+	}
+}
+
 func (e *Engine) serve(ex *Exchange) Reply {
 	r := ex.Request
 	if n := headerBytes(r); n > e.cfg.MaxHeaderBytes {
@@ -234,7 +326,9 @@ func (e *Engine) serve(ex *Exchange) Reply {
 			Reason: fmt.Sprintf("request headers are %d bytes, more than the %d allowed", n, e.cfg.MaxHeaderBytes)})
 	}
 	if e.cfg.Rewrite != nil {
-		e.cfg.Rewrite(r)
+		if err := e.cfg.Rewrite(r); err != nil {
+			return e.fail(ex, err)
+		}
 	}
 	if r.ContentLength > e.cfg.MaxBodyBytes { // refuse at once, without waiting for the bytes
 		return e.fail(ex, &Problem{Kind: BodyTooLarge, In: "body",
@@ -254,6 +348,9 @@ func (e *Engine) serve(ex *Exchange) Reply {
 		return e.fail(ex, &Problem{Kind: BodyInvalid, In: "body", Reason: "request body could not be read"})
 	}
 	ex.Body = body
+	if e.cfg.Enter != nil {
+		defer e.cfg.Enter()()
+	}
 
 	route, params, err := e.router.FindRoute(r)
 	if err != nil {
@@ -299,8 +396,20 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	// kin-openapi hands this context to authenticate, which finds the exchange in it.
 	ctx := context.WithValue(r.Context(), exchangeKey{}, ex)
 
-	// Security first, as kin-openapi orders it, then what kin-openapi does
-	// not check, then the rest of the request without the security again.
+	// A request that says two things at once cannot be authenticated or
+	// answered: refuse it first. Then security, as kin-openapi orders it
+	// (the system's own first, then the document's schemes), then what
+	// kin-openapi does not check, then the rest of the request without the
+	// security again.
+	if p := e.repeated(r, op, ex.Query()); p != nil {
+		return e.fail(ex, p)
+	}
+	if e.ownAuth[ex.OperationID] {
+		ex.authDone = true
+		if ex.authErr = e.cfg.Authenticate(ex); ex.authErr != nil {
+			return e.fail(ex, ex.authErr)
+		}
+	}
 	security := op.Security
 	if security == nil {
 		security = &e.cfg.Doc.Security
@@ -327,6 +436,9 @@ func (e *Engine) serve(ex *Exchange) Reply {
 
 // fail renders a failure and checks the rendering.
 func (e *Engine) fail(ex *Exchange, err error) Reply {
+	if ex.refused == nil {
+		ex.refused = err
+	}
 	var p *Problem
 	if errors.As(err, &p) && p.Kind == Internal {
 		e.log.Error("simulator failure", "operation", ex.OperationID, "error", p.Reason)
@@ -344,6 +456,7 @@ func (e *Engine) checked(ex *Exchange, reply Reply) Reply {
 	if violation == nil {
 		return reply
 	}
+	ex.violation = violation
 	e.log.Error("answer violates the spec: simulator bug", "operation", ex.OperationID, "status", reply.Status, "violation", violation.Error())
 	internal := e.cfg.Render(ex, &Problem{Kind: Internal, Reason: "the simulator's answer violates the spec: " + violation.Error()})
 	if v := e.violation(ex, internal); v != nil {
@@ -385,6 +498,9 @@ func (e *Engine) allowed(r *http.Request) string {
 		probe.Method = m
 		if _, _, err := e.router.FindRoute(probe); err == nil {
 			methods = append(methods, m)
+			if m == http.MethodGet {
+				methods = append(methods, http.MethodHead)
+			}
 		}
 	}
 	return strings.Join(methods, ", ")
@@ -402,6 +518,37 @@ func (e *Engine) authenticate(ctx context.Context, ai *openapi3filter.Authentica
 		ex.authErr = e.cfg.Authenticate(ex)
 	}
 	return ex.authErr
+}
+
+// repeated finds a parameter or credential header given more than once: a
+// request that says two things at once is ambiguous, whichever value the
+// simulator took, so it names the first such field and refuses it.
+func (e *Engine) repeated(r *http.Request, op *openapi3.Operation, query url.Values) *Problem {
+	twice := func(in, name string) *Problem {
+		return &Problem{Kind: Ambiguous, In: in, Field: name, Reason: "given more than once; send it once"}
+	}
+	for _, ref := range op.Parameters {
+		p := ref.Value
+		if p == nil {
+			continue
+		}
+		switch p.In {
+		case "query":
+			if len(query[p.Name]) > 1 {
+				return twice("query", p.Name)
+			}
+		case "header":
+			if len(r.Header.Values(p.Name)) > 1 {
+				return twice("header", p.Name)
+			}
+		}
+	}
+	for _, name := range e.singleHeaders {
+		if len(r.Header.Values(name)) > 1 {
+			return twice("header", name)
+		}
+	}
+	return nil
 }
 
 // headerBytes is the size of the request's header fields.
@@ -464,6 +611,11 @@ func badRequestBeyondSchema(r *http.Request, op *openapi3.Operation, query url.V
 		return &Problem{Kind: BodyInvalid, In: "body", Reason: "the request body is not valid UTF-8"}
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil && r.Header.Get("Content-Type") != "" {
+		// Unparseable: neither its type nor its charset can be trusted.
+		return &Problem{Kind: ContentType, In: "header", Field: "Content-Type",
+			Reason: "the media type could not be parsed (" + err.Error() + ")"}
+	}
 	if err != nil || !strings.EqualFold(mt, "application/json") {
 		return nil // kin-openapi names the media types the operation takes
 	}

@@ -181,6 +181,7 @@ var statusOf = map[Kind]int{
 	BodyTooLarge:     http.StatusRequestEntityTooLarge,
 	HeadersTooLarge:  http.StatusRequestHeaderFieldsTooLarge,
 	Internal:         http.StatusInternalServerError,
+	Ambiguous:        http.StatusBadRequest,
 }
 
 // harness is one engine over the toy document, recording what reaches the
@@ -878,7 +879,7 @@ func TestFaultsUnit(t *testing.T) {
 }
 
 func TestRewriteAppliedBeforeRouting(t *testing.T) {
-	strip := func(r *http.Request) { r.URL.Path = strings.TrimPrefix(r.URL.Path, "/v1") }
+	strip := func(r *http.Request) error { r.URL.Path = strings.TrimPrefix(r.URL.Path, "/v1"); return nil }
 
 	h := newHarness(t, func(h *harness, cfg *Config) { cfg.Rewrite = strip })
 	rec := h.do(http.MethodGet, "/v1/items?limit=5", "", "")

@@ -17,13 +17,14 @@ const (
 	HeadersTooLarge                  // the headers exceed Config.MaxHeaderBytes
 	Fault                            // a failure injected through the control API
 	Internal                         // a simulator bug, such as an answer that violates the spec
+	Ambiguous                        // a parameter or header given more than once: the request says two things
 )
 
 var kindNames = map[Kind]string{
 	NotFound: "not found", MethodNotAllowed: "method not allowed", Missing: "missing",
 	Invalid: "invalid", BodyInvalid: "body invalid", ContentType: "content type",
 	BodyTooLarge: "body too large", HeadersTooLarge: "headers too large",
-	Fault: "injected fault", Internal: "internal error",
+	Fault: "injected fault", Internal: "internal error", Ambiguous: "ambiguous",
 }
 
 func (k Kind) String() string { return kindNames[k] }
@@ -74,7 +75,7 @@ func (p *Problem) Describe() string {
 	switch p.Kind {
 	case Missing:
 		return what + " is missing"
-	case Invalid:
+	case Invalid, Ambiguous:
 		return what + ": " + p.Reason
 	default:
 		return p.Reason

@@ -2,6 +2,7 @@ package entropy
 
 import (
 	crand "crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"math/rand/v2"
 	"sync"
@@ -23,6 +24,16 @@ func chacha(seed uint64) *rand.ChaCha8 {
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[:], seed)
 	return rand.NewChaCha8(key)
+}
+
+// Derive returns a source of its own for name, seeded from this source's
+// seed and the name: each system draws from its own stream, so what one hands
+// out never depends on how many values another drew, or when.
+func (s *Source) Derive(name string) *Source {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], s.seed)
+	sum := sha256.Sum256(append(append(b[:], 0), name...))
+	return New(binary.LittleEndian.Uint64(sum[:8]))
 }
 
 // Restart starts the sequence over from the seed, as a new source would.

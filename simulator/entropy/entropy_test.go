@@ -39,3 +39,20 @@ func TestRestart(t *testing.T) {
 		t.Fatalf("after Restart got %s, want %s", again, first)
 	}
 }
+
+func TestDeriveIsIndependentAndReproducible(t *testing.T) {
+	a1, b1 := New(7).Derive("a"), New(7).Derive("b")
+	x := a1.Hex(8)
+	_ = b1.Hex(100) // draws from b change nothing for a
+	a2 := New(7).Derive("a")
+	if got := a2.Hex(8); got != x {
+		t.Fatalf("same seed and name gave %s then %s", x, got)
+	}
+	if New(7).Derive("b").Hex(8) == x || New(8).Derive("a").Hex(8) == x {
+		t.Fatal("another name or seed gave the same stream")
+	}
+	a2.Restart()
+	if got := a2.Hex(8); got != x {
+		t.Fatalf("restart of a derived stream: got %s, want %s", got, x)
+	}
+}

@@ -120,7 +120,7 @@ func (s *Sim) Registry() *Registry { return s.registry }
 
 // Rewrite respells a request's path and query parameter names as the spec
 // does (ASP.NET's case-insensitive routing); New passes it to the engine.
-func (s *Sim) Rewrite(r *http.Request) { s.canon.rewrite(r) }
+func (s *Sim) Rewrite(r *http.Request) error { return s.canon.rewrite(r) }
 
 // WithAuthentication wraps an operation's handler: Authenticate first, then
 // the check for repeated query parameters, then the handler. It stands in

@@ -116,7 +116,7 @@ func toError(err error) *Error {
 		return invalid("$", "%s", p.Reason)
 	case engine.Missing:
 		return invalid(fieldPath(p), "the field is required")
-	case engine.Invalid:
+	case engine.Invalid, engine.Ambiguous:
 		return invalid(fieldPath(p), "%s", p.Reason)
 	case engine.Fault:
 		return &Error{Status: p.Status, Detail: p.Reason}

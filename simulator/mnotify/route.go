@@ -50,9 +50,10 @@ func newCanon(doc *openapi3.T) *canon {
 
 // rewrite respells the request's path and query names. A path that matches
 // no template case-insensitively is left as it came (and answered 404).
-func (c *canon) rewrite(r *http.Request) {
+func (c *canon) rewrite(r *http.Request) error {
 	c.rewritePath(r.URL)
 	c.rewriteQuery(r.URL)
+	return nil
 }
 
 func (c *canon) rewritePath(u *url.URL) {

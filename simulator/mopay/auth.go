@@ -111,7 +111,7 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	}
 
 	ex.Principal = &d
-	if s.limit < 0 {
+	if s.limit == 0 {
 		return nil
 	}
 	s.mu.Lock()

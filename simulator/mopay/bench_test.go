@@ -14,8 +14,8 @@ import (
 // "herald" remembers answers it has already checked (the default); "herald-cold"
 // checks every answer in full, as for answers never seen before.
 func BenchmarkNoticeFetch(b *testing.B) {
-	sim, _ := frozenSim(b, Config{RateLimit: -1})
-	cold, _ := frozenSim(b, Config{RateLimit: -1, CheckCache: -1})
+	sim, _ := frozenSim(b, Config{})
+	cold, _ := frozenSim(b, Config{CheckCache: -1})
 	h := sim.Handler()
 	creds := seededLogin(b, h, "bench")
 	// The cold simulator has the same seed, so the same login gets the same key pair.

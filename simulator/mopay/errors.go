@@ -191,6 +191,8 @@ func (s *Sim) errorName(ex *engine.Exchange, err error) (name, detail string) {
 		return "content_type_invalid", p.Reason
 	case engine.BodyInvalid:
 		return "body_invalid", p.Reason
+	case engine.Ambiguous:
+		return "request_ambiguous", p.Describe()
 	case engine.Missing:
 		// An empty optional parameter is reported missing; it has no
 		// _required error, so it is answered as invalid.
@@ -271,7 +273,7 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 	reply := engine.Reply{Status: kind.Status, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
 	if kind.Status == http.StatusTooManyRequests { // the spec requires Retry-After on every 429
 		retry := 60 // an injected fault's: a minute, like the rate window
-		if me, ok := err.(*Error); ok && me.RetryAfter > 0 {
+		if me := (*Error)(nil); errors.As(err, &me) && me.RetryAfter > 0 {
 			retry = me.RetryAfter
 		}
 		reply.Header.Set("Retry-After", strconv.Itoa(retry))

@@ -16,7 +16,7 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzRequest -fuzztime 60s ./simulator/mopay/
 func FuzzRequest(f *testing.F) {
-	sim, _ := frozenSim(f, Config{RateLimit: -1})
+	sim, _ := frozenSim(f, Config{})
 	h := sim.Handler()
 	// One valid key pair, so that fuzzed requests can get past the signature.
 	creds := seededLogin(f, h, "fuzz")

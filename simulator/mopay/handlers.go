@@ -94,10 +94,8 @@ func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
 // registerPushToken records a notification (push) registration for the
 // user's device, once per token. Call with s.mu held.
 func (s *Sim) registerPushToken(userID string, in profileRequest) {
-	for _, n := range s.st.notifications {
-		if n.UserID == userID && n.PushToken == in.Token {
-			return
-		}
+	if s.st.notifications.byToken[userID+"\x00"+in.Token] != nil {
+		return
 	}
 	tokType := in.TokType
 	if tokType == "" {
@@ -106,8 +104,7 @@ func (s *Sim) registerPushToken(userID string, in profileRequest) {
 	now := s.clock.Now().Unix()
 	rec := &notification{Marker: "ntf_" + s.random.Digits(9), UserID: userID, TokenType: tokType,
 		PushToken: in.Token, ChannelID: in.Channel, Status: "active", Recorded: strconv.FormatInt(now, 10), at: now}
-	s.st.notifications = append([]*notification{rec}, s.st.notifications...)
-	newestFirst(s.st.notifications)
+	s.st.notifications.add(rec)
 }
 
 // handleProfileCreate handles "POST /user_profile_create".
@@ -239,24 +236,26 @@ func (s *Sim) handleNotificationFetch(ex *engine.Exchange) (engine.Reply, error)
 	dev := ex.Principal.(*device)
 	q := ex.Query()
 	rqtp, rqvl := q.Get("rqtp"), q.Get("rqvl")
-	var match func(*notification) bool
+	if rqtp == "mk" && rqvl == "" {
+		return engine.Reply{}, fail("process_error", "query parameter rqvl must name a notification marker when rqtp is mk")
+	}
+	s.mu.Lock()
+	ix := s.st.notifications
+	var out []*notification
 	switch rqtp {
 	case "user":
 		uid := rqvl
 		if uid == "" {
 			uid = dev.userID
 		}
-		match = func(n *notification) bool { return n.UserID == uid }
+		out = newest(ix.byUser[uid], MaxNotifications)
 	case "mk":
-		if rqvl == "" {
-			return engine.Reply{}, fail("process_error", "query parameter rqvl must name a notification marker when rqtp is mk")
+		if n := ix.byMarker[rqvl]; n != nil {
+			out = []*notification{n}
 		}
-		match = func(n *notification) bool { return n.Marker == rqvl }
 	default: // "all"; the spec's enum rules out anything else
-		match = func(*notification) bool { return true }
+		out = newest(ix.all, MaxNotifications)
 	}
-	s.mu.Lock()
-	out := filter(s.st.notifications, match)
 	s.mu.Unlock()
 	if len(out) == 0 {
 		return engine.Reply{}, fail("response_empty", "no notification matches rqtp=%s", rqtp)

@@ -1,17 +1,22 @@
 package mopay
 
 import (
-	"log/slog"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"herald/fixtures"
+
 	"herald/simulator/clock"
+	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
+	"herald/simulator/system"
 	"herald/specs"
 )
 
@@ -20,14 +25,15 @@ type Config struct {
 	Clock  clock.Clock
 	Random *entropy.Source
 	// Seed is the initial state; nil loads fixtures/mopay/seed.json.
-	Seed   *fixtures.MopaySeed
-	Faults *engine.Faults
-	Logger *slog.Logger
-	// SkipResponseValidation turns off the check of answers against the spec.
-	SkipResponseValidation bool
-	// RateLimit is the number of signed requests a key may make per minute:
-	// 0 means the documented 100, a negative number means no limit (for
-	// load tests through the simulator).
+	Seed *fixtures.MopaySeed
+	// Doc is the spec; nil loads specs/mopay.yaml.
+	Doc *openapi3.T
+	// Engine carries the settings the core decides for every system (name,
+	// faults, logger, observer); a zero value is a standalone simulator.
+	Engine system.EngineDefaults
+	// RateLimit is the number of signed requests a key may make per minute;
+	// 0 means no limit (for load tests). The vendor documents 100
+	// (RateLimit), the default of the mopay.rate-limit setting.
 	RateLimit int
 	// CheckCache is passed to the engine: distinct valid answers remembered
 	// by the response check (0 default, negative off).
@@ -46,6 +52,22 @@ type Sim struct {
 	st     *state
 }
 
+// Definition registers Mopay with Herald's core.
+func Definition() system.Definition {
+	return system.Definition{
+		Spec: system.Embedded(specs.Mopay),
+		Settings: []system.Setting{{Name: "rate-limit", Default: strconv.Itoa(RateLimit),
+			Usage: "Mopay `requests` per key per minute before 429; 0 turns the limit off (for load tests)"}},
+		New: func(env system.Env) (system.System, error) {
+			limit, err := env.Settings.Int("rate-limit")
+			if err != nil || limit < 0 {
+				return nil, fmt.Errorf("setting rate-limit: want 0 (off) or a positive number of requests, got %q", env.Settings["rate-limit"])
+			}
+			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine, RateLimit: limit})
+		},
+	}
+}
+
 // New builds the simulator from specs/mopay.yaml.
 func New(cfg Config) (*Sim, error) {
 	if cfg.Clock == nil {
@@ -61,14 +83,25 @@ func New(cfg Config) (*Sim, error) {
 		}
 		cfg.Seed = seed
 	}
-	doc, err := specs.Load(specs.Mopay)
-	if err != nil {
-		return nil, err
+	doc := cfg.Doc
+	if doc == nil {
+		var err error
+		if doc, err = specs.Load(specs.Mopay); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.RateLimit == 0 {
-		cfg.RateLimit = RateLimit
+	if cfg.Engine.Name == "" {
+		name, err := system.NameOf(doc)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Engine.Name = name
+	}
+	if cfg.RateLimit < 0 {
+		return nil, fmt.Errorf("mopay: rate limit %d: want 0 (off) or more", cfg.RateLimit)
 	}
 	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, limit: cfg.RateLimit}
+	var err error
 	if s.errors, err = newCatalogue(doc); err != nil {
 		return nil, err
 	}
@@ -78,19 +111,15 @@ func New(cfg Config) (*Sim, error) {
 	if s.st, err = s.newState(cfg.Seed); err != nil {
 		return nil, err
 	}
-	s.engine, err = engine.New(engine.Config{
-		Name:                   "mopay",
-		Doc:                    doc,
-		Handlers:               s.handlers(),
-		Authenticate:           s.authenticate,
-		Render:                 s.render,
-		ErrorSchema:            "ErrorEnvelope",
-		Rewrite:                rewriteReq,
-		Faults:                 cfg.Faults,
-		Logger:                 cfg.Logger,
-		SkipResponseValidation: cfg.SkipResponseValidation,
-		CheckCache:             cfg.CheckCache,
-	})
+	s.engine, err = engine.New(cfg.Engine.Apply(engine.Config{
+		Doc:          doc,
+		Handlers:     s.handlers(),
+		Authenticate: s.authenticate,
+		Render:       s.render,
+		ErrorSchema:  "ErrorEnvelope",
+		Rewrite:      rewriteReq,
+		CheckCache:   cfg.CheckCache,
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +130,27 @@ func New(cfg Config) (*Sim, error) {
 // it with its prefix stripped.
 func (s *Sim) Handler() http.Handler { return s.engine }
 
-// Engine returns the validating engine, for its checker.
-func (s *Sim) Engine() *engine.Engine { return s.engine }
+// Checker checks answers against Mopay's spec.
+func (s *Sim) Checker() *specs.Checker { return s.engine.Checker() }
+
+// Control is Mopay's control routes (specs/mopay-control.yaml): the last
+// verification code it would have mailed.
+func (s *Sim) Control() system.Control {
+	doc, err := specs.Load(specs.MopayControl)
+	if err != nil { // embedded and tested: only a broken build gets here
+		panic(err)
+	}
+	return system.Control{Doc: doc, Handlers: map[string]engine.Handler{
+		"getMopayVerificationCode": func(ex *engine.Exchange) (engine.Reply, error) {
+			email := ex.PathParams["email"]
+			c, ok := s.LastVerificationCode(email)
+			if !ok {
+				return engine.Reply{}, control.NotFound("no verification code is pending for %s", email)
+			}
+			return engine.JSON(http.StatusOK, map[string]string{"email": c.Email, "code": c.Code, "expiresAt": c.Expires.Format(time.RFC3339)})
+		},
+	}}
+}
 
 // Reset puts the state back to the seed.
 func (s *Sim) Reset() error {
@@ -139,27 +187,36 @@ func (s *Sim) LastVerificationCode(email string) (VerificationCode, bool) {
 
 // rewriteReq maps the documented base form "/?req=<action>&…" to "/<action>?…".
 // It also drops the path's original escaping, so that "/user%5Fnotice%5Ffetch"
-// is the action it decodes to.
-func rewriteReq(r *http.Request) {
+// is the action it decodes to. A request that names its action twice (two
+// req values, or a path action and a req) is ambiguous, and refused.
+func rewriteReq(r *http.Request) error {
 	r.URL.RawPath = ""
-	if r.URL.Path != "/" && r.URL.Path != "" {
-		return
-	}
-	// Take the first req pair out of the raw query and leave every other
-	// pair as it came, so that both forms see the same bytes.
+	// Take the req pair out of the raw query and leave every other pair as
+	// it came, so that both forms see the same bytes.
 	var rest []string
 	action, found := "", false
 	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
-		if key, err := url.QueryUnescape(rawKey); err == nil && key == "req" && !found {
+		if key, err := url.QueryUnescape(rawKey); err == nil && key == "req" {
+			if found {
+				return &engine.Problem{Kind: engine.Ambiguous, In: "query", Field: "req", Reason: "given more than once; name the action once"}
+			}
 			found = true
 			action, _ = url.QueryUnescape(rawValue)
 			continue
 		}
 		rest = append(rest, pair)
 	}
+	if r.URL.Path != "/" && r.URL.Path != "" {
+		if found {
+			return &engine.Problem{Kind: engine.Ambiguous, In: "query", Field: "req",
+				Reason: "the path names the action already; use /<action> or /?req=<action>, not both"}
+		}
+		return nil
+	}
 	if action == "" {
-		return
+		return nil
 	}
 	r.URL.Path, r.URL.RawPath, r.URL.RawQuery = "/"+action, "", strings.Join(rest, "&")
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"herald/simulator/clock"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
+	"herald/simulator/system"
 )
 
 // harness runs the simulator on a frozen clock.
@@ -32,8 +33,8 @@ func frozenSim(tb testing.TB, cfg Config) (*Sim, *clock.Controlled) {
 	c := clock.NewControlled(nil)
 	c.Set(time.Unix(1700000000, 0), true)
 	cfg.Clock, cfg.Random = c, entropy.New(1)
-	if cfg.Faults == nil {
-		cfg.Faults = &engine.Faults{}
+	if cfg.Engine.Faults == nil {
+		cfg.Engine.Faults = &engine.Faults{}
 	}
 	sim, err := New(cfg)
 	if err != nil {
@@ -61,7 +62,7 @@ func seededLogin(tb testing.TB, h http.Handler, device string) credentials {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	faults := &engine.Faults{}
-	sim, c := frozenSim(t, Config{Faults: faults})
+	sim, c := frozenSim(t, Config{Engine: system.EngineDefaults{Faults: faults}, RateLimit: RateLimit})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, sim: sim, srv: srv, clock: c, faults: faults}
@@ -330,5 +331,94 @@ func TestInjected429HasRetryAfter(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// A request that says two things at once gets 400 request_ambiguous naming
+// the parameter or header, wherever it comes first.
+func TestAmbiguousRequestsAreRefused(t *testing.T) {
+	h := newHarness(t)
+	c := h.login("amara.okafor@example.com", "Notices2023")
+	cases := []struct {
+		target string
+		header http.Header
+		field  string
+	}{
+		{"/?req=user_notice_fetch&req=user_location_fetch", h.signed(c), "req"},
+		{"/user_notice_fetch?req=user_location_fetch", h.signed(c), "req"},
+		{"/user_notice_fetch?page=1700000000&page=abc", h.signed(c), "page"},
+	}
+	twice := h.signed(c)
+	twice[HeaderKey] = append(twice[HeaderKey], "0000")
+	cases = append(cases, struct {
+		target string
+		header http.Header
+		field  string
+	}{"/user_notice_fetch", twice, HeaderKey})
+	for _, tc := range cases {
+		a := h.do("GET", tc.target, tc.header, "")
+		a.failed(t, "MSG", "request_ambiguous", 400)
+		if !strings.Contains(a.Env.ERRORS.DETAILS, tc.field) {
+			t.Errorf("%s: DETAILS does not name %s: %s", tc.target, tc.field, a.Env.ERRORS.DETAILS)
+		}
+	}
+}
+
+// HEAD works wherever GET does.
+func TestHeadOnAGetAction(t *testing.T) {
+	h := newHarness(t)
+	c := h.login("amara.okafor@example.com", "Notices2023")
+	req, _ := http.NewRequest(http.MethodHead, h.srv.URL+"/user_notice_fetch", nil)
+	req.Header = h.signed(c)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("HEAD: %d", resp.StatusCode)
+	}
+}
+
+// A wrapped rate-limit error keeps its computed wait.
+func TestWrappedRateLimitKeepsRetryAfter(t *testing.T) {
+	h := newHarness(t)
+	e := fail("rate_limited", "test")
+	e.RetryAfter = 17
+	ex := &engine.Exchange{Request: httptest.NewRequest("GET", "/user_notice_fetch", nil), OperationID: "user_notice_fetch"}
+	reply := h.sim.render(ex, fmt.Errorf("wrapped: %w", e))
+	if got := reply.Header.Get("Retry-After"); reply.Status != 429 || got != "17" {
+		t.Fatalf("status %d, Retry-After %q, want 429 and 17", reply.Status, got)
+	}
+}
+
+// Push-token registrations are indexed: a repeat adds nothing, and the
+// notification answers are bounded whatever the number of records.
+func TestNotificationsIndexedAndBounded(t *testing.T) {
+	h := newHarness(t)
+	h.sim.limit = 0
+	c := h.register("tokens@example.com")
+	for i := 0; i < MaxNotifications+20; i++ {
+		body := fmt.Sprintf(`{"emal":"tokens@example.com","pswd":"Passw0rdX","devt":"Web","devs":"dev-1","devn":"Browser","phtk":"ExponentPushToken[%d]"}`, i%(MaxNotifications+10))
+		if a := h.do("POST", "/user_profile_login", nil, body); a.Status != 200 {
+			t.Fatalf("login %d: %s", i, a.Raw)
+		}
+	}
+	c = h.login("tokens@example.com", "Passw0rdX")
+	for _, q := range []string{"rqtp=user", "rqtp=all"} {
+		a := h.do("GET", "/user_notification_fetch?"+q, h.signed(c), "")
+		var recs []map[string]string
+		if err := json.Unmarshal(a.Env.DATA, &recs); err != nil || a.Status != 200 {
+			t.Fatalf("%s: %d %s", q, a.Status, a.Raw)
+		}
+		if len(recs) != MaxNotifications {
+			t.Fatalf("%s: %d records, want the %d newest", q, len(recs), MaxNotifications)
+		}
+	}
+	h.sim.mu.Lock()
+	n := len(h.sim.st.notifications.byUser[c.UserID])
+	h.sim.mu.Unlock()
+	if n != MaxNotifications+10 {
+		t.Fatalf("%d records for %d distinct tokens", n, MaxNotifications+10)
 	}
 }

@@ -116,12 +116,12 @@ type window struct {
 // state is everything the Mopay simulator remembers, guarded by Sim.mu. A
 // reset replaces it whole, so no part of it can outlive a reset.
 type state struct {
-	users         map[string]*user         // by user id
-	byEmail       map[string]*user         // by lower-case email
-	keys          map[string]*device       // by pbcKey
-	deviceKeys    map[string]string        // user id + "\x00" + serial -> pbcKey
-	notices       map[string][]*notice     // by user id, newest first
-	notifications []*notification          // newest first
+	users         map[string]*user     // by user id
+	byEmail       map[string]*user     // by lower-case email
+	keys          map[string]*device   // by pbcKey
+	deviceKeys    map[string]string    // user id + "\x00" + serial -> pbcKey
+	notices       map[string][]*notice // by user id, newest first
+	notifications *notificationIndex
 	locations     []*location              // newest first
 	codes         map[string]*verification // by lower-case email
 	subscribed    map[string]bool
@@ -160,8 +160,13 @@ func (s *Sim) newState(seed *fixtures.MopaySeed) (*state, error) {
 		}
 		st.notices[n.UserID] = append(st.notices[n.UserID], n)
 	}
-	if st.notifications, err = fromSeed(seed.Notifications, func(n *notification, at int64) { n.at = at }); err != nil {
+	seeded, err := fromSeed(seed.Notifications, func(n *notification, at int64) { n.at = at })
+	if err != nil {
 		return nil, fmt.Errorf("mopay seed notifications: %w", err)
+	}
+	st.notifications = newNotificationIndex()
+	for i := len(seeded) - 1; i >= 0; i-- { // oldest first
+		st.notifications.add(seeded[i])
 	}
 	if st.locations, err = fromSeed(seed.Locations, func(l *location, at int64) { l.at = at }); err != nil {
 		return nil, fmt.Errorf("mopay seed locations: %w", err)
@@ -181,4 +186,52 @@ func pageOf[R record](rs []R, cursor int64, size int) []R {
 	i := sort.Search(len(rs), func(i int) bool { return rs[i].recorded() < cursor })
 	end := min(i+size, len(rs))
 	return rs[i:end]
+}
+
+// MaxNotifications bounds a user_notification_fetch answer: the newest
+// records, at most this many (Herald design, see the spec).
+const MaxNotifications = 100
+
+// notificationIndex holds the notification records so that no request's cost
+// grows with their number: lists are kept oldest first, so a new record is
+// appended (the clock rarely moves back), and looked up by user, marker and
+// push token.
+type notificationIndex struct {
+	all      []*notification
+	byUser   map[string][]*notification
+	byMarker map[string]*notification
+	byToken  map[string]*notification // user id + "\x00" + push token
+}
+
+func newNotificationIndex() *notificationIndex {
+	return &notificationIndex{byUser: map[string][]*notification{}, byMarker: map[string]*notification{}, byToken: map[string]*notification{}}
+}
+
+func (ix *notificationIndex) add(n *notification) {
+	ix.all = insertByTime(ix.all, n)
+	ix.byUser[n.UserID] = insertByTime(ix.byUser[n.UserID], n)
+	ix.byMarker[n.Marker] = n
+	ix.byToken[n.UserID+"\x00"+n.PushToken] = n
+}
+
+// insertByTime adds n to an oldest-first list: appended when it is the
+// newest, as it nearly always is.
+func insertByTime(list []*notification, n *notification) []*notification {
+	if len(list) == 0 || list[len(list)-1].at <= n.at {
+		return append(list, n)
+	}
+	i := sort.Search(len(list), func(i int) bool { return list[i].at > n.at })
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = n
+	return list
+}
+
+// newest returns up to limit records of an oldest-first list, newest first.
+func newest(list []*notification, limit int) []*notification {
+	out := make([]*notification, 0, min(limit, len(list)))
+	for i := len(list) - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, list[i])
+	}
+	return out
 }

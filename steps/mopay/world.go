@@ -1,8 +1,7 @@
-package steps
+package mopay
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha512"
@@ -17,16 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"herald/specs"
+	"herald/steps"
 )
-
-// suite is shared by all scenarios of a run; it is read-only.
-type suite struct {
-	target Target
-	mopay  *specs.Checker
-}
 
 // answer is one response as the steps saw it.
 type answer struct {
@@ -59,13 +51,14 @@ type credentials struct {
 	Secret string `json:"secret"`
 }
 
-// world is one scenario's state.
+// world is one scenario's Mopay state, kept in the scenario's context.
 type world struct {
-	*suite
-	expectViolation bool
-	violation       error
-	offset          time.Duration // simulator clock minus local clock
-	clockChanged    bool
+	sc      *steps.Scenario
+	target  steps.Target
+	checker *specs.Checker
+	base    string // the Mopay base URL, ending in "/"
+	reqForm bool
+	client  *http.Client
 
 	creds      *credentials
 	old        *credentials // the previous key pair, after a new login
@@ -76,7 +69,6 @@ type world struct {
 	answers    []*answer // of a repeated call
 	password   string
 	remembered string // a marker, for {marker}
-	faulted    bool
 }
 
 type noticePage struct {
@@ -84,82 +76,10 @@ type noticePage struct {
 	Cursor string              `json:"pagination"`
 }
 
-func (s *suite) initScenario(sc *godog.ScenarioContext) {
-	w := &world{suite: s}
-	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-		for _, t := range p.Tags {
-			if t.Name == "@expect-violation" {
-				w.expectViolation = true
-			}
-		}
-		return ctx, w.syncClock()
-	})
-	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
-		if w.faulted {
-			if _, cerr := w.control(http.MethodDelete, "faults", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("clearing injected faults: %w", cerr)
-			}
-		}
-		if w.clockChanged {
-			if _, cerr := w.control(http.MethodDelete, "clock", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("restoring the simulator clock: %w", cerr)
-			}
-		}
-		return ctx, nil
-	})
-	w.registerMopay(sc)
-	w.registerControl(sc)
-}
+type worldKey struct{}
 
-// now is the time to sign with: the simulator's clock on a Herald, the local
-// clock elsewhere.
-func (w *world) now() time.Time { return time.Now().Add(w.offset) }
-
-func (w *world) syncClock() error {
-	w.offset = 0
-	if !w.target.IsHerald() {
-		return nil
-	}
-	b, err := w.control(http.MethodGet, "clock", nil)
-	if err != nil {
-		return err
-	}
-	var c struct{ Unix int64 }
-	if err := json.Unmarshal(b, &c); err != nil {
-		return fmt.Errorf("reading the simulator clock: %w", err)
-	}
-	w.offset = time.Unix(c.Unix, 0).Sub(time.Now())
-	return nil
-}
-
-// control calls the target's control API and returns the answer's body.
-func (w *world) control(method, path string, body any) ([]byte, error) {
-	if !w.target.IsHerald() {
-		return nil, fmt.Errorf("this step needs Herald's control API, and target %s has none (tag the scenario %s)", w.target.Name, TagSimulator)
-	}
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, w.target.ControlURL+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := w.target.Client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("control API %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode >= 300 {
-		return b, fmt.Errorf("control API %s %s answered %d: %s", method, path, resp.StatusCode, b)
-	}
-	return b, nil
-}
+// now is the time to sign with.
+func (w *world) now() time.Time { return w.sc.Now() }
 
 // signing says how a request is signed.
 type signing struct {
@@ -242,21 +162,21 @@ func (w *world) call(r request) (*answer, error) {
 	action := r.action
 	switch {
 	case r.rawRef != "":
-		target = w.target.MopayURL + r.rawRef
+		target = w.base + r.rawRef
 		action, _, _ = strings.Cut(r.rawRef, "?")
-	case r.reqForm || w.target.MopayReqForm:
+	case r.reqForm || w.reqForm:
 		q := url.Values{"req": {r.action}}
 		for k, vs := range r.query {
 			q[k] = vs
 		}
-		target = w.target.MopayURL + "?" + q.Encode()
+		target = w.base + "?" + q.Encode()
 	default:
-		target = w.target.MopayURL + r.action
+		target = w.base + r.action
 		if len(r.query) > 0 {
 			target += "?" + r.query.Encode()
 		}
 	}
-	route := w.mopay.Route(action)
+	route := w.checker.Route(action)
 	method := r.method
 	if method == "" {
 		method = http.MethodGet
@@ -282,7 +202,7 @@ func (w *world) call(r request) (*answer, error) {
 	if err := w.sign(req.Header, r.sign); err != nil {
 		return nil, err
 	}
-	resp, err := w.target.Client.Do(req)
+	resp, err := w.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: no answer: %w", method, target, err)
 	}
@@ -296,38 +216,20 @@ func (w *world) call(r request) (*answer, error) {
 	if err := json.Unmarshal(b, &a.env); err != nil {
 		a.env = envelope{}
 	}
-	if err := w.checkSpec(a); err != nil {
-		if !w.expectViolation {
-			return a, fmt.Errorf("the answer violates the Mopay spec (tag the scenario @expect-violation if that is expected): %w\nanswer %d: %s", err, a.status, clip(b))
-		}
-		w.violation = err
-	}
-	return a, nil
+	return a, w.sc.Checked("Mopay", w.checkSpec(a), a.status, b)
 }
 
 // checkSpec checks an answer against its operation, or against the error
 // envelope when the request named no operation.
 func (w *world) checkSpec(a *answer) error {
 	if a.action != "" {
-		return w.mopay.Response(a.action, a.status, a.header, a.body)
+		return w.checker.Response(a.action, a.status, a.header, a.body)
 	}
 	var v any
 	if err := json.Unmarshal(a.body, &v); err != nil {
 		return fmt.Errorf("answer is not JSON: %v", err)
 	}
-	return w.mopay.Schema("ErrorEnvelope", v)
-}
-
-var secretValue = regexp.MustCompile(`("secret"\s*:\s*)"[^"]*"`)
-
-// clip shortens an answer for a report, with any "secret" redacted: reports
-// end up in CI logs, JUnit and Cucumber files.
-func clip(b []byte) string {
-	s := secretValue.ReplaceAllString(string(b), `$1"<redacted>"`)
-	if len(s) > 600 {
-		return s[:600] + "…"
-	}
-	return s
+	return w.checker.Schema("ErrorEnvelope", v)
 }
 
 var mpsReference = regexp.MustCompile(`\(MPS[0-9]{15}\)$`)

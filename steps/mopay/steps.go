@@ -1,4 +1,4 @@
-package steps
+package mopay
 
 import (
 	"encoding/json"
@@ -11,134 +11,132 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+
+	"herald/steps"
 )
 
-// registerMopay binds the Mopay steps, grouped as the features use them.
-func (w *world) registerMopay(sc *godog.ScenarioContext) {
+// register binds the Mopay steps, grouped as the features use them.
+func register(sc *godog.ScenarioContext) {
+	on := func(f any) any { return steps.On[*world](worldKey{}, f) }
 	// Accounts and keys.
-	sc.Step(`^I have registered a new Mopay account$`, func() error { return w.registerAccount("") })
-	sc.Step(`^I have registered a new Mopay account with the push token "([^"]*)"$`, w.registerAccount)
-	sc.Step(`^I am logged in as the Mopay account with notices$`, w.loginNoticeAccount)
-	sc.Step(`^I log in again on the same device$`, w.loginAgain)
-	sc.Step(`^the answer carries a 64-hex public key and a 128-hex secret$`, w.answerCarriesKeys)
+	sc.Step(`^I have registered a new Mopay account$`, on(func(w *world) error { return w.registerAccount("") }))
+	sc.Step(`^I have registered a new Mopay account with the push token "([^"]*)"$`, on((*world).registerAccount))
+	sc.Step(`^I am logged in as the Mopay account with notices$`, on((*world).loginNoticeAccount))
+	sc.Step(`^I log in again on the same device$`, on((*world).loginAgain))
+	sc.Step(`^the answer carries a 64-hex public key and a 128-hex secret$`, on((*world).answerCarriesKeys))
 
 	// Calls.
-	sc.Step(`^I call "([^"]*)" signed$`, func(a string) error { return w.do(request{action: a}) })
-	sc.Step(`^I call "([^"]*)" signed with query "([^"]*)"$`, func(a, q string) error { return w.doQuery(request{action: a}, q) })
-	sc.Step(`^I call "([^"]*)" without signing$`, func(a string) error { return w.do(request{action: a, sign: signing{skip: true}}) })
-	sc.Step(`^I call "([^"]*)" without signing with query "([^"]*)"$`, func(a, q string) error {
+	sc.Step(`^I call "([^"]*)" signed$`, on(func(w *world, a string) error { return w.do(request{action: a}) }))
+	sc.Step(`^I call "([^"]*)" signed with query "([^"]*)"$`, on(func(w *world, a, q string) error { return w.doQuery(request{action: a}, q) }))
+	sc.Step(`^I call "([^"]*)" without signing$`, on(func(w *world, a string) error { return w.do(request{action: a, sign: signing{skip: true}}) }))
+	sc.Step(`^I call "([^"]*)" without signing with query "([^"]*)"$`, on(func(w *world, a, q string) error {
 		return w.doQuery(request{action: a, sign: signing{skip: true}}, q)
-	})
-	sc.Step(`^I call "([^"]*)" signed but without the "([^"]*)" header$`, func(a, h string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed but without the "([^"]*)" header$`, on(func(w *world, a, h string) error {
 		return w.do(request{action: a, sign: signing{without: h}})
-	})
-	sc.Step(`^I call "([^"]*)" signed with an unknown public key$`, func(a string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed with an unknown public key$`, on(func(w *world, a string) error {
 		return w.do(request{action: a, sign: signing{key: strings.Repeat("0f", 32)}})
-	})
-	sc.Step(`^I call "([^"]*)" signed with a timestamp (-?\d+) seconds from now$`, func(a string, s int) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed with a timestamp (-?\d+) seconds from now$`, on(func(w *world, a string, s int) error {
 		return w.do(request{action: a, sign: signing{tsOffset: time.Duration(s) * time.Second}})
-	})
-	sc.Step(`^I call "([^"]*)" signed with a tampered signature$`, func(a string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed with a tampered signature$`, on(func(w *world, a string) error {
 		return w.do(request{action: a, sign: signing{tamper: true}})
-	})
-	sc.Step(`^I call "([^"]*)" signed over the timestamp JSON with a space after the colon$`, func(a string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed over the timestamp JSON with a space after the colon$`, on(func(w *world, a string) error {
 		return w.do(request{action: a, sign: signing{withSpace: true}})
-	})
-	sc.Step(`^I call "([^"]*)" signed in uppercase hex$`, func(a string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed in uppercase hex$`, on(func(w *world, a string) error {
 		return w.do(request{action: a, sign: signing{upperHex: true}})
-	})
-	sc.Step(`^I call "([^"]*)" signed with my previous key pair$`, func(a string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed with my previous key pair$`, on(func(w *world, a string) error {
 		if w.old == nil {
 			return fmt.Errorf("no previous key pair: log in again first")
 		}
 		return w.do(request{action: a, sign: signing{credentials: w.old}})
-	})
-	sc.Step(`^I call "([^"]*)" signed through the "\?req=" form with query "([^"]*)"$`, func(a, q string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed through the "\?req=" form with query "([^"]*)"$`, on(func(w *world, a, q string) error {
 		return w.doQuery(request{action: a, reqForm: true}, q)
-	})
-	sc.Step(`^I call "([^"]*)" signed with the body "([^"]*)"$`, func(a, body string) error {
+	}))
+	sc.Step(`^I call "([^"]*)" signed with the body "([^"]*)"$`, on(func(w *world, a, body string) error {
 		return w.do(request{action: a, body: []byte(body)})
-	})
-	sc.Step(`^I make (\d+) signed calls to "([^"]*)"$`, w.repeat)
+	}))
+	sc.Step(`^I make (\d+) signed calls to "([^"]*)"$`, on((*world).repeat))
 
 	// Raw requests, for malformed input.
-	sc.Step(`^I send a (GET|POST|PUT|DELETE|PATCH) to "([^"]*)"$`, func(m, ref string) error {
+	sc.Step(`^I send a (GET|POST|PUT|DELETE|PATCH) to "([^"]*)"$`, on(func(w *world, m, ref string) error {
 		return w.do(request{method: m, rawRef: w.expand(ref), sign: signing{skip: true}})
-	})
-	sc.Step(`^I send a (GET|POST|PUT|DELETE|PATCH) to "([^"]*)" signed$`, func(m, ref string) error {
+	}))
+	sc.Step(`^I send a (GET|POST|PUT|DELETE|PATCH) to "([^"]*)" signed$`, on(func(w *world, m, ref string) error {
 		return w.do(request{method: m, rawRef: w.expand(ref)})
-	})
-	sc.Step(`^I send a (GET|POST) to "([^"]*)" with body:$`, func(m, ref string, doc *godog.DocString) error {
+	}))
+	sc.Step(`^I send a (GET|POST) to "([^"]*)" with body:$`, on(func(w *world, m, ref string, doc *godog.DocString) error {
 		return w.do(request{method: m, rawRef: w.expand(ref), body: []byte(w.expand(doc.Content)), sign: signing{skip: true}})
-	})
-	sc.Step(`^I send a POST to "([^"]*)" with content type "([^"]*)" and body:$`, func(ref, ct string, doc *godog.DocString) error {
+	}))
+	sc.Step(`^I send a POST to "([^"]*)" with content type "([^"]*)" and body:$`, on(func(w *world, ref, ct string, doc *godog.DocString) error {
 		return w.do(request{method: http.MethodPost, rawRef: ref, header: http.Header{"Content-Type": {ct}}, body: []byte(doc.Content), sign: signing{skip: true}})
-	})
-	sc.Step(`^I send a POST to "([^"]*)" with the header "([^"]*)" set to "([^"]*)" and body:$`, func(ref, name, value string, doc *godog.DocString) error {
+	}))
+	sc.Step(`^I send a POST to "([^"]*)" with the header "([^"]*)" set to "([^"]*)" and body:$`, on(func(w *world, ref, name, value string, doc *godog.DocString) error {
 		return w.do(request{method: http.MethodPost, rawRef: ref, header: http.Header{name: {value}}, body: []byte(doc.Content), sign: signing{skip: true}})
-	})
-	sc.Step(`^I send a POST to "([^"]*)" with a body of (\d+) bytes$`, func(ref string, n int) error {
+	}))
+	sc.Step(`^I send a POST to "([^"]*)" with a body of (\d+) bytes$`, on(func(w *world, ref string, n int) error {
 		body := `{"fsnm":"` + strings.Repeat("a", max(n-10, 0)) + `"}`
 		return w.do(request{method: http.MethodPost, rawRef: ref, body: []byte(body[:max(n, 0)]), sign: signing{skip: true}})
-	})
-	sc.Step(`^I send a POST to "([^"]*)" with a body that is not UTF-8$`, func(ref string) error {
+	}))
+	sc.Step(`^I send a POST to "([^"]*)" with a body that is not UTF-8$`, on(func(w *world, ref string) error {
 		body := []byte(`{"fsnm":"Ad\xff\xfea","lsnm":"Obi","emal":"x@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d","devn":"n"}`)
 		return w.do(request{method: http.MethodPost, rawRef: ref, body: body, sign: signing{skip: true}})
-	})
-	sc.Step(`^I send a GET to "([^"]*)" signed with a "([^"]*)" header of (\d+) bytes$`, func(ref, name string, n int) error {
+	}))
+	sc.Step(`^I send a GET to "([^"]*)" signed with a "([^"]*)" header of (\d+) bytes$`, on(func(w *world, ref, name string, n int) error {
 		return w.do(request{rawRef: ref, header: http.Header{name: {strings.Repeat("x", n)}}})
-	})
-	sc.Step(`^I send a GET to "([^"]*)" signed with the "([^"]*)" header set to "([^"]*)"$`, func(ref, name, value string) error {
+	}))
+	sc.Step(`^I send a GET to "([^"]*)" signed with the "([^"]*)" header set to "([^"]*)"$`, on(func(w *world, ref, name, value string) error {
 		r := request{rawRef: ref, header: http.Header{}, sign: signing{skip: true}}
 		if err := w.sign(r.header, signing{}); err != nil {
 			return err
 		}
 		r.header.Set(name, value)
 		return w.do(r)
-	})
+	}))
 
 	// Outcomes.
-	sc.Step(`^the call succeeds$`, w.succeeds)
-	sc.Step(`^the call fails with (ID|MSG) "([^"]*)" and code (\d+)$`, w.failsWith)
-	sc.Step(`^the error details mention "([^"]*)"$`, w.detailsMention)
-	sc.Step(`^the answer has a "([^"]*)" header$`, func(name string) error { return w.header(name, "") })
-	sc.Step(`^the answer has the "([^"]*)" header "([^"]*)"$`, w.header)
-	sc.Step(`^every one of them succeeds$`, w.allSucceed)
-	sc.Step(`^DATA holds (\d+) records?$`, w.dataHolds)
-	sc.Step(`^DATA holds at least (\d+) records?$`, w.dataHoldsAtLeast)
-	sc.Step(`^every record in DATA has "([^"]*)" equal to "([^"]*)"$`, w.everyRecordHas)
-	sc.Step(`^the records in DATA are newest first$`, w.dataNewestFirst)
-	sc.Step(`^DATA has "([^"]*)" equal to "([^"]*)"$`, w.dataFieldIs)
-	sc.Step(`^I remember the marker of the first record in DATA$`, w.rememberMarker)
-	sc.Step(`^Mopay still answers a signed call$`, w.stillServes)
-	sc.Step(`^the answer violates the spec$`, func() error {
-		if w.violation == nil {
-			return fmt.Errorf("expected an answer that violates the spec, but every answer matched it")
-		}
-		return nil
-	})
+	sc.Step(`^the call succeeds$`, on((*world).succeeds))
+	sc.Step(`^the call fails with (ID|MSG) "([^"]*)" and code (\d+)$`, on((*world).failsWith))
+	sc.Step(`^the error details mention "([^"]*)"$`, on((*world).detailsMention))
+	sc.Step(`^the answer has a "([^"]*)" header$`, on(func(w *world, name string) error { return w.header(name, "") }))
+	sc.Step(`^the answer has the "([^"]*)" header "([^"]*)"$`, on((*world).header))
+	sc.Step(`^every one of them succeeds$`, on((*world).allSucceed))
+	sc.Step(`^DATA holds (\d+) records?$`, on((*world).dataHolds))
+	sc.Step(`^DATA holds at least (\d+) records?$`, on((*world).dataHoldsAtLeast))
+	sc.Step(`^every record in DATA has "([^"]*)" equal to "([^"]*)"$`, on((*world).everyRecordHas))
+	sc.Step(`^the records in DATA are newest first$`, on((*world).dataNewestFirst))
+	sc.Step(`^DATA has "([^"]*)" equal to "([^"]*)"$`, on((*world).dataFieldIs))
+	sc.Step(`^I remember the marker of the first record in DATA$`, on((*world).rememberMarker))
+	sc.Step(`^Mopay still answers a signed call$`, on((*world).stillServes))
 
 	// Notices.
-	sc.Step(`^I walk every page of my notices$`, w.walkNotices)
-	sc.Step(`^every page holds at most (\d+) notices$`, w.pagesAtMost)
-	sc.Step(`^the notices are newest first across all pages$`, w.noticesNewestFirst)
-	sc.Step(`^each page's cursor is the recorded time of its last notice$`, w.cursorsMatch)
-	sc.Step(`^the notices all belong to me$`, w.noticesMine)
-	sc.Step(`^the pages hold ([0-9, and]+) notices$`, w.pagesHold)
-	sc.Step(`^I have seen (\d+) notices in all$`, w.seenInAll)
-	sc.Step(`^I call "user_notice_fetch" signed with the cursor of the last page$`, w.afterLastPage)
+	sc.Step(`^I walk every page of my notices$`, on((*world).walkNotices))
+	sc.Step(`^every page holds at most (\d+) notices$`, on((*world).pagesAtMost))
+	sc.Step(`^the notices are newest first across all pages$`, on((*world).noticesNewestFirst))
+	sc.Step(`^each page's cursor is the recorded time of its last notice$`, on((*world).cursorsMatch))
+	sc.Step(`^the notices all belong to me$`, on((*world).noticesMine))
+	sc.Step(`^the pages hold ([0-9, and]+) notices$`, on((*world).pagesHold))
+	sc.Step(`^I have seen (\d+) notices in all$`, on((*world).seenInAll))
+	sc.Step(`^I call "user_notice_fetch" signed with the cursor of the last page$`, on((*world).afterLastPage))
 
 	// Email verification and newsletter.
-	sc.Step(`^a new email address$`, func() error { w.email = uniqueEmail("news"); return nil })
-	sc.Step(`^I request an email verification code for it$`, func() error {
+	sc.Step(`^I read its verification code from the simulator$`, on((*world).readCode))
+	sc.Step(`^a new email address$`, on(func(w *world) error { w.email = uniqueEmail("news"); return nil }))
+	sc.Step(`^I request an email verification code for it$`, on(func(w *world) error {
 		return w.do(request{action: "user_email_verification_send", query: url.Values{"emal": {w.email}}, sign: signing{skip: true}})
-	})
-	sc.Step(`^I subscribe it to the newsletter with that code$`, func() error {
+	}))
+	sc.Step(`^I subscribe it to the newsletter with that code$`, on(func(w *world) error {
 		return w.do(request{action: "user_newsletter_create", query: url.Values{"emal": {w.email}, "code": {w.code}}, sign: signing{skip: true}})
-	})
-	sc.Step(`^I subscribe it to the newsletter with the code "([^"]*)"$`, func(code string) error {
+	}))
+	sc.Step(`^I subscribe it to the newsletter with the code "([^"]*)"$`, on(func(w *world, code string) error {
 		return w.do(request{action: "user_newsletter_create", query: url.Values{"emal": {w.email}, "code": {code}}, sign: signing{skip: true}})
-	})
+	}))
 }
 
 // do sends a request and keeps its answer; it fails only when no answer
@@ -171,11 +169,11 @@ func (w *world) marker() string { return w.remembered }
 
 func (w *world) credentialsFrom(a *answer) error {
 	if a.status != http.StatusOK {
-		return fmt.Errorf("%s answered %d: %s", a.action, a.status, clip(a.body))
+		return fmt.Errorf("%s answered %d: %s", a.action, a.status, steps.Clip(a.body))
 	}
 	var c credentials
 	if err := json.Unmarshal(a.env.DATA, &c); err != nil || c.PbcKey == "" || c.Secret == "" {
-		return fmt.Errorf("%s: DATA has no pbcKey and secret: %s", a.action, clip(a.body))
+		return fmt.Errorf("%s: DATA has no pbcKey and secret: %s", a.action, steps.Clip(a.body))
 	}
 	w.old, w.creds = w.creds, &c
 	return nil
@@ -201,10 +199,10 @@ func (w *world) registerAccount(pushToken string) error {
 }
 
 func (w *world) loginNoticeAccount() error {
-	if w.target.MopayEmail == "" {
-		return fmt.Errorf("target %s names no Mopay account with notices (set --mopay-email and --mopay-password)", w.target.Name)
+	if w.target.Param(System, ParamEmail) == "" {
+		return fmt.Errorf("target %s names no Mopay account with notices (set --mopay-email and HERALD_MOPAY_PASSWORD)", w.target.Name)
 	}
-	w.email, w.password = w.target.MopayEmail, w.target.MopayPassword
+	w.email, w.password = w.target.Param(System, ParamEmail), w.target.Param(System, ParamPassword)
 	return w.loginAgain()
 }
 
@@ -225,7 +223,7 @@ var (
 
 func (w *world) answerCarriesKeys() error {
 	if w.creds == nil || !hex64.MatchString(w.creds.PbcKey) || !hex128.MatchString(w.creds.Secret) {
-		return fmt.Errorf("expected a 64-hex pbcKey and a 128-hex secret, but actual is %s", clip(w.last.body))
+		return fmt.Errorf("expected a 64-hex pbcKey and a 128-hex secret, but actual is %s", steps.Clip(w.last.body))
 	}
 	return nil
 }
@@ -259,7 +257,7 @@ func (w *world) succeeds() error {
 
 func succeeded(a *answer) error {
 	if a.status != http.StatusOK || a.env.REQUEST.STATUS != "OK" {
-		return fmt.Errorf("expected status 200 with STATUS OK, but actual is %d: %s", a.status, clip(a.body))
+		return fmt.Errorf("expected status 200 with STATUS OK, but actual is %d: %s", a.status, steps.Clip(a.body))
 	}
 	if a.action != "" && a.env.REQUEST.ACTION != a.action {
 		return fmt.Errorf("expected ACTION %q, but actual is %q", a.action, a.env.REQUEST.ACTION)
@@ -274,20 +272,20 @@ func (w *world) failsWith(key, name string, code int) error {
 	}
 	e := a.env.ERRORS
 	if e == nil || a.env.REQUEST.STATUS != "FAILED" {
-		return fmt.Errorf("expected a FAILED envelope with ERRORS, but actual is %d: %s", a.status, clip(a.body))
+		return fmt.Errorf("expected a FAILED envelope with ERRORS, but actual is %d: %s", a.status, steps.Clip(a.body))
 	}
 	if a.status != code || e.CODE != code {
-		return fmt.Errorf("expected HTTP status and ERRORS.CODE %d, but actual are %d and %d: %s", code, a.status, e.CODE, clip(a.body))
+		return fmt.Errorf("expected HTTP status and ERRORS.CODE %d, but actual are %d and %d: %s", code, a.status, e.CODE, steps.Clip(a.body))
 	}
 	got, other, otherKey := e.MSG, e.ID, "ID"
 	if key == "ID" {
 		got, other, otherKey = e.ID, e.MSG, "MSG"
 	}
 	if got == nil || *got != name {
-		return fmt.Errorf("expected ERRORS.%s %q, but actual is %s", key, name, clip(a.body))
+		return fmt.Errorf("expected ERRORS.%s %q, but actual is %s", key, name, steps.Clip(a.body))
 	}
 	if other != nil {
-		return fmt.Errorf("expected no ERRORS.%s beside ERRORS.%s, but actual is %s", otherKey, key, clip(a.body))
+		return fmt.Errorf("expected no ERRORS.%s beside ERRORS.%s, but actual is %s", otherKey, key, steps.Clip(a.body))
 	}
 	if a.action != "" && a.env.REQUEST.ACTION != a.action {
 		return fmt.Errorf("expected ACTION %q, but actual is %q", a.action, a.env.REQUEST.ACTION)
@@ -304,7 +302,7 @@ func (w *world) detailsMention(s string) error {
 		return err
 	}
 	if a.env.ERRORS == nil || !strings.Contains(a.env.ERRORS.DETAILS, s) {
-		return fmt.Errorf("expected DETAILS to mention %q, but actual is %s", s, clip(a.body))
+		return fmt.Errorf("expected DETAILS to mention %q, but actual is %s", s, steps.Clip(a.body))
 	}
 	return nil
 }
@@ -344,7 +342,7 @@ func (w *world) records() ([]map[string]string, error) {
 	}
 	var rs []map[string]string
 	if err := json.Unmarshal(a.env.DATA, &rs); err != nil {
-		return nil, fmt.Errorf("expected DATA to be an array of records, but actual is %s", clip(a.body))
+		return nil, fmt.Errorf("expected DATA to be an array of records, but actual is %s", steps.Clip(a.body))
 	}
 	return rs, nil
 }
@@ -423,7 +421,7 @@ func (w *world) dataFieldIs(field, value string) error {
 	}
 	var data map[string]any
 	if err := json.Unmarshal(a.env.DATA, &data); err != nil {
-		return fmt.Errorf("expected DATA to be an object, but actual is %s", clip(a.body))
+		return fmt.Errorf("expected DATA to be an object, but actual is %s", steps.Clip(a.body))
 	}
 	if got := fmt.Sprint(data[field]); got != value {
 		return fmt.Errorf("expected DATA.%s %q, but actual is %q", field, value, got)
@@ -467,7 +465,7 @@ func (w *world) walkNotices() error {
 		}
 		var p noticePage
 		if err := json.Unmarshal(a.env.DATA, &p); err != nil {
-			return fmt.Errorf("page %d: DATA is not a notice page: %s", i+1, clip(a.body))
+			return fmt.Errorf("page %d: DATA is not a notice page: %s", i+1, steps.Clip(a.body))
 		}
 		w.pages = append(w.pages, p)
 		if p.Cursor == q.Get("page") {

@@ -1,0 +1,6 @@
+// Package system is the seam between Herald's core and each simulated
+// system: what the core gives a system when it builds it (Env), what every
+// system gives back (System), and the capabilities a system may add
+// (Listener, Runner, Controller), discovered the way net/http discovers a
+// Flusher.
+package system

@@ -1,0 +1,206 @@
+package system
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"herald/simulator/clock"
+	"herald/simulator/engine"
+	"herald/simulator/entropy"
+	"herald/simulator/schedule"
+	"herald/specs"
+)
+
+// Definition registers a system with the core: its spec, its settings and
+// how to build it.
+type Definition struct {
+	// Spec loads the system's validated document. Its info extension
+	// x-herald-system names the system: the one place the name is written.
+	Spec func() (*openapi3.T, error)
+	// Settings the system takes, each a command-line flag
+	// --<system>-<setting> and a key "<system>.<setting>" in Options.
+	Settings []Setting
+	// New builds the system.
+	New func(env Env) (System, error)
+}
+
+// Embedded loads an embedded spec by its file name, for Definition.Spec.
+func Embedded(name string) func() (*openapi3.T, error) {
+	return func() (*openapi3.T, error) { return specs.Load(name) }
+}
+
+// Setting is one value a system can be given.
+type Setting struct {
+	Name    string
+	Default string
+	Usage   string
+}
+
+var systemName = regexp.MustCompile(`^[a-z][a-z0-9]{0,31}$`)
+
+// NameOf reads a document's x-herald-system: a lowercase name that becomes
+// a path segment, a flag prefix and the system's key in fault rules.
+func NameOf(doc *openapi3.T) (string, error) {
+	if doc.Info == nil {
+		return "", fmt.Errorf("spec has no info")
+	}
+	name, _ := doc.Info.Extensions["x-herald-system"].(string)
+	if !systemName.MatchString(name) {
+		return "", fmt.Errorf("spec %q: info.x-herald-system must be a lowercase name ([a-z][a-z0-9]*), got %q", doc.Info.Title, name)
+	}
+	return name, nil
+}
+
+// Env is what the core gives a system.
+type Env struct {
+	// Name is the system's name, from its spec.
+	Name string
+	// Doc is the system's document, a copy of its own.
+	Doc *openapi3.T
+	// Clock is the simulator clock, shared by every system.
+	Clock *clock.Controlled
+	// Scheduler runs work at simulated times; the core starts, stops and
+	// clears it.
+	Scheduler *schedule.Scheduler
+	// Random is the system's own stream, derived from the seed and the name;
+	// the core restarts it on a reset.
+	Random *entropy.Source
+	// Faults are the failures injected through the control API.
+	Faults *engine.Faults
+	// Logger already carries the system's name.
+	Logger *slog.Logger
+	// Settings holds the value of every declared setting.
+	Settings Settings
+	// Engine is the part of every engine.Config the core decides: pass it to
+	// Engine.Apply.
+	Engine EngineDefaults
+}
+
+// EngineDefaults are the engine settings that the core decides for every
+// system.
+type EngineDefaults struct {
+	Name                   string
+	SkipResponseValidation bool
+	Faults                 *engine.Faults
+	Logger                 *slog.Logger
+	Enter                  func() (leave func())
+	Observe                func(engine.Observation)
+}
+
+// Apply fills cfg's core-decided fields.
+func (d EngineDefaults) Apply(cfg engine.Config) engine.Config {
+	cfg.Name = d.Name
+	cfg.SkipResponseValidation = cfg.SkipResponseValidation || d.SkipResponseValidation
+	cfg.Faults = d.Faults
+	cfg.Logger = d.Logger
+	cfg.Enter = d.Enter
+	cfg.Observe = d.Observe
+	return cfg
+}
+
+// Settings are the values of a system's settings, by name.
+type Settings map[string]string
+
+// Int reads an integer setting.
+func (s Settings) Int(name string) (int, error) {
+	n, err := strconv.Atoi(s[name])
+	if err != nil {
+		return 0, fmt.Errorf("setting %s: %q is not an integer", name, s[name])
+	}
+	return n, nil
+}
+
+// System is a simulated system, built.
+type System interface {
+	// Handler serves the system's operations, at the root: the core strips
+	// the mount prefix.
+	Handler() http.Handler
+	// Checker checks answers against the system's document.
+	Checker() *specs.Checker
+	// Reset puts the system back to its seed state. The core calls it with
+	// requests held and background work stopped.
+	Reset() error
+}
+
+// Listener is a system served on a listener of its own rather than under a
+// prefix of Herald's main one: MNotify, whose only credential is a client
+// certificate, needs its own TLS listener.
+type Listener interface {
+	Listener() ListenerConfig
+}
+
+// ListenerConfig describes a system's own listener.
+type ListenerConfig struct {
+	// TLS, when set, makes the listener HTTPS.
+	TLS *tls.Config
+	// DefaultAddr is where it listens unless told otherwise.
+	DefaultAddr string
+}
+
+// Runner is a system with background work. The core runs it in a goroutine
+// of its own on start and after every reset, and cancels ctx on a reset and
+// at shutdown; Run must return soon after.
+type Runner interface {
+	Run(ctx context.Context)
+}
+
+// Controller is a system with control routes of its own, served under
+// /_herald/v1/<system>/ in the control API's error format.
+type Controller interface {
+	Control() Control
+}
+
+// Control is a system's control routes: a document whose paths are relative
+// to /_herald/v1/<system>, and a handler per operation.
+type Control struct {
+	Doc      *openapi3.T
+	Handlers map[string]engine.Handler
+}
+
+// Info says where a system is served, as the control API reports it.
+type Info struct {
+	Name string `json:"name"`
+	// Listener is the name of the listener that serves it: "http" for
+	// Herald's main one, else the system's own.
+	Listener string `json:"listener"`
+	// BasePath is its prefix on that listener: "/mopay/", or "/" on its own.
+	BasePath string `json:"basePath"`
+	// BaseURL is the full base URL, once the listener is bound.
+	BaseURL string `json:"baseURL,omitempty"`
+}
+
+// Resolve fills a system's settings from values keyed "<system>.<setting>",
+// with defaults for those not given, and refuses a key the system does not
+// declare.
+func Resolve(name string, declared []Setting, given map[string]string) (Settings, error) {
+	out := Settings{}
+	for _, s := range declared {
+		out[s.Name] = s.Default
+	}
+	var unknown []string
+	for k, v := range given {
+		sys, setting, ok := strings.Cut(k, ".")
+		if !ok || sys != name {
+			continue
+		}
+		if _, known := out[setting]; !known {
+			unknown = append(unknown, k)
+			continue
+		}
+		out[setting] = v
+	}
+	sort.Strings(unknown)
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%s has no setting %s", name, strings.Join(unknown, ", "))
+	}
+	return out, nil
+}

@@ -1,0 +1,213 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+)
+
+// run is one run of the suite; read-only once built.
+type run struct {
+	target  Target
+	modules []Module
+}
+
+// Scenario is the state every module shares within one scenario: the
+// target, the simulator clock as the scenario sees it, what it changed on a
+// Herald (undone after it), and whether it expects a spec violation. It
+// lives in the scenario's context: see ScenarioOf.
+type Scenario struct {
+	Target Target
+
+	expectViolation bool
+	violation       error
+	offset          time.Duration // simulator clock minus local clock
+	clockChanged    bool
+	faulted         bool
+}
+
+type scenarioKey struct{}
+
+// ScenarioOf returns the scenario state of a step's context.
+func ScenarioOf(ctx context.Context) *Scenario {
+	s, _ := ctx.Value(scenarioKey{}).(*Scenario)
+	return s
+}
+
+// On adapts a step function whose first parameter is a module's scenario
+// state (found in the context under key) to the function godog calls with
+// the scenario's context, so that modules keep their state in the context:
+// sc.Step(`^…$`, steps.On[*world](worldKey{}, (*world).doSomething)).
+func On[W any](key any, f any) any {
+	fv := reflect.ValueOf(f)
+	ft := fv.Type()
+	var zero W
+	if ft.Kind() != reflect.Func || ft.NumIn() == 0 || ft.In(0) != reflect.TypeOf(&zero).Elem() {
+		panic(fmt.Sprintf("steps.On: %s does not take %T first", ft, zero))
+	}
+	in := []reflect.Type{reflect.TypeOf((*context.Context)(nil)).Elem()}
+	for i := 1; i < ft.NumIn(); i++ {
+		in = append(in, ft.In(i))
+	}
+	var out []reflect.Type
+	for i := 0; i < ft.NumOut(); i++ {
+		out = append(out, ft.Out(i))
+	}
+	return reflect.MakeFunc(reflect.FuncOf(in, out, false), func(args []reflect.Value) []reflect.Value {
+		ctx := args[0].Interface().(context.Context)
+		w, ok := ctx.Value(key).(W)
+		if !ok {
+			panic(fmt.Sprintf("steps.On: no %T in the scenario's context", zero))
+		}
+		return fv.Call(append([]reflect.Value{reflect.ValueOf(w)}, args[1:]...))
+	}).Interface()
+}
+
+func (r *run) initScenario(sc *godog.ScenarioContext) {
+	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+		s := &Scenario{Target: r.target}
+		for _, t := range p.Tags {
+			if t.Name == TagExpectViolation {
+				s.expectViolation = true
+			}
+		}
+		return context.WithValue(ctx, scenarioKey{}, s), s.SyncClock()
+	})
+	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+		s := ScenarioOf(ctx)
+		if s == nil {
+			return ctx, nil
+		}
+		if s.faulted {
+			if _, cerr := s.Control(http.MethodDelete, "faults", nil); cerr != nil && err == nil {
+				return ctx, fmt.Errorf("clearing injected faults: %w", cerr)
+			}
+		}
+		if s.clockChanged {
+			if _, cerr := s.Control(http.MethodDelete, "clock", nil); cerr != nil && err == nil {
+				return ctx, fmt.Errorf("restoring the simulator clock: %w", cerr)
+			}
+		}
+		return ctx, nil
+	})
+	on := func(f any) any { return On[*Scenario](scenarioKey{}, f) }
+	sc.Step(`^the simulator clock moves forward by "([^"]*)"$`, on((*Scenario).advanceClock))
+	sc.Step(`^the simulator fails the next "([^"]*)" call with status (\d+)$`, on(func(s *Scenario, op string, status int) error {
+		return s.injectFault(r.modules, op, status)
+	}))
+	sc.Step(`^the answer violates the spec$`, on(func(s *Scenario) error {
+		if s.violation == nil {
+			return fmt.Errorf("expected an answer that violates the spec, but every answer matched it")
+		}
+		return nil
+	}))
+	for _, m := range r.modules {
+		if r.target.Systems[m.System()] != nil {
+			m.Init(sc)
+		}
+	}
+}
+
+// Now is the time to sign with: the simulator's clock on a Herald, the local
+// clock elsewhere.
+func (s *Scenario) Now() time.Time { return time.Now().Add(s.offset) }
+
+// SyncClock reads the simulator clock, so that Now follows it.
+func (s *Scenario) SyncClock() error {
+	s.offset = 0
+	if !s.Target.IsHerald() {
+		return nil
+	}
+	b, err := s.Control(http.MethodGet, "clock", nil)
+	if err != nil {
+		return err
+	}
+	var c struct{ Unix int64 }
+	if err := json.Unmarshal(b, &c); err != nil {
+		return fmt.Errorf("reading the simulator clock: %w", err)
+	}
+	s.offset = time.Unix(c.Unix, 0).Sub(time.Now())
+	return nil
+}
+
+// Checked records what an answer's check against the spec found: a
+// violation fails the step, unless the scenario expects one.
+func (s *Scenario) Checked(system string, violation error, status int, body []byte) error {
+	if violation == nil {
+		return nil
+	}
+	if s.expectViolation {
+		s.violation = violation
+		return nil
+	}
+	return fmt.Errorf("the answer violates the %s spec (tag the scenario %s if that is expected): %w\nanswer %d: %s",
+		system, TagExpectViolation, violation, status, Clip(body))
+}
+
+// Control calls the target's control API and returns the answer's body.
+func (s *Scenario) Control(method, path string, body any) ([]byte, error) {
+	if !s.Target.IsHerald() {
+		return nil, fmt.Errorf("this step needs Herald's control API, and target %s has none (tag the scenario %s)", s.Target.Name, TagSimulator)
+	}
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.Target.ControlURL+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.Target.Client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("control API %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 300 {
+		return b, fmt.Errorf("control API %s %s answered %d: %s", method, path, resp.StatusCode, b)
+	}
+	return b, nil
+}
+
+// ClockChanged notes that the scenario moved the simulator clock, which is
+// released after it.
+func (s *Scenario) ClockChanged() { s.clockChanged = true }
+
+func (s *Scenario) advanceClock(by string) error {
+	if _, err := s.Control(http.MethodPost, "clock/advance", map[string]string{"by": by}); err != nil {
+		return err
+	}
+	s.clockChanged = true
+	return s.SyncClock()
+}
+
+// injectFault fails the next call to an operation, of whichever system
+// under test has it.
+func (s *Scenario) injectFault(modules []Module, operationID string, status int) error {
+	operationID = strings.TrimSpace(operationID)
+	var owners []string
+	for _, m := range modules {
+		if s.Target.Systems[m.System()] != nil && m.Checker().Route(operationID) != nil {
+			owners = append(owners, m.System())
+		}
+	}
+	if len(owners) != 1 {
+		return fmt.Errorf("operation %q belongs to %d systems under test (%s); want exactly one", operationID, len(owners), strings.Join(owners, ", "))
+	}
+	s.faulted = true
+	_, err := s.Control(http.MethodPost, "faults", map[string]any{
+		"system": owners[0], "operationId": operationID, "status": status, "count": 1})
+	return err
+}
