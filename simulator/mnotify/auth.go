@@ -75,32 +75,66 @@ func NormalizeSerial(hex string) (string, error) {
 }
 
 // Register maps a serial number (hex) to a sender, replacing and
-// un-revoking any earlier registration.
-func (r *Registry) Register(serial string, sender Sender) error {
+// un-revoking any earlier registration, and returns the registration.
+func (r *Registry) Register(serial string, sender Sender) (Registration, error) {
 	key, err := NormalizeSerial(serial)
 	if err != nil {
-		return err
+		return Registration{}, err
 	}
+	reg := &Registration{Serial: key, Sender: sender}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.entries[key] = &Registration{Serial: key, Sender: sender}
-	return nil
+	r.entries[key] = reg
+	return *reg, nil
 }
 
-// Revoke marks a registration revoked; it reports whether there was one.
-func (r *Registry) Revoke(serial string) (bool, error) {
+// Revoke marks a registration revoked and returns it; ok is false when the
+// serial number has none.
+func (r *Registry) Revoke(serial string) (reg Registration, ok bool, err error) {
 	key, err := NormalizeSerial(serial)
 	if err != nil {
-		return false, err
+		return Registration{}, false, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e := r.entries[key]
 	if e == nil {
-		return false, nil
+		return Registration{}, false, nil
 	}
 	e.Revoked = true
-	return true, nil
+	return *e, true, nil
+}
+
+// Remove takes a registration out, as if it had never been made, and
+// returns it; ok is false when the serial number has none.
+func (r *Registry) Remove(serial string) (reg Registration, ok bool, err error) {
+	key, err := NormalizeSerial(serial)
+	if err != nil {
+		return Registration{}, false, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.entries[key]
+	if e == nil {
+		return Registration{}, false, nil
+	}
+	delete(r.entries, key)
+	return *e, true, nil
+}
+
+// Get finds the registration of a serial number written in hex.
+func (r *Registry) Get(serial string) (reg Registration, ok bool, err error) {
+	key, err := NormalizeSerial(serial)
+	if err != nil {
+		return Registration{}, false, err
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e := r.entries[key]
+	if e == nil {
+		return Registration{}, false, nil
+	}
+	return *e, true, nil
 }
 
 // Lookup finds the registration of a certificate serial number.

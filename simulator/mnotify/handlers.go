@@ -32,9 +32,9 @@ var (
 	attachOK = regexp.MustCompile(`(?i)\.(jpeg|jpg|png|txt|pdf|csv|xls)$`)
 )
 
-// Handlers returns the handler of every operation, without authentication
-// (see WithAuthentication).
-func (s *Sim) Handlers() map[string]engine.Handler {
+// handlers returns the handler of every operation; the engine has
+// authenticated the caller (Authenticate) before any of them runs.
+func (s *Sim) handlers() map[string]engine.Handler {
 	return map[string]engine.Handler{
 		"listNotifications":          s.listNotifications,
 		"sendNotification":           s.sendNotification,
@@ -537,12 +537,13 @@ func (s *Sim) sendNotification(ex *engine.Exchange) (engine.Reply, error) {
 		case "Email":
 			targets = []*contact{{typ: ChannelEmail, value: rc.value, active: true}}
 		}
-		text := subject.in(lang)
+		text, bodyText := subject.in(lang), body.in(lang)
 		if tmpl != nil {
-			text = render(text, lookupIn(vars, static))
+			lookup := lookupIn(vars, static)
+			text, bodyText = render(text, lookup), render(bodyText, lookup)
 		}
 		for _, c := range targets {
-			m := &message{id: s.newID(), seq: s.st.next(), notif: n, channel: c.typ, subject: text}
+			m := &message{id: s.newID(), seq: s.st.next(), notif: n, channel: c.typ, to: c.value, lang: lang, subject: text, body: bodyText}
 			rc.messages = append(rc.messages, m)
 			n.messages++
 			if c.typ == ChannelMCabinet {

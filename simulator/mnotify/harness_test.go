@@ -15,6 +15,7 @@ import (
 	"herald/simulator/clock"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
+	"herald/simulator/system"
 )
 
 // start is the frozen simulator clock's time in the tests.
@@ -37,7 +38,7 @@ func newSim(tb testing.TB) (*Sim, *clock.Controlled) {
 	tb.Helper()
 	c := clock.NewControlled(nil)
 	c.Set(start, true)
-	sim, err := New(Config{Clock: c, Random: entropy.New(1), Faults: &engine.Faults{}})
+	sim, err := New(Config{Clock: c, Random: entropy.New(1), Engine: system.EngineDefaults{Faults: &engine.Faults{}}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,11 +49,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	sim, c := newSim(t)
 	srv := httptest.NewUnstartedServer(sim.Handler())
-	cfg, err := ServerTLSConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS = cfg
+	srv.TLS = sim.Listener().TLS
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	roots, err := TestCA()

@@ -1,15 +1,18 @@
 package mnotify
 
 import (
+	"crypto/tls"
 	"crypto/x509"
-	"log/slog"
 	"net/http"
 	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/fixtures"
 	"herald/simulator/clock"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
+	"herald/simulator/system"
 	"herald/specs"
 )
 
@@ -17,16 +20,23 @@ import (
 // body, or 10 MB of body and 10 MB of attachments in base64 (Herald design).
 const MaxBodyBytes = 32 << 20
 
+// DefaultAddr is where MNotify's own HTTPS listener is bound unless herald
+// serve is told otherwise (--listen mnotify=ADDRESS); 8443 is the vendor's
+// port.
+const DefaultAddr = "127.0.0.1:8443"
+
 // Config is what the MNotify simulator is built from.
 type Config struct {
 	Clock  clock.Clock
 	Random *entropy.Source
 	// Seed is the initial state; nil loads fixtures/mnotify/seed.json.
-	Seed   *fixtures.MNotifySeed
-	Faults *engine.Faults
-	Logger *slog.Logger
-	// SkipResponseValidation turns off the check of answers against the spec.
-	SkipResponseValidation bool
+	Seed *fixtures.MNotifySeed
+	// Doc is the spec; nil loads specs/mnotify.yaml.
+	Doc *openapi3.T
+	// Engine carries the settings the core decides for every system (name,
+	// faults, logger, observer, the reset gate); a zero value is a
+	// standalone simulator.
+	Engine system.EngineDefaults
 	// ClientCAs are the authorities client certificates must chain to; nil
 	// is the fixtures' test CA.
 	ClientCAs *x509.CertPool
@@ -40,12 +50,25 @@ type Sim struct {
 	random   *entropy.Source
 	seed     *fixtures.MNotifySeed
 	roots    *x509.CertPool
+	tls      *tls.Config
 	chains   *chainCache
 	registry *Registry
 	canon    *canon
 	engine   *engine.Engine
 	mu       sync.Mutex // guards st and what it holds
 	st       *state
+}
+
+// Definition registers MNotify with Herald's core. It has no settings; it
+// is served on a listener of its own, over TLS (system.Listener), and has
+// control routes for the MPass registry (system.Controller).
+func Definition() system.Definition {
+	return system.Definition{
+		Spec: system.Embedded(specs.Mnotify),
+		New: func(env system.Env) (system.System, error) {
+			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine})
+		},
+	}
 }
 
 // New builds the simulator from specs/mnotify.yaml.
@@ -70,74 +93,67 @@ func New(cfg Config) (*Sim, error) {
 		}
 		cfg.ClientCAs = pool
 	}
-	doc, err := specs.Load(specs.Mnotify)
-	if err != nil {
-		return nil, err
+	doc := cfg.Doc
+	if doc == nil {
+		var err error
+		if doc, err = specs.Load(specs.Mnotify); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Engine.Name == "" {
+		name, err := system.NameOf(doc)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Engine.Name = name
 	}
 	registry, err := NewRegistry(cfg.Seed.Registry)
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, roots: cfg.ClientCAs,
+	serverTLS, err := ServerTLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, roots: cfg.ClientCAs, tls: serverTLS,
 		chains: &chainCache{seen: map[[32]byte]error{}}, registry: registry, canon: newCanon(doc)}
 	s.st = newState(cfg.Seed, s.clock.Now(), s.newID)
-	// Until the engine can authenticate every operation itself (the spec
-	// declares no security scheme, as OpenAPI 3.0.3 has none for mutual
-	// TLS), each handler authenticates first: see WithAuthentication.
-	handlers := map[string]engine.Handler{}
-	for id, h := range s.Handlers() {
-		handlers[id] = s.WithAuthentication(h)
-	}
-	s.engine, err = engine.New(engine.Config{
-		Name:                   specs.Mnotify,
-		Doc:                    doc,
-		Handlers:               handlers,
-		Render:                 s.render,
-		ErrorSchema:            "ProblemDetails",
-		Rewrite:                s.canon.rewrite,
-		MaxBodyBytes:           MaxBodyBytes,
-		Faults:                 cfg.Faults,
-		Logger:                 cfg.Logger,
-		SkipResponseValidation: cfg.SkipResponseValidation,
-		CheckCache:             cfg.CheckCache,
-	})
+	// The spec declares no security scheme (OpenAPI 3.0.3 has none for
+	// mutual TLS): the engine authenticates every operation itself, before
+	// it validates parameters and body, so that a request without a
+	// certificate is a 401 whatever else is wrong with it.
+	s.engine, err = engine.New(cfg.Engine.Apply(engine.Config{
+		Doc:             doc,
+		Handlers:        s.handlers(),
+		Authenticate:    s.Authenticate,
+		AuthenticateAll: true,
+		Render:          s.render,
+		ErrorSchema:     "ProblemDetails",
+		Rewrite:         s.canon.rewrite,
+		MaxBodyBytes:    MaxBodyBytes,
+		CheckCache:      cfg.CheckCache,
+	}))
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Handler serves MNotify's paths at /api/…; mount it with its prefix
-// stripped, behind a TLS listener that asks for client certificates (see
-// ServerTLSConfig).
+// Handler serves MNotify's paths at /api/…, behind a TLS listener that asks
+// for client certificates (see Listener).
 func (s *Sim) Handler() http.Handler { return s.engine }
 
 // Checker returns the checker of specs/mnotify.yaml.
 func (s *Sim) Checker() *specs.Checker { return s.engine.Checker() }
 
-// Registry is the simulated MPass registry, for the control API.
-func (s *Sim) Registry() *Registry { return s.registry }
-
-// Rewrite respells a request's path and query parameter names as the spec
-// does (ASP.NET's case-insensitive routing); New passes it to the engine.
-func (s *Sim) Rewrite(r *http.Request) error { return s.canon.rewrite(r) }
-
-// WithAuthentication wraps an operation's handler: Authenticate first, then
-// the check for repeated query parameters, then the handler. It stands in
-// for an engine hook that authenticates every operation; the engine today
-// validates parameters and body before the handler runs, so a request that
-// is both unauthenticated and malformed is answered 400, not 401.
-func (s *Sim) WithAuthentication(h engine.Handler) engine.Handler {
-	return func(ex *engine.Exchange) (engine.Reply, error) {
-		if err := s.Authenticate(ex); err != nil {
-			return engine.Reply{}, err
-		}
-		if err := repeated(ex); err != nil {
-			return engine.Reply{}, err
-		}
-		return h(ex)
-	}
+// Listener is MNotify's own HTTPS listener: the fixtures' server
+// certificate, and a request for the client's (see ServerTLSConfig).
+func (s *Sim) Listener() system.ListenerConfig {
+	return system.ListenerConfig{TLS: s.tls, DefaultAddr: DefaultAddr}
 }
+
+// Registry is the simulated MPass registry.
+func (s *Sim) Registry() *Registry { return s.registry }
 
 // Reset puts the state and the MPass registry back to the seed.
 func (s *Sim) Reset() error {
@@ -155,6 +171,11 @@ func (s *Sim) Reset() error {
 func (s *Sim) newID() string {
 	var b [16]byte
 	_, _ = s.random.Read(b[:])
+	return formatUUID(b)
+}
+
+// formatUUID writes 16 bytes as a version 4 UUID.
+func formatUUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	const hex = "0123456789abcdef"

@@ -33,11 +33,11 @@ func TestAuthMatrix(t *testing.T) {
 	h.do("foreign", "GET", "/api/Contact/2222222222222/exists", "").problem(t, 401, "")
 
 	// The registry changes take effect at once.
-	if ok, err := h.sim.Registry().Revoke("1002"); !ok || err != nil {
+	if _, ok, err := h.sim.Registry().Revoke("1002"); !ok || err != nil {
 		t.Fatalf("revoke: %v %v", ok, err)
 	}
 	h.do("sender-b", "GET", "/api/Notification", "").problem(t, 403, "")
-	if err := h.sim.Registry().Register("10:03", Sender{ID: "11111111-2222-4333-8444-555555555555", Name: "late"}); err != nil {
+	if _, err := h.sim.Registry().Register("10:03", Sender{ID: "11111111-2222-4333-8444-555555555555", Name: "late"}); err != nil {
 		t.Fatal(err)
 	}
 	h.do("unregistered", "GET", "/api/Notification", "").ok(t, nil)

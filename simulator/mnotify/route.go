@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"herald/simulator/engine"
 )
 
 // canon spells paths and query parameter names as the spec does, for
@@ -124,20 +122,4 @@ func (c *canon) rewriteQuery(u *url.URL) {
 	if changed {
 		u.RawQuery = strings.Join(pairs, "&")
 	}
-}
-
-// repeated finds a declared query parameter sent more than once: which
-// value was meant is ambiguous.
-func repeated(ex *engine.Exchange) error {
-	op := ex.Operation()
-	if op == nil {
-		return nil
-	}
-	q := ex.Query()
-	for _, ref := range op.Parameters {
-		if p := ref.Value; p != nil && p.In == "query" && len(q[p.Name]) > 1 {
-			return invalid(p.Name, "the parameter is given %d times; give it once", len(q[p.Name]))
-		}
-	}
-	return nil
 }

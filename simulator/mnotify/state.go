@@ -91,7 +91,10 @@ type message struct {
 	seq     uint64
 	notif   *notification
 	channel string
+	to      string // the contact's value: an address, a number, an IDNP
+	lang    string
 	subject string
+	body    string
 }
 
 // status is the notification's status at now, and when it got it.
