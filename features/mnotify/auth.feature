@@ -6,6 +6,8 @@ Feature: MNotify client-certificate authentication
 
   The certificate is the only credential: MPass maps its serial number to the sender.
   401 means the caller could not be identified, 403 that the identified caller is not allowed.
+  A scenario tagged @cert-<role> needs that role's certificate: a run against a target without it
+  leaves the scenario out.
 
   Scenario: A registered certificate is accepted
     Given I am MNotify sender "sender-a"
@@ -23,9 +25,14 @@ Feature: MNotify client-certificate authentication
     When I send an MNotify GET to "/api/Template"
     Then the MNotify answer is a problem 401
 
-    Examples:
+    @cert-expired
+    Examples: past its validity
       | role    |
       | expired |
+
+    @cert-foreign
+    Examples: issued by another CA
+      | role    |
       | foreign |
 
   @herald-design
@@ -34,25 +41,31 @@ Feature: MNotify client-certificate authentication
     When I send an MNotify GET to "/api/Template"
     Then the MNotify answer is a problem 403
 
-    Examples:
+    @cert-unregistered
+    Examples: not in MPass
       | role         |
       | unregistered |
-      | revoked      |
 
-  @simulator @herald-design
+    @cert-revoked
+    Examples: revoked in MPass
+      | role    |
+      | revoked |
+
+  @simulator @herald-design @cert-sender-b
   Scenario: A certificate revoked in MPass is refused at once
     Given MPass revokes the MNotify certificate of "sender-b"
     And I am MNotify sender "sender-b"
     When I send an MNotify GET to "/api/Notification"
     Then the MNotify answer is a problem 403
 
-  @simulator
+  @simulator @cert-unregistered
   Scenario: A certificate registered in MPass is accepted at once
     Given MPass registers the MNotify certificate of "unregistered"
     And I am MNotify sender "unregistered"
     When I send an MNotify GET to "/api/Notification"
     Then the MNotify answer is 200
 
+  @cert-sender-b
   Scenario: A sender cannot read another sender's notification
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Notification" with:
@@ -65,6 +78,7 @@ Feature: MNotify client-certificate authentication
     When I send an MNotify GET to "/api/Notification/{theirs}"
     Then the MNotify answer is a problem 403
 
+  @cert-sender-b
   Scenario: A sender cannot change another sender's template
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Template" with:

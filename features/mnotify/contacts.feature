@@ -5,7 +5,8 @@ Feature: MNotify contacts
   So that my notices do not silently go nowhere
 
   The vendor advertises contact management without publishing its endpoints: the whole API
-  here is Herald's design.
+  here is Herald's design. {idnp} is a 13-digit IDNP fresh for each scenario, so that a run never
+  meets the contacts of an earlier one.
 
   Background:
     Given I am MNotify sender "sender-a"
@@ -13,10 +14,10 @@ Feature: MNotify contacts
   Scenario: A contact is added and listed
     When I send an MNotify POST to "/api/Contact" with:
       """
-      {"idnp": "2888888888801", "type": "Email", "value": "new.person@example.md", "language": "ro"}
+      {"idnp": "{idnp}", "type": "Email", "value": "new.person@example.md", "language": "ro"}
       """
     Then the MNotify answer is an id remembered as "contact"
-    When I send an MNotify GET to "/api/Contact?Idnp=2888888888801"
+    When I send an MNotify GET to "/api/Contact?Idnp={idnp}"
     Then the MNotify answer is a list of 1 items
     And the MNotify answer has "[0].id" equal to "{contact}"
     And the MNotify answer has "[0].type" equal to "Email"
@@ -24,51 +25,51 @@ Feature: MNotify contacts
   Scenario: The same contact cannot be added twice
     When I send an MNotify POST to "/api/Contact" with:
       """
-      {"idnp": "2888888888802", "type": "Email", "value": "twice@example.md"}
+      {"idnp": "{idnp}", "type": "Email", "value": "twice@example.md"}
       """
     And I send an MNotify POST to "/api/Contact" with:
       """
-      {"idnp": "2888888888802", "type": "Email", "value": "twice@example.md"}
+      {"idnp": "{idnp}", "type": "Email", "value": "twice@example.md"}
       """
     Then the MNotify answer is a problem 409
 
   Scenario: A person with an email contact exists and can be reached
     When I send an MNotify POST to "/api/Contact" with:
       """
-      {"idnp": "2888888888803", "type": "Email", "value": "reachable@example.md"}
+      {"idnp": "{idnp}", "type": "Email", "value": "reachable@example.md"}
       """
-    And I send an MNotify GET to "/api/Contact/2888888888803/exists"
+    And I send an MNotify GET to "/api/Contact/{idnp}/exists"
     Then the MNotify answer has "exists" equal to "true"
     And the MNotify answer has "hasActiveChannel" equal to "true"
 
   Scenario: The personal cabinet alone does not count as an active channel
     When I send an MNotify POST to "/api/Contact" with:
       """
-      {"idnp": "2888888888804", "type": "MCabinet", "value": "2888888888804"}
+      {"idnp": "{idnp}", "type": "MCabinet", "value": "{idnp}"}
       """
-    And I send an MNotify GET to "/api/Contact/2888888888804/exists"
+    And I send an MNotify GET to "/api/Contact/{idnp}/exists"
     Then the MNotify answer has "exists" equal to "true"
     And the MNotify answer has "hasActiveChannel" equal to "false"
 
   Scenario: An unknown person does not exist
-    When I send an MNotify GET to "/api/Contact/2888888888899/exists"
+    When I send an MNotify GET to "/api/Contact/{idnp}/exists"
     Then the MNotify answer has "exists" equal to "false"
 
   Scenario: The preferred language is set
     When I send an MNotify POST to "/api/Contact" with:
       """
-      {"idnp": "2888888888805", "type": "Email", "value": "lang@example.md"}
+      {"idnp": "{idnp}", "type": "Email", "value": "lang@example.md"}
       """
-    And I send an MNotify PUT to "/api/Contact/2888888888805/language" with:
+    And I send an MNotify PUT to "/api/Contact/{idnp}/language" with:
       """
       {"language": "ru"}
       """
-    Then the MNotify answer has "" equal to "2888888888805"
-    When I send an MNotify GET to "/api/Contact/2888888888805/exists"
+    Then the MNotify answer has "" equal to "{idnp}"
+    When I send an MNotify GET to "/api/Contact/{idnp}/exists"
     Then the MNotify answer has "language" equal to "ru"
 
   Scenario: The language of an unknown person cannot be set
-    When I send an MNotify PUT to "/api/Contact/2888888888898/language" with:
+    When I send an MNotify PUT to "/api/Contact/{idnp}/language" with:
       """
       {"language": "en"}
       """

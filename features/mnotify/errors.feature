@@ -48,6 +48,7 @@ Feature: MNotify errors
     When I send an MNotify GET to "/api/Template"
     Then the MNotify answer is a problem 401
 
+  @cert-unregistered
   Scenario: An unregistered certificate is 403
     Given I am MNotify sender "unregistered"
     When I send an MNotify GET to "/api/Template"

@@ -5,7 +5,9 @@ Feature: MNotify paging and ordering
   So that my system can show them without loading them all
 
   Notifications made one after the other have increasing createdAt (or, on a frozen simulator
-  clock, equal ones, ordered by creation). Lists are bare JSON arrays. Page is 1-based; ItemsPerPage defaults to 10 (Herald design).
+  clock, equal ones, ordered by creation). Lists are bare JSON arrays. Page is 1-based; ItemsPerPage
+  defaults to 10 (Herald design). A whole listing from the first item depends on everything the
+  sender ever sent, so those scenarios use a sender registered afresh in Herald's MPass registry.
 
   Background:
     Given I am MNotify sender "sender-a"
@@ -26,15 +28,34 @@ Feature: MNotify paging and ordering
     And the MNotify answer has "[0].id" equal to "{second}"
     And the MNotify answer has "[1].id" equal to "{first}"
 
-  @simulator
+  @simulator @cert-unregistered
   Scenario: Oldest first, one per page
+    Given MPass registers the MNotify certificate of "unregistered"
+    And I am MNotify sender "unregistered"
+    When I send an MNotify POST to "/api/Notification" with:
+      """
+      {"subject": {"ro": "Vechi"}, "body": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
+      """
+    Then the MNotify answer is an id remembered as "older"
+    When I send an MNotify POST to "/api/Notification" with:
+      """
+      {"subject": {"ro": "Nou"}, "body": {"ro": "2"}, "recipients": [{"value": "b@example.md", "type": "Email"}], "priority": "Low"}
+      """
+    Then the MNotify answer is an id remembered as "newer"
     When I send an MNotify GET to "/api/Notification?Page=2&ItemsPerPage=1&OrderField=createdAt"
     Then the MNotify answer is a list of 1 items
-    And the MNotify answer has "[0].id" equal to "{second}"
+    And the MNotify answer has "[0].id" equal to "{newer}"
 
-  @simulator @herald-design
+  @simulator @herald-design @cert-unregistered
   Scenario: A page past the end is empty
-    When I send an MNotify GET to "/api/Notification?Page=3&ItemsPerPage=1"
+    Given MPass registers the MNotify certificate of "unregistered"
+    And I am MNotify sender "unregistered"
+    When I send an MNotify POST to "/api/Notification" with:
+      """
+      {"subject": {"ro": "Singur"}, "body": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
+      """
+    Then the MNotify answer is an id remembered as "only"
+    When I send an MNotify GET to "/api/Notification?Page=2&ItemsPerPage=1"
     Then the MNotify answer is a list of 0 items
 
   Scenario: SearchBy finds one notification by id

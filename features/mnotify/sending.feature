@@ -82,6 +82,11 @@ Feature: Sending MNotify notifications
     Then the MNotify answer is an id remembered as "greeted"
     When I send an MNotify GET to "/api/Notification/{greeted}"
     Then the MNotify answer has "recipients[0].messages[0].subject" equal to "Salut Ion"
+    When I read the MNotify messages of "greeted" from the simulator
+    Then the MNotify simulator delivered 2 messages
+    And the MNotify simulator delivered "[0].to" equal to "ion.popescu@example.md"
+    And the MNotify simulator delivered "[0].body" equal to "Cod 7"
+    And the MNotify simulator delivered "[1].channel" equal to "MCabinet"
 
   Scenario: The recipient types of the vendor's examples are accepted in any case
     When I send an MNotify POST to "/api/Notification" with:
