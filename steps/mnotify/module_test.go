@@ -33,7 +33,7 @@ func pickles(t *testing.T) []*messages.Pickle {
 	}
 	var out []*messages.Pickle
 	id := 0
-	newID := func() string { id++; return string(rune('a' + id%26)) + strings.Repeat("x", id/26) }
+	newID := func() string { id++; return string(rune('a'+id%26)) + strings.Repeat("x", id/26) }
 	err = fs.WalkDir(m.Features(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
