@@ -111,7 +111,12 @@ func toError(err error) *Error {
 	case engine.HeadersTooLarge:
 		return &Error{Status: http.StatusRequestHeaderFieldsTooLarge, Detail: p.Reason}
 	case engine.ContentType:
-		return &Error{Status: http.StatusUnsupportedMediaType, Detail: p.Reason}
+		// ProblemDetails has errors on a 400 only: the detail names the header.
+		detail := p.Reason
+		if p.Field != "" {
+			detail = p.Field + ": " + p.Reason
+		}
+		return &Error{Status: http.StatusUnsupportedMediaType, Detail: detail}
 	case engine.BodyInvalid:
 		return invalid("$", "%s", p.Reason)
 	case engine.Missing:
