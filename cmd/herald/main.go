@@ -462,12 +462,8 @@ func (c certFlag) Set(v string) error {
 	if !ok || !ok2 || role == "" || certFile == "" || keyFile == "" {
 		return fmt.Errorf("%q: want ROLE=CERT,KEY (two file paths)", v)
 	}
-	known := false
-	for _, r := range mnotify.CertRoles {
-		known = known || r == role
-	}
-	if !known {
-		return fmt.Errorf("role %q: want one of %s", role, strings.Join(mnotify.CertRoles, ", "))
+	if !mnotify.KnownRole(role) {
+		return fmt.Errorf("role %q: want one of %s", role, strings.Join(mnotify.CertRoles(), ", "))
 	}
 	if _, dup := c[role]; dup {
 		return fmt.Errorf("role %s given twice", role)

@@ -74,3 +74,11 @@ Feature: MNotify errors
   Scenario: A method the path does not take is 405
     When I send an MNotify PATCH to "/api/Notification"
     Then the MNotify answer is a problem 405
+
+  @simulator
+  Scenario: A server error injected through Herald is a ProblemDetails 500
+    Given the simulator fails the next "listNotifications" call with status 500
+    When I send an MNotify GET to "/api/Notification"
+    Then the MNotify answer is a problem 500
+    When I send an MNotify GET to "/api/Notification"
+    Then the MNotify answer is 200

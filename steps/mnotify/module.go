@@ -36,8 +36,10 @@ const (
 	RoleNone = "none"
 )
 
-// CertRoles are the roles that present a certificate.
-var CertRoles = []string{RoleSenderA, RoleSenderB, RoleUnregistered, RoleExpired, RoleRevoked, RoleForeign}
+// CertRoles returns the roles that present a certificate.
+func CertRoles() []string {
+	return []string{RoleSenderA, RoleSenderB, RoleUnregistered, RoleExpired, RoleRevoked, RoleForeign}
+}
 
 // ParamCertificate + role is the steps.SystemTarget.Params key of the role's
 // certificate in PEM, which the @simulator steps hand to Herald's MPass
@@ -66,8 +68,8 @@ func Target(baseURL string, caPEM []byte, ids map[string]Identity) (*steps.Syste
 	t := &steps.SystemTarget{BaseURL: baseURL, Clients: map[string]*http.Client{}, Params: map[string]string{}}
 	t.Clients[RoleNone] = newClient(roots, nil)
 	for role, id := range ids {
-		if !knownRole(role) {
-			return nil, fmt.Errorf("MNotify role %q: want one of %v", role, CertRoles)
+		if !KnownRole(role) {
+			return nil, fmt.Errorf("MNotify role %q: want one of %v", role, CertRoles())
 		}
 		pair, err := tls.X509KeyPair(id.CertPEM, id.KeyPEM)
 		if err != nil {
@@ -79,8 +81,9 @@ func Target(baseURL string, caPEM []byte, ids map[string]Identity) (*steps.Syste
 	return t, nil
 }
 
-func knownRole(role string) bool {
-	for _, r := range CertRoles {
+// KnownRole reports whether role is one of CertRoles.
+func KnownRole(role string) bool {
+	for _, r := range CertRoles() {
 		if r == role {
 			return true
 		}
@@ -132,7 +135,7 @@ func (m *module) ForHerald(baseURL string) *steps.SystemTarget {
 		panic(err)
 	}
 	ids := map[string]Identity{}
-	for _, role := range CertRoles {
+	for _, role := range CertRoles() {
 		certPEM, keyPEM, err := fixtures.MNotifyCert(role)
 		if err != nil {
 			panic(err)
@@ -151,7 +154,7 @@ func (m *module) ForHerald(baseURL string) *steps.SystemTarget {
 func (m *module) Exclusions(t steps.Target) []steps.Exclusion {
 	st := t.Systems[System]
 	var out []steps.Exclusion
-	for _, role := range CertRoles {
+	for _, role := range CertRoles() {
 		if role == RoleSenderA || (st != nil && st.Clients[role] != nil) {
 			continue
 		}

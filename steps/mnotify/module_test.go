@@ -88,7 +88,7 @@ func TestScenariosDeclareWhatTheyNeed(t *testing.T) {
 			if role != "" && role != RoleSenderA && !tags[TagCert+role] {
 				t.Errorf("%s: %q uses the role %s without the tag %s%s", p.Uri, p.Name, role, TagCert, role)
 			}
-			if role != "" && !knownRole(role) {
+			if role != "" && !KnownRole(role) {
 				t.Errorf("%s: %q names an unknown role %s", p.Uri, p.Name, role)
 			}
 			if controlStep.MatchString(s.Text) && !tags[steps.TagSimulator] {
@@ -106,14 +106,14 @@ func TestExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := m.Exclusions(steps.Target{Systems: map[string]*steps.SystemTarget{System: real}})
-	if len(got) != len(CertRoles)-1 {
+	if len(got) != len(CertRoles())-1 {
 		t.Fatalf("exclusions %v, want one per role but sender-a", got)
 	}
 	herald := m.ForHerald("https://127.0.0.1:8443/")
 	if got := m.Exclusions(steps.Target{Systems: map[string]*steps.SystemTarget{System: herald}}); len(got) != 0 {
 		t.Fatalf("a Herald has every certificate, got exclusions %v", got)
 	}
-	if len(herald.Clients) != len(CertRoles)+1 || herald.Params[ParamCertificate+RoleSenderB] == "" {
+	if len(herald.Clients) != len(CertRoles())+1 || herald.Params[ParamCertificate+RoleSenderB] == "" {
 		t.Fatalf("clients %d, want one per role and none", len(herald.Clients))
 	}
 	if _, err := Target("https://x/", nil, map[string]Identity{"sender-c": {}}); err == nil {

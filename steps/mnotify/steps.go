@@ -22,8 +22,8 @@ func register(sc *godog.ScenarioContext) {
 
 	// Who calls.
 	sc.Step(`^I am MNotify sender "([^"]*)"$`, on(func(w *world, role string) error {
-		if !knownRole(role) {
-			return fmt.Errorf("MNotify role %q: want one of %v", role, CertRoles)
+		if !KnownRole(role) {
+			return fmt.Errorf("MNotify role %q: want one of %v", role, CertRoles())
 		}
 		w.role = role
 		return nil
@@ -180,7 +180,10 @@ func lookup(doc []byte, path string) (string, error) {
 					return "", fmt.Errorf("path %q: no %q", path, m[1])
 				}
 			}
-			for _, idx := range regexp.MustCompile(`\d+`).FindAllString(m[2], -1) {
+			for _, idx := range strings.Split(strings.Trim(m[2], "[]"), "][") {
+				if idx == "" {
+					continue
+				}
 				i, _ := strconv.Atoi(idx)
 				arr, ok := v.([]any)
 				if !ok || i >= len(arr) {
