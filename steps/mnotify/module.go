@@ -58,6 +58,12 @@ type Identity struct {
 // in ids, and RoleNone. caPEM holds the authorities that issue the server's
 // certificate; nil trusts the system's.
 func Target(baseURL string, caPEM []byte, ids map[string]Identity) (*steps.SystemTarget, error) {
+	return target(baseURL, caPEM, ids, "")
+}
+
+// target is Target; serverName, when set, is the name the server's
+// certificate must carry, whatever host the base URL names.
+func target(baseURL string, caPEM []byte, ids map[string]Identity, serverName string) (*steps.SystemTarget, error) {
 	var roots *x509.CertPool
 	if caPEM != nil {
 		roots = x509.NewCertPool()
@@ -66,7 +72,7 @@ func Target(baseURL string, caPEM []byte, ids map[string]Identity) (*steps.Syste
 		}
 	}
 	t := &steps.SystemTarget{BaseURL: baseURL, Clients: map[string]*http.Client{}, Params: map[string]string{}}
-	t.Clients[RoleNone] = newClient(roots, nil)
+	t.Clients[RoleNone] = newClient(roots, serverName, nil)
 	for role, id := range ids {
 		if !KnownRole(role) {
 			return nil, fmt.Errorf("MNotify role %q: want one of %v", role, CertRoles())
@@ -75,7 +81,7 @@ func Target(baseURL string, caPEM []byte, ids map[string]Identity) (*steps.Syste
 		if err != nil {
 			return nil, fmt.Errorf("MNotify role %s: certificate and key: %w", role, err)
 		}
-		t.Clients[role] = newClient(roots, &pair)
+		t.Clients[role] = newClient(roots, serverName, &pair)
 		t.Params[ParamCertificate+role] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pair.Certificate[0]}))
 	}
 	return t, nil
@@ -93,8 +99,8 @@ func KnownRole(role string) bool {
 
 // newClient is a client with its own connections, so that each role's
 // certificate stays on its own TLS sessions.
-func newClient(roots *x509.CertPool, cert *tls.Certificate) *http.Client {
-	cfg := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+func newClient(roots *x509.CertPool, serverName string, cert *tls.Certificate) *http.Client {
+	cfg := &tls.Config{RootCAs: roots, ServerName: serverName, MinVersion: tls.VersionTLS12}
 	if cert != nil {
 		cfg.Certificates = []tls.Certificate{*cert}
 	}
@@ -128,7 +134,9 @@ func (m *module) Features() fs.FS {
 }
 
 // ForHerald reaches the simulator with the certificates of fixtures/mnotify,
-// trusting the fixtures' test CA.
+// trusting the fixtures' test CA alone, and expecting its server certificate
+// (issued to localhost) whatever host the base URL names: a Herald in a
+// container, say.
 func (m *module) ForHerald(baseURL string) *steps.SystemTarget {
 	caPEM, _, err := fixtures.MNotifyCert("ca")
 	if err != nil { // embedded: only a broken build gets here
@@ -142,7 +150,7 @@ func (m *module) ForHerald(baseURL string) *steps.SystemTarget {
 		}
 		ids[role] = Identity{CertPEM: certPEM, KeyPEM: keyPEM}
 	}
-	t, err := Target(baseURL, caPEM, ids)
+	t, err := target(baseURL, caPEM, ids, "localhost")
 	if err != nil {
 		panic(err)
 	}
