@@ -3,10 +3,19 @@ GO      ?= go
 BIN     ?= bin/herald
 VERSION ?= dev
 
-.PHONY: build run serve test bench load lint
+.PHONY: build run serve test bench load lint image
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/herald
+
+IMAGE ?= herald:$(VERSION)
+
+# The container image, FROM scratch: a static binary and nothing else.
+image:
+	mkdir -p bin/image
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/image/herald ./cmd/herald
+	cp Dockerfile bin/image/Dockerfile
+	docker build -t $(IMAGE) bin/image
 
 # The main job: the conformance suite against an in-process simulator.
 run:

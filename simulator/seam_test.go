@@ -166,7 +166,7 @@ func TestThrowawaySystemThroughTheSeam(t *testing.T) {
 	if err := h.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); h.sched.Pending() != 1; time.Sleep(2 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); h.def.sched.Pending() != 1; time.Sleep(2 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the runner never scheduled its tick")
 		}
@@ -201,11 +201,11 @@ func TestThrowawaySystemThroughTheSeam(t *testing.T) {
 	// The runner starts again in a goroutine of its own: wait for it.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
 		got := getJSON(t, h.Handler(), "GET", "/_herald/v1/echo/state", "")
-		if got["runs"] == 2.0 && h.sched.Pending() == 1 {
+		if got["runs"] == 2.0 && h.def.sched.Pending() == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("runner not restarted by the reset (%v), or %d jobs pending, want the new runner's one", got, h.sched.Pending())
+			t.Fatalf("runner not restarted by the reset (%v), or %d jobs pending, want the new runner's one", got, h.def.sched.Pending())
 		}
 	}
 

@@ -2,19 +2,24 @@ package simulator
 
 import (
 	"context"
+	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/simulator/clock"
 	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
-	"herald/simulator/schedule"
 	"herald/simulator/system"
 	"herald/specs"
 )
@@ -44,7 +49,16 @@ type Options struct {
 	// Observe, when set, sees every exchange of every system (after the
 	// debug log line).
 	Observe func(engine.Observation)
-	Logger  *slog.Logger
+	// MaxWorlds bounds the isolated worlds (0: DefaultMaxWorlds); WorldIdle
+	// is how long one may go unused before it is deleted (0:
+	// DefaultWorldIdle).
+	MaxWorlds int
+	WorldIdle time.Duration
+	// ControlToken, when set, is the bearer token every control API
+	// request must carry (Authorization: Bearer <token>): a Herald that
+	// listens beyond loopback would otherwise let anyone reset it.
+	ControlToken string
+	Logger       *slog.Logger
 }
 
 // Listener is one address Herald serves: its main one, or a system's own.
@@ -61,43 +75,43 @@ type Listener struct {
 // DefaultAddr is the main listener's default address.
 const DefaultAddr = "127.0.0.1:8080"
 
-// mounted is a built system and where it is served.
-type mounted struct {
-	name     string
-	sys      system.System
-	random   *entropy.Source
-	listener string
-	basePath string
-	own      *system.ListenerConfig
-	control  http.Handler
-}
+// worldsPath is where worlds other than the default one are served, on
+// every listener: /_herald/worlds/<id>/ mirrors the root.
+const worldsPath = "/_herald/worlds/"
 
-// Herald is the whole simulator.
+// Default bounds on isolated worlds.
+const (
+	DefaultMaxWorlds = 64
+	DefaultWorldIdle = 10 * time.Minute
+)
+
+// Herald is the whole simulator: a default world at the root of every
+// listener, and the isolated worlds created through the control API.
 type Herald struct {
-	opts    Options
-	clock   *clock.Controlled
-	sched   *schedule.Scheduler
-	faults  *engine.Faults
-	systems []*mounted
-	byName  map[string]*mounted
-	control http.Handler
-	main    http.Handler
+	opts       Options
+	defs       []system.Definition
+	names      []string
+	settings   []system.Settings
+	docs       []*openapi3.T // loaded once, shared by every world
+	controlDoc *openapi3.T
+	observe    func(engine.Observation)
+	def        *world
+	main       http.Handler
 
-	// gate holds requests (read side) while a reset runs (write side).
-	gate sync.RWMutex
-
-	mu       sync.Mutex // guards what follows
-	urls     map[string]string
-	started  bool
-	closed   bool
-	ctx      context.Context // of Start
-	cancel   context.CancelFunc
-	runners  sync.WaitGroup
-	runStops context.CancelFunc // cancels the runners of this round
+	mu      sync.Mutex // guards what follows
+	urls    map[string]string
+	worlds  map[string]*world
+	nextID  int
+	started bool
+	closed  bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	reaper  chan struct{} // closed when the idle-world reaper ends
 }
 
-// New builds a Herald: every system of opts.Systems (default: Registered),
-// the control API and the main handler. Background work waits for Start.
+// New builds a Herald: every system of opts.Systems (default: Registered)
+// in the default world, the control API and the main handler. Background
+// work waits for Start.
 func New(opts Options) (*Herald, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -108,19 +122,23 @@ func New(opts Options) (*Herald, error) {
 	if opts.Systems == nil {
 		opts.Systems = Registered()
 	}
-	h := &Herald{opts: opts, clock: clock.NewControlled(opts.Clock), faults: &engine.Faults{},
-		byName: map[string]*mounted{}, urls: map[string]string{}}
-	h.sched = schedule.New(h.clock)
-	root := entropy.New(opts.Seed)
-	observe := engine.LogObservation(opts.Logger)
+	if opts.MaxWorlds == 0 {
+		opts.MaxWorlds = DefaultMaxWorlds
+	}
+	if opts.WorldIdle == 0 {
+		opts.WorldIdle = DefaultWorldIdle
+	}
+	h := &Herald{opts: opts, defs: opts.Systems, urls: map[string]string{}, worlds: map[string]*world{}}
+	h.observe = engine.LogObservation(opts.Logger)
 	if extra := opts.Observe; extra != nil {
-		log := observe
-		observe = func(o engine.Observation) { log(o); extra(o) }
+		log := h.observe
+		h.observe = func(o engine.Observation) { log(o); extra(o) }
 	}
 	given := map[string]bool{}
 	for k := range opts.Settings {
 		given[k] = true
 	}
+	taken := map[string]bool{"control": true, MainListener: true, "worlds": true}
 	for _, def := range opts.Systems {
 		doc, err := def.Spec()
 		if err != nil {
@@ -130,9 +148,10 @@ func New(opts Options) (*Herald, error) {
 		if err != nil {
 			return nil, err
 		}
-		if h.byName[name] != nil || name == "control" || name == MainListener {
+		if taken[name] {
 			return nil, fmt.Errorf("system %s: the name is taken", name)
 		}
+		taken[name] = true
 		settings, err := system.Resolve(name, def.Settings, opts.Settings)
 		if err != nil {
 			return nil, err
@@ -142,64 +161,41 @@ func New(opts Options) (*Herald, error) {
 				delete(given, k)
 			}
 		}
-		m := &mounted{name: name, random: root.Derive(name), listener: MainListener, basePath: "/" + name + "/"}
-		env := system.Env{
-			Name: name, Doc: doc, Clock: h.clock, Scheduler: h.sched, Random: m.random, Faults: h.faults,
-			Logger: opts.Logger.With("system", name), Settings: settings,
-			Engine: system.EngineDefaults{Name: name, SkipResponseValidation: opts.SkipResponseValidation,
-				Faults: h.faults, Logger: opts.Logger, Enter: h.enter, Observe: observe},
-		}
-		if m.sys, err = def.New(env); err != nil {
-			return nil, fmt.Errorf("system %s: %w", name, err)
-		}
-		if l, ok := m.sys.(system.Listener); ok {
-			cfg := l.Listener()
-			m.own, m.listener, m.basePath = &cfg, name, "/"
-		}
-		if c, ok := m.sys.(system.Controller); ok {
-			if m.control, err = control.ForSystem(name, c.Control(), opts.Logger); err != nil {
-				return nil, err
-			}
-		}
-		h.systems = append(h.systems, m)
-		h.byName[name] = m
+		h.names, h.settings, h.docs = append(h.names, name), append(h.settings, settings), append(h.docs, doc)
 	}
 	if len(given) > 0 {
 		var unknown []string
 		for k := range given {
 			unknown = append(unknown, k)
 		}
+		sort.Strings(unknown)
 		return nil, fmt.Errorf("no system takes the settings %s", strings.Join(unknown, ", "))
 	}
-	ctl, err := control.New(control.Config{
-		Version: opts.Version, Seed: opts.Seed, Clock: h.clock, Scheduler: h.sched, Faults: h.faults,
-		Systems: h.Systems, Checker: h.Checker, Reset: h.Reset, Logger: opts.Logger,
-	})
-	if err != nil {
+	var err error
+	if h.controlDoc, err = specs.Load(specs.Control); err != nil {
 		return nil, err
 	}
-	h.control = ctl
+	if h.def, err = h.buildWorld("", entropy.New(opts.Seed), opts.Clock); err != nil {
+		return nil, err
+	}
 	h.main = http.HandlerFunc(h.serveMain)
 	return h, nil
 }
 
-// enter holds a request while a reset runs.
-func (h *Herald) enter() func() {
-	h.gate.RLock()
-	return h.gate.RUnlock
-}
-
 // Handler serves the main listener: every system without a listener of its
-// own under its base path, and the control API.
+// own under its base path, and the control API; and the same for each
+// isolated world under /_herald/worlds/<id>/.
 func (h *Herald) Handler() http.Handler { return h.main }
 
 // Listeners lists what Herald serves: the main listener first, then each
 // system's own.
 func (h *Herald) Listeners() []Listener {
 	out := []Listener{{Name: MainListener, DefaultAddr: DefaultAddr, Handler: h.main}}
-	for _, m := range h.systems {
+	for _, m := range h.def.systems {
 		if m.own != nil {
-			out = append(out, Listener{Name: m.name, TLS: m.own.TLS, DefaultAddr: m.own.DefaultAddr, Handler: m.sys.Handler()})
+			name := m.name
+			out = append(out, Listener{Name: name, TLS: m.own.TLS, DefaultAddr: m.own.DefaultAddr,
+				Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { h.serveOwn(name, rw, r) })})
 		}
 	}
 	return out
@@ -213,34 +209,38 @@ func (h *Herald) SetBaseURL(listener, base string) {
 	h.urls[listener] = strings.TrimSuffix(base, "/")
 }
 
-// Systems lists the simulated systems and where they are served.
-func (h *Herald) Systems() []system.Info {
+// BaseURL is where a listener is bound, as SetBaseURL recorded it; "" until
+// then.
+func (h *Herald) BaseURL(listener string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]system.Info, 0, len(h.systems))
-	for _, m := range h.systems {
-		info := system.Info{Name: m.name, Listener: m.listener, BasePath: m.basePath}
-		if u := h.urls[m.listener]; u != "" {
-			info.BaseURL = u + m.basePath
-		}
-		out = append(out, info)
+	return h.urls[listener]
+}
+
+func (h *Herald) listenerURLs() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string]string, len(h.urls))
+	for k, v := range h.urls {
+		out[k] = v
 	}
 	return out
 }
 
+// Systems lists the default world's systems and where they are served.
+func (h *Herald) Systems() []system.Info { return h.def.Systems() }
+
 // Checker returns a system's checker, nil for an unknown name.
-func (h *Herald) Checker(name string) *specs.Checker {
-	if m := h.byName[name]; m != nil {
-		return m.sys.Checker()
-	}
-	return nil
-}
+func (h *Herald) Checker(name string) *specs.Checker { return h.def.Checker(name) }
 
-// Clock is the simulator clock.
-func (h *Herald) Clock() *clock.Controlled { return h.clock }
+// Clock is the default world's simulator clock.
+func (h *Herald) Clock() *clock.Controlled { return h.def.clock }
 
-// Start starts background work: the scheduler and every system's Runner.
-// It runs until Close, or until ctx ends.
+// Reset resets the default world; see the control API's reset.
+func (h *Herald) Reset() error { return h.def.Reset() }
+
+// Start starts background work in every world, and the reaper of idle
+// worlds. It runs until Close, or until ctx ends.
 func (h *Herald) Start(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -250,108 +250,221 @@ func (h *Herald) Start(ctx context.Context) error {
 	case h.started:
 		return errors.New("herald: started twice")
 	}
+	if err := h.def.start(ctx); err != nil {
+		return err
+	}
 	h.started = true
 	h.ctx, h.cancel = context.WithCancel(ctx)
-	h.startBackground()
+	for _, w := range h.worlds {
+		if err := w.start(h.ctx); err != nil {
+			return err
+		}
+	}
+	h.reaper = make(chan struct{})
+	go h.reap(h.ctx, h.reaper)
 	return nil
 }
 
-// startBackground starts the scheduler and the runners. Call with h.mu held.
-func (h *Herald) startBackground() {
-	h.sched.Start(h.ctx)
-	var round context.Context
-	round, h.runStops = context.WithCancel(h.ctx)
-	for _, m := range h.systems {
-		if r, ok := m.sys.(system.Runner); ok {
-			h.runners.Add(1)
-			go func() {
-				defer h.runners.Done()
-				r.Run(round)
-			}()
-		}
-	}
-}
-
-// stopBackground cancels background work and waits for it to end. Call with
-// h.mu held.
-func (h *Herald) stopBackground() {
-	if h.runStops != nil {
-		h.runStops()
-	}
-	h.runners.Wait()
-	h.sched.Stop()
-}
-
-// Reset puts every system back to its seed state, atomically: requests that
-// arrive meanwhile wait. It stops background work, restarts every random
-// stream, drops scheduled work and pending faults, resets the systems in
-// order, and restarts background work. The clock is left as it is.
-func (h *Herald) Reset() error {
-	h.gate.Lock()
-	defer h.gate.Unlock()
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	running := h.started && !h.closed
-	if running {
-		h.stopBackground()
-	}
-	h.sched.Clear()
-	h.faults.Clear()
-	var errs []error
-	for _, m := range h.systems {
-		m.random.Restart()
-		if err := m.sys.Reset(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", m.name, err))
-		}
-	}
-	if running && h.ctx.Err() == nil {
-		h.startBackground()
-	}
-	return errors.Join(errs...)
-}
-
-// Close stops background work and waits for it. Serving stops with the
-// servers, which the caller owns.
+// Close stops background work in every world and waits for it. Serving
+// stops with the servers, which the caller owns.
 func (h *Herald) Close() error {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
+		h.mu.Unlock()
 		return nil
 	}
 	h.closed = true
-	if h.started {
-		h.stopBackground()
+	worlds := h.worlds
+	h.worlds = map[string]*world{}
+	reaper := h.reaper
+	if h.cancel != nil {
 		h.cancel()
 	}
+	h.mu.Unlock()
+	if reaper != nil {
+		<-reaper
+	}
+	for _, w := range worlds {
+		w.close()
+	}
+	h.def.close()
 	return nil
 }
 
-// serveMain dispatches on the first path segment alone: http.ServeMux would
-// clean paths and answer "//x" or "/mopay" with redirects, outside every
-// error format. System names match case-insensitively.
-func (h *Herald) serveMain(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	if rest, ok := strings.CutPrefix(p, "/_herald/"); ok {
-		if v1, ok := strings.CutPrefix(rest, "v1/"); ok {
-			seg, _, _ := strings.Cut(v1, "/")
-			if m := h.byName[seg]; m != nil && m.control != nil {
-				serveStripped(m.control, w, r, len("/_herald/v1/")+len(seg))
-				return
+// CreateWorld builds an isolated world: every system afresh, with a clock of
+// its own and random streams derived from the seed and the world's id.
+func (h *Herald) CreateWorld() (control.WorldInfo, error) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return control.WorldInfo{}, errors.New("herald is closed")
+	}
+	if len(h.worlds) >= h.opts.MaxWorlds {
+		h.mu.Unlock()
+		return control.WorldInfo{}, control.LimitReached("%d worlds exist, the most this Herald keeps (--max-worlds); delete one, or wait for an idle one to expire", h.opts.MaxWorlds)
+	}
+	h.nextID++
+	id := fmt.Sprintf("w%d", h.nextID)
+	h.mu.Unlock()
+
+	// Built outside the lock: loading specs and routers takes a while.
+	w, err := h.buildWorld(id, entropy.New(h.opts.Seed).Derive("world/"+id), h.opts.Clock)
+	if err != nil {
+		return control.WorldInfo{}, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || len(h.worlds) >= h.opts.MaxWorlds {
+		return control.WorldInfo{}, control.LimitReached("%d worlds exist, the most this Herald keeps (--max-worlds)", h.opts.MaxWorlds)
+	}
+	if h.started {
+		if err := w.start(h.ctx); err != nil {
+			return control.WorldInfo{}, err
+		}
+	}
+	h.worlds[id] = w
+	return h.worldInfo(w), nil
+}
+
+// worldInfo describes a world. Call with h.mu held.
+func (h *Herald) worldInfo(w *world) control.WorldInfo {
+	info := control.WorldInfo{ID: w.id, BasePath: w.prefix() + "/"}
+	if u := h.urls[MainListener]; u != "" {
+		info.BaseURL = u + info.BasePath
+	}
+	for _, m := range w.systems {
+		s := system.Info{Name: m.name, Listener: m.listener, BasePath: w.prefix() + m.basePath}
+		if u := h.urls[m.listener]; u != "" {
+			s.BaseURL = u + s.BasePath
+		}
+		info.Systems = append(info.Systems, s)
+	}
+	return info
+}
+
+// ListWorlds lists the isolated worlds, oldest first.
+func (h *Herald) ListWorlds() []control.WorldInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]control.WorldInfo, 0, len(h.worlds))
+	for _, w := range h.worlds {
+		out = append(out, h.worldInfo(w))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := strconv.Atoi(strings.TrimPrefix(out[i].ID, "w"))
+		b, _ := strconv.Atoi(strings.TrimPrefix(out[j].ID, "w"))
+		return a < b
+	})
+	return out
+}
+
+// DeleteWorld stops and forgets a world; false when there is none by that id.
+func (h *Herald) DeleteWorld(id string) bool {
+	h.mu.Lock()
+	w := h.worlds[id]
+	delete(h.worlds, id)
+	h.mu.Unlock()
+	if w == nil {
+		return false
+	}
+	w.close()
+	return true
+}
+
+// reap deletes worlds unused for longer than Options.WorldIdle, on the real
+// clock: a suite that died without deleting its world does not keep it.
+func (h *Herald) reap(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(max(h.opts.WorldIdle/10, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			h.mu.Lock()
+			var idle []string
+			for id, w := range h.worlds {
+				if now.Sub(time.Unix(0, w.lastUsed.Load())) > h.opts.WorldIdle {
+					idle = append(idle, id)
+				}
+			}
+			h.mu.Unlock()
+			for _, id := range idle {
+				h.opts.Logger.Info("deleting an idle world", "world", id, "idle", h.opts.WorldIdle)
+				h.DeleteWorld(id)
 			}
 		}
-		h.control.ServeHTTP(w, r)
+	}
+}
+
+// worldOf finds the world a path names ("/_herald/worlds/w1/…") and how long
+// its prefix is; the default world, 0, when the path names none. A path
+// that names a world that does not exist gets ok false.
+func (h *Herald) worldOf(p string) (w *world, prefix int, ok bool) {
+	rest, found := strings.CutPrefix(p, worldsPath)
+	if !found {
+		return h.def, 0, true
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	h.mu.Lock()
+	w = h.worlds[id]
+	h.mu.Unlock()
+	if w == nil {
+		return nil, 0, false
+	}
+	w.lastUsed.Store(time.Now().UnixNano())
+	return w, len(worldsPath) + len(id), true
+}
+
+// serveMain serves the main listener: the default world at the root, the
+// others under their prefix.
+func (h *Herald) serveMain(rw http.ResponseWriter, r *http.Request) {
+	w, n, ok := h.worldOf(r.URL.Path)
+	switch {
+	case !ok:
+		h.noWorld(rw, r)
+	case n == 0:
+		w.serveMain(rw, r)
+	default:
+		serveStripped(http.HandlerFunc(w.serveMain), rw, r, n)
+	}
+}
+
+// serveOwn serves a system's own listener, for every world.
+func (h *Herald) serveOwn(name string, rw http.ResponseWriter, r *http.Request) {
+	w, n, ok := h.worldOf(r.URL.Path)
+	if !ok {
+		h.noWorld(rw, r)
 		return
 	}
-	seg, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-	if m := h.byName[strings.ToLower(seg)]; m != nil && m.listener == MainListener {
-		serveStripped(m.sys.Handler(), w, r, 1+len(seg))
-		return
+	serveStripped(w.byName[name].sys.Handler(), rw, r, n)
+}
+
+// controlAllowed checks a control request's bearer token, in constant time.
+func (h *Herald) controlAllowed(r *http.Request) bool {
+	if h.opts.ControlToken == "" {
+		return true
 	}
-	h.notFound(w, r)
+	values := r.Header.Values("Authorization")
+	if len(values) != 1 {
+		return false
+	}
+	given, ok := strings.CutPrefix(values[0], "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(given), []byte(h.opts.ControlToken)) == 1
+}
+
+func (h *Herald) noWorld(rw http.ResponseWriter, r *http.Request) {
+	writeReply(rw, control.Render(&engine.Exchange{Request: r},
+		control.NotFound("no such world; it was deleted, expired after %s unused, or never created (POST /_herald/v1/worlds)", h.opts.WorldIdle)))
 }
 
 // serveStripped serves r with the first n bytes of its path removed.
 func serveStripped(handler http.Handler, w http.ResponseWriter, r *http.Request, n int) {
+	if n == 0 {
+		handler.ServeHTTP(w, r)
+		return
+	}
 	r2 := new(http.Request)
 	*r2 = *r
 	u := *r.URL
@@ -362,24 +475,6 @@ func serveStripped(handler http.Handler, w http.ResponseWriter, r *http.Request,
 	u.RawPath = ""
 	r2.URL = &u
 	handler.ServeHTTP(w, r2)
-}
-
-// notFound answers paths outside every system, saying where the systems are.
-func (h *Herald) notFound(w http.ResponseWriter, r *http.Request) {
-	msg := "no simulated system is served at this path; systems:"
-	for _, s := range h.Systems() {
-		msg += " " + s.Name + " at " + s.BasePath
-		if s.Listener != MainListener {
-			msg += " on its own listener"
-		}
-	}
-	msg += "; control API at /_herald/v1/"
-	reply := control.Render(&engine.Exchange{Request: r}, control.NotFound("%s", msg))
-	for k, vs := range reply.Header {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(reply.Status)
-	_, _ = w.Write(reply.Body)
 }
 
 // SettingFlag is one system setting as a command line offers it.
@@ -411,12 +506,4 @@ func DescribeSettings(defs []system.Definition) ([]SettingFlag, error) {
 		}
 	}
 	return out, nil
-}
-
-// BaseURL is where a listener is bound, as SetBaseURL recorded it; "" until
-// then.
-func (h *Herald) BaseURL(listener string) string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.urls[listener]
 }

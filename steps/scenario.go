@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -18,6 +20,10 @@ import (
 type run struct {
 	target  Target
 	modules []Module
+	// isolate runs each scenario in an isolated world of its own.
+	isolate bool
+	journal *journal
+	places  map[string]place // by pickleKey
 }
 
 // Scenario is the state every module shares within one scenario: the
@@ -32,6 +38,12 @@ type Scenario struct {
 	offset          time.Duration // simulator clock minus local clock
 	clockChanged    bool
 	faulted         bool
+	world           string // the isolated world the scenario runs in, if any
+	root            Target // the target the world was opened on
+	exchanges       []Exchange
+	cleanups        []func() error
+	steps           []StepResult
+	started         time.Time
 }
 
 type scenarioKey struct{}
@@ -73,7 +85,12 @@ func On[W any](key any, f any) any {
 
 func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-		s := &Scenario{Target: r.target}
+		s := &Scenario{Target: r.target, started: time.Now()}
+		if r.isolate {
+			if err := s.openWorld(); err != nil {
+				return ctx, err
+			}
+		}
 		for _, t := range p.Tags {
 			if t.Name == TagExpectViolation {
 				s.expectViolation = true
@@ -81,22 +98,30 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 		}
 		return context.WithValue(ctx, scenarioKey{}, s), s.SyncClock()
 	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		if s := ScenarioOf(ctx); s != nil {
+			res := StepResult{Text: st.Text, Status: stepStatus(status)}
+			if err != nil && status == godog.StepFailed {
+				res.Err = err.Error()
+			}
+			s.steps = append(s.steps, res)
+		}
+		return ctx, nil
+	})
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		s := ScenarioOf(ctx)
 		if s == nil {
 			return ctx, nil
 		}
-		if s.faulted {
-			if _, cerr := s.Control(http.MethodDelete, "faults", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("clearing injected faults: %w", cerr)
-			}
+		// Modules' cleanups run first, while the world they undo in is still
+		// there.
+		cleanupErr := s.cleanup()
+		r.record(p, s, errors.Join(err, cleanupErr))
+		restoreErr := s.restore()
+		if err != nil {
+			return ctx, nil // the scenario's own failure is reported already
 		}
-		if s.clockChanged {
-			if _, cerr := s.Control(http.MethodDelete, "clock", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("restoring the simulator clock: %w", cerr)
-			}
-		}
-		return ctx, nil
+		return ctx, errors.Join(cleanupErr, restoreErr)
 	})
 	on := func(f any) any { return On[*Scenario](scenarioKey{}, f) }
 	sc.Step(`^the simulator clock moves forward by "([^"]*)"$`, on((*Scenario).advanceClock))
@@ -152,24 +177,72 @@ func (s *Scenario) Checked(system string, violation error, status int, body []by
 		system, TagExpectViolation, violation, status, Clip(body))
 }
 
+// openWorld opens an isolated world on the target and points the scenario
+// at it: the same listeners, every path under /_herald/worlds/<id>.
+func (s *Scenario) openWorld() error {
+	b, err := s.Target.control(http.MethodPost, "worlds", nil)
+	if err != nil {
+		return fmt.Errorf("opening the scenario's world: %w", err)
+	}
+	var w struct{ ID string }
+	if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
+		return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+	}
+	s.root, s.world = s.Target, w.ID
+	t := s.Target
+	t.Name = fmt.Sprintf("%s (world %s)", t.Name, w.ID)
+	if t.ControlURL, err = inWorld(t.ControlURL, w.ID); err != nil {
+		return err
+	}
+	t.Systems = map[string]*SystemTarget{}
+	for name, st := range s.Target.Systems {
+		c := *st
+		if c.BaseURL, err = inWorld(st.BaseURL, w.ID); err != nil {
+			return err
+		}
+		t.Systems[name] = &c
+	}
+	s.Target = t
+	return nil
+}
+
+// inWorld is a URL of a Herald's listener moved into a world.
+func inWorld(raw, id string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("target URL %q: %w", raw, err)
+	}
+	u.Path = "/_herald/worlds/" + id + u.Path
+	u.RawPath = ""
+	return u.String(), nil
+}
+
 // Control calls the target's control API and returns the answer's body.
 func (s *Scenario) Control(method, path string, body any) ([]byte, error) {
-	if !s.Target.IsHerald() {
-		return nil, fmt.Errorf("this step needs Herald's control API, and target %s has none (tag the scenario %s)", s.Target.Name, TagSimulator)
+	return s.Target.control(method, path, body)
+}
+
+// control calls the target's control API and returns the answer's body.
+func (t Target) control(method, path string, body any) ([]byte, error) {
+	if !t.IsHerald() {
+		return nil, fmt.Errorf("this step needs Herald's control API, and target %s has none (tag the scenario %s)", t.Name, TagSimulator)
 	}
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.Target.ControlURL+path, rd)
+	req, err := http.NewRequest(method, t.ControlURL+path, rd)
 	if err != nil {
 		return nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := s.Target.Client.Do(req)
+	if t.ControlToken != "" {
+		req.Header.Set("Authorization", "Bearer "+t.ControlToken)
+	}
+	resp, err := t.Client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("control API %s %s: %w", method, path, err)
 	}
@@ -179,6 +252,44 @@ func (s *Scenario) Control(method, path string, body any) ([]byte, error) {
 		return b, fmt.Errorf("control API %s %s answered %d: %s", method, path, resp.StatusCode, b)
 	}
 	return b, nil
+}
+
+// restore undoes what the scenario changed on a Herald: it deletes the
+// scenario's world, or else clears its faults and releases its clock.
+func (s *Scenario) restore() error {
+	if s.world != "" { // everything the scenario changed goes with it
+		if _, err := s.root.control(http.MethodDelete, "worlds/"+s.world, nil); err != nil {
+			return fmt.Errorf("deleting the scenario's world: %w", err)
+		}
+		return nil
+	}
+	if s.faulted {
+		if _, err := s.Control(http.MethodDelete, "faults", nil); err != nil {
+			return fmt.Errorf("clearing injected faults: %w", err)
+		}
+	}
+	if s.clockChanged {
+		if _, err := s.Control(http.MethodDelete, "clock", nil); err != nil {
+			return fmt.Errorf("restoring the simulator clock: %w", err)
+		}
+	}
+	return nil
+}
+
+// Cleanup registers a function that undoes something a module changed on
+// the target, such as a registration in a simulated registry. Cleanups run
+// when the scenario ends, last registered first, before Herald's own
+// restoring (so, in an isolated world, while the world still exists); an
+// error fails the scenario, unless it failed already.
+func (s *Scenario) Cleanup(f func() error) { s.cleanups = append(s.cleanups, f) }
+
+func (s *Scenario) cleanup() error {
+	var errs []error
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, s.cleanups[i]())
+	}
+	s.cleanups = nil
+	return errors.Join(errs...)
 }
 
 // ClockChanged notes that the scenario moved the simulator clock, which is
@@ -210,4 +321,32 @@ func (s *Scenario) injectFault(modules []Module, operationID string, status int)
 	_, err := s.Control(http.MethodPost, "faults", map[string]any{
 		"system": owners[0], "operationId": operationID, "status": status, "count": 1})
 	return err
+}
+
+// record keeps how a scenario ended, for the reports.
+func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
+	if r.journal == nil {
+		return
+	}
+	uri, _, _ := strings.Cut(p.Uri, ":")
+	var texts []string
+	for _, st := range p.Steps {
+		texts = append(texts, st.Text)
+	}
+	pl := r.places[pickleKey(uri, p.Name, texts)]
+	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: pickleTagNames(p.Tags),
+		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
+	if res.Status == "failed" && !anyFailed(res.Steps) {
+		res.Steps = append(res.Steps, StepResult{Text: "(scenario hooks)", Status: "failed", Err: err.Error()})
+	}
+	r.journal.add(res)
+}
+
+func anyFailed(steps []StepResult) bool {
+	for _, st := range steps {
+		if st.Status == "failed" {
+			return true
+		}
+	}
+	return false
 }

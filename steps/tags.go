@@ -119,3 +119,175 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// unit is a scenario, or a scenario outline with all its examples: what a
+// feature path "file:line" selects.
+type unit struct {
+	uri     string
+	line    int64
+	pickles int
+}
+
+// Shards splits the scenarios that expr selects into n parts, as feature
+// paths ("mopay/auth.feature:12"). The split depends only on the features:
+// units sorted by their number of runs (then by place) go each to the part
+// with the fewest runs so far, so the parts are disjoint, complete, stable
+// across machines, and balanced within one outline's size.
+func Shards(fsys fs.FS, expr string, n int) ([][]string, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("shards: want at least 1 part, got %d", n)
+	}
+	units, err := selectedUnits(fsys, expr)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(units, func(i, j int) bool { return units[i].pickles > units[j].pickles })
+	parts := make([][]string, n)
+	load := make([]int, n)
+	for _, u := range units {
+		k := 0
+		for i := 1; i < n; i++ {
+			if load[i] < load[k] {
+				k = i
+			}
+		}
+		load[k] += u.pickles
+		parts[k] = append(parts[k], fmt.Sprintf("%s:%d", u.uri, u.line))
+	}
+	for _, p := range parts {
+		sort.Strings(p)
+	}
+	return parts, nil
+}
+
+// selectedUnits lists, in place order, the scenarios and outlines that have
+// at least one run selected by expr, with the number of such runs.
+func selectedUnits(fsys fs.FS, expr string) ([]unit, error) {
+	var groups [][]string
+	for _, group := range strings.Split(expr, "&&") {
+		var terms []string
+		for _, term := range strings.Split(group, ",") {
+			if term = strings.TrimSpace(term); term != "" {
+				terms = append(terms, term)
+			}
+		}
+		if len(terms) > 0 {
+			groups = append(groups, terms)
+		}
+	}
+	var units []unit
+	id := 0
+	newID := func() string { id++; return strconv.Itoa(id) }
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
+			return err
+		}
+		src, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
+		if err != nil {
+			return fmt.Errorf("feature %s: %w", path, err)
+		}
+		lines := map[string]int64{}
+		for _, child := range doc.Feature.Children {
+			if child.Scenario != nil {
+				lines[child.Scenario.Id] = child.Scenario.Location.Line
+			}
+			if child.Rule != nil {
+				for _, rc := range child.Rule.Children {
+					if rc.Scenario != nil {
+						lines[rc.Scenario.Id] = rc.Scenario.Location.Line
+					}
+				}
+			}
+		}
+		counts := map[int64]int{}
+		for _, p := range gherkin.Pickles(*doc, path, newID) {
+			if matches(groups, p.Tags) {
+				counts[lines[p.AstNodeIds[0]]]++
+			}
+		}
+		for line, c := range counts {
+			units = append(units, unit{uri: path, line: line, pickles: c})
+		}
+		return nil
+	})
+	sort.Slice(units, func(i, j int) bool {
+		if units[i].uri != units[j].uri {
+			return units[i].uri < units[j].uri
+		}
+		return units[i].line < units[j].line
+	})
+	return units, err
+}
+
+// place is where a scenario (or outline row) stands in the features.
+type place struct {
+	feature string
+	line    int64
+	tags    []string
+	steps   []string
+}
+
+// pickleKey identifies a scenario run across parses: its file, name and
+// step texts (outline rows differ in their texts).
+func pickleKey(uri, name string, steps []string) string {
+	return uri + "\x00" + name + "\x00" + strings.Join(steps, "\x00")
+}
+
+// places indexes every scenario run of fsys by pickleKey.
+func places(fsys fs.FS) (map[string]place, []string, error) {
+	out := map[string]place{}
+	var order []string
+	id := 0
+	newID := func() string { id++; return strconv.Itoa(id) }
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
+			return err
+		}
+		src, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
+		if err != nil {
+			return fmt.Errorf("feature %s: %w", path, err)
+		}
+		lines := map[string]int64{}
+		for _, child := range doc.Feature.Children {
+			if sc := child.Scenario; sc != nil {
+				lines[sc.Id] = sc.Location.Line
+				for _, ex := range sc.Examples {
+					for _, row := range ex.TableBody {
+						lines[row.Id] = row.Location.Line
+					}
+				}
+			}
+		}
+		for _, p := range gherkin.Pickles(*doc, path, newID) {
+			var texts []string
+			for _, st := range p.Steps {
+				texts = append(texts, st.Text)
+			}
+			line := lines[p.AstNodeIds[0]]
+			if len(p.AstNodeIds) > 1 { // an outline row
+				line = lines[p.AstNodeIds[1]]
+			}
+			key := pickleKey(path, p.Name, texts)
+			out[key] = place{feature: doc.Feature.Name, line: line, tags: pickleTagNames(p.Tags), steps: texts}
+			order = append(order, key)
+		}
+		return nil
+	})
+	return out, order, err
+}
+
+func pickleTagNames(tags []*messages.PickleTag) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, t.Name)
+	}
+	return out
+}

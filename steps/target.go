@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -18,6 +20,8 @@ type Target struct {
 	// ControlURL is the base of a Herald's control API, ending in "/":
 	// "http://127.0.0.1:8080/_herald/v1/". Empty for a real deployment.
 	ControlURL string
+	// ControlToken is the bearer token the control API asks for, if any.
+	ControlToken string
 	// Client sends control requests, and system requests unless the system
 	// names its own; nil is a client with a 30 s timeout.
 	Client *http.Client
@@ -95,7 +99,7 @@ func Herald(controlURL string, infos []SystemInfo, modules []Module) Target {
 // Discover asks the Herald at base ("http://127.0.0.1:8080") where its
 // systems are, and returns its Target. It fails with one clear message when
 // no Herald answers there.
-func Discover(ctx context.Context, base string, client *http.Client, modules []Module) (Target, error) {
+func Discover(ctx context.Context, base, token string, client *http.Client, modules []Module) (Target, error) {
 	base = strings.TrimSuffix(base, "/")
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
@@ -105,11 +109,17 @@ func Discover(ctx context.Context, base string, client *http.Client, modules []M
 	if err != nil {
 		return Target{}, err
 	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return Target{}, fmt.Errorf("no Herald answers there: %w", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return Target{}, fmt.Errorf("its control API asks for a token: give --control-token or HERALD_CONTROL_TOKEN (herald serve printed it)")
+	}
 	var info struct {
 		Name    string
 		Systems []SystemInfo
@@ -118,11 +128,29 @@ func Discover(ctx context.Context, base string, client *http.Client, modules []M
 		return Target{}, fmt.Errorf("this is not a Herald (GET %sinfo answered %d); for a real deployment give each system's URL", controlURL, resp.StatusCode)
 	}
 	for i, s := range info.Systems {
-		if s.BaseURL == "" { // a Herald that does not know its address: served on the main listener
-			info.Systems[i].BaseURL = base + s.BasePath
-		}
+		info.Systems[i].BaseURL = reachable(base, s)
 	}
 	t := Herald(controlURL, info.Systems, modules)
-	t.Name = base
+	t.Name, t.ControlToken = base, token
 	return t, nil
+}
+
+// reachable is the URL a system answers at, as seen from where base was
+// reached: on the main listener, base and its path (a Herald's own idea of
+// its address may be a container's or 0.0.0.0); on a listener of its own,
+// the URL the Herald gives, on base's host when it names all interfaces.
+func reachable(base string, s SystemInfo) string {
+	if s.Listener == "" || s.Listener == "http" || s.BaseURL == "" {
+		return base + s.BasePath
+	}
+	u, err := url.Parse(s.BaseURL)
+	if err != nil {
+		return s.BaseURL
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+		if b, err := url.Parse(base); err == nil {
+			u.Host = net.JoinHostPort(b.Hostname(), u.Port())
+		}
+	}
+	return u.String()
 }

@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +40,7 @@ Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
   herald serve [flags]   serve the simulators over HTTP
   herald spec NAME       print an embedded OpenAPI spec ("herald spec -h" lists them)
+  herald health [flags]  exit 0 when a Herald answers at its control API (a container's health check)
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
@@ -60,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "spec":
 		return runSpec(args[1:], stdout, stderr)
+	case "health":
+		return runHealth(args[1:], stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "herald version: unexpected argument %q\n", args[1])
@@ -165,15 +170,63 @@ func settingFlags(fs *flag.FlagSet) (func() map[string]string, error) {
 	}, nil
 }
 
+func runHealth(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("herald health", flag.ContinueOnError)
+	target := fs.String("url", "http://127.0.0.1:8080", "base `URL` of the Herald to ask")
+	token := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of its control API (env HERALD_CONTROL_TOKEN)")
+	help := "Usage: herald health [flags]\n\nAsks a Herald's control API for its info and exits 0 when it answers as a\nHerald, 1 otherwise: the container image's health check.\n\nFlags:\n"
+	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
+		return status
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := steps.Discover(ctx, *target, *token, nil, nil); err != nil {
+		fmt.Fprintln(stderr, "herald health:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "herald health: ok")
+	return 0
+}
+
+// beyondLoopback reports whether a listener would accept connections from
+// other hosts: its address is not a loopback one (the default is).
+func beyondLoopback(listen listenFlag) bool {
+	for _, addr := range listen {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return true
+		}
+		if host == "localhost" {
+			continue
+		}
+		ip := net.ParseIP(host)
+		if ip == nil || !ip.IsLoopback() {
+			return true
+		}
+	}
+	return false
+}
+
+// newToken makes up a control token.
+func newToken() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
 	listen := listenFlag{}
+	host := fs.String("host", "", "`host` for every listener whose address --listen does not give, keeping its default port (0.0.0.0 serves on all interfaces, as the container image does)")
 	fs.Var(listen, "listen", "`address` of the main listener (default "+simulator.DefaultAddr+"), or NAME=ADDRESS for a system served on a listener of its own; repeat for each; port 0 picks a free port")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight before closing what is left")
+	maxWorlds := fs.Int("max-worlds", simulator.DefaultMaxWorlds, "how many isolated worlds (POST /_herald/v1/worlds) may exist at once")
+	worldIdle := fs.Duration("world-idle", simulator.DefaultWorldIdle, "how long an isolated world may go unused before it is deleted")
+	token := fs.String("control-token", "", "bearer `token` the control API asks for (env HERALD_CONTROL_TOKEN); made up and printed when Herald listens beyond loopback without one")
 	settings, err := settingFlags(fs)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
@@ -190,13 +243,28 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	if *token == "" {
+		*token = os.Getenv("HERALD_CONTROL_TOKEN")
+	}
+	madeUp := false
+	if *host != "" {
+		listen["--host"] = net.JoinHostPort(*host, "0") // counts for beyondLoopback
+	}
+	if *token == "" && beyondLoopback(listen) {
+		*token, madeUp = newToken(), true
+	}
+	if *maxWorlds < 1 || *worldIdle <= 0 {
+		fmt.Fprintln(stderr, "herald serve: --max-worlds and --world-idle must be positive")
+		return 2
+	}
 	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
-		Settings: settings(), Logger: logger})
+		Settings: settings(), Logger: logger, MaxWorlds: *maxWorlds, WorldIdle: *worldIdle, ControlToken: *token})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 2
 	}
 	defer h.Close()
+	delete(listen, "--host")
 	listeners := h.Listeners()
 	known := map[string]bool{}
 	for _, l := range listeners {
@@ -221,6 +289,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		addr := listen[l.Name]
 		if addr == "" {
 			addr = l.DefaultAddr
+			if *host != "" {
+				_, port, _ := net.SplitHostPort(l.DefaultAddr)
+				addr = net.JoinHostPort(*host, port)
+			}
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -246,6 +318,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %-8s %s\n", s.Name, s.BaseURL)
 	}
 	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
+	switch {
+	case madeUp:
+		fmt.Fprintf(stdout, "  the control API asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
+	case *token != "":
+		fmt.Fprintln(stdout, "  the control API asks for the bearer token given")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -334,19 +412,43 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	fs.Var(mnotifyCerts, "mnotify-cert", "an MNotify sender role's PEM client certificate and key files, `ROLE=CERT,KEY`, for --mnotify-url; repeat for each role: sender-a (required), sender-b, unregistered, expired, revoked, foreign; scenarios needing a role not given are left out (env HERALD_MNOTIFY_CERTS, entries separated by ;)")
 	mnotifyCA := fs.String("mnotify-ca", os.Getenv("HERALD_MNOTIFY_CA"), "PEM `file` of the CA certificates that issue the MNotify server's certificate, for --mnotify-url (default: the system's; env HERALD_MNOTIFY_CA)")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
-	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
+	var format formatFlag
+	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
+	allowMutating := fs.Bool("allow-mutating", false, "against a target that is not a Herald, also run the scenarios that create or change data there (tagged @mutating)")
+	minCoverage := fs.Float64("min-coverage", 0, "fail (exit 1) when a spec's contract coverage is below this `percent`; the report names what is missing")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
+	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
+	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
+	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
 	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back. A real deployment is one or more of --mopay-url\nand --mnotify-url: only the systems given are tested. MNotify scenarios that\nneed a role's certificate not given with --mnotify-cert (tagged\n@cert-<role>) are left out too.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
-	if err := checkFormat(*format); err != nil {
+	if format == "" {
+		format = "pretty"
+	}
+	if *minCoverage < 0 || *minCoverage > 100 {
+		fmt.Fprintln(stderr, "herald test: --min-coverage: want a percentage from 0 to 100")
+		return 2
+	}
+	if err := checkFormat(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
 		return 2
 	}
 	if *password == "" {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
+	}
+	if *concurrency < 1 {
+		fmt.Fprintln(stderr, "herald test: --concurrency must be 1 or more")
+		return 2
+	}
+	var part steps.Shard
+	if *shard != "" {
+		if _, err := fmt.Sscanf(*shard, "%d/%d", &part.K, &part.N); err != nil || part.N < 1 || part.K < 1 || part.K > part.N || fmt.Sprintf("%d/%d", part.K, part.N) != *shard {
+			fmt.Fprintf(stderr, "herald test: --shard %q: want K/N with 1 ≤ K ≤ N, such as 2/4\n", *shard)
+			return 2
+		}
 	}
 
 	explicit := map[string]bool{}
@@ -425,7 +527,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --target:", err)
 			return 2
 		}
-		if t, err = steps.Discover(context.Background(), u, nil, modules); err != nil {
+		if t, err = steps.Discover(context.Background(), u, *controlToken, nil, modules); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
 			return 1
 		}
@@ -439,7 +541,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout})
+	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
+		Concurrency: *concurrency, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
 	switch status {
 	case 0:
 		return 0
@@ -518,21 +621,33 @@ func realMNotify(base, caFile string, certs certFlag) (*steps.SystemTarget, erro
 	return st, nil
 }
 
-// checkFormat accepts godog's formats that Herald documents.
+// formatFlag collects --format values, comma-separated or repeated.
+type formatFlag string
+
+func (f *formatFlag) String() string { return string(*f) }
+func (f *formatFlag) Set(v string) error {
+	if *f != "" {
+		v = string(*f) + "," + v
+	}
+	*f = formatFlag(v)
+	return nil
+}
+
+// checkFormat accepts the formats Herald documents.
 func checkFormat(formats string) error {
 	for _, f := range strings.Split(formats, ",") {
 		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
 		switch name {
 		case "pretty", "progress":
-			if hasFile && file == "" {
-				return fmt.Errorf("%q: empty file name", f)
+			if hasFile {
+				return fmt.Errorf("%q writes to the console, not to a file", f)
 			}
-		case "junit", "cucumber":
+		case "junit", "cucumber", "html":
 			if !hasFile || file == "" {
 				return fmt.Errorf("%q needs a file: %s:FILE", f, name)
 			}
 		default:
-			return fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE or cucumber:FILE)", name)
+			return fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE, cucumber:FILE or html:FILE)", name)
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -147,7 +148,7 @@ func TestRealDeploymentMode(t *testing.T) {
 	bin := buildHerald(t)
 	base, _, _ := serve(t, bin)
 	cmd := exec.Command(bin, "test", "--mopay-url", base+"/mopay/", "--mopay-req-form", "--format", "progress",
-		"--mopay-email", "amara.okafor@example.com")
+		"--mopay-email", "amara.okafor@example.com", "--allow-mutating")
 	cmd.Env = append(os.Environ(), "HERALD_MOPAY_PASSWORD=Notices2023")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -224,7 +225,7 @@ func TestRealMNotifyMode(t *testing.T) {
 		return role + "=" + filepath.Join(certs, role+".pem") + "," + filepath.Join(certs, role+"-key.pem")
 	}
 	url := mnotifyURL(t, base)
-	run := func(env []string, args ...string) string {
+	run := func(env []string, args ...string) (string, int) {
 		t.Helper()
 		cmd := exec.Command(bin, append([]string{"test", "--mnotify-url", url, "--format", "progress"}, args...)...)
 		cmd.Env = append(os.Environ(), env...)
@@ -236,23 +237,32 @@ func TestRealMNotifyMode(t *testing.T) {
 		if m == nil || m[1] != m[2] || m[1] == "0" {
 			t.Fatalf("expected every selected scenario to pass:\n%s", out)
 		}
-		for _, note := range []string{"@simulator are left out", "@herald-design are left out", "@cert-unregistered are left out", "@cert-foreign are left out"} {
-			if !strings.Contains(string(out), note) {
-				t.Errorf("expected the note %q:\n%s", note, out)
+		for _, reason := range []string{"— @simulator:", "— @herald-design:", "— @cert-unregistered:"} {
+			if !strings.Contains(string(out), reason) {
+				t.Errorf("expected scenarios left out for %q:\n%s", reason, out)
 			}
 		}
-		return string(out)
+		n, _ := strconv.Atoi(m[1])
+		return string(out), n
 	}
-	// Flags: the environment's certificates are not mixed in.
-	out := run([]string{"HERALD_MNOTIFY_CERTS=" + pair("sender-b")},
-		"--mnotify-ca", filepath.Join(certs, "ca.pem"), "--mnotify-cert", pair("sender-a"))
-	if !strings.Contains(out, "@cert-sender-b are left out") {
-		t.Errorf("sender-b came from the environment beside --mnotify-cert:\n%s", out)
+	ca := filepath.Join(certs, "ca.pem")
+	// Flags: the environment's certificates are not mixed in, so sender-b's
+	// scenarios are left out.
+	out, flagsRan := run([]string{"HERALD_MNOTIFY_CERTS=" + pair("sender-b")},
+		"--mnotify-ca", ca, "--mnotify-cert", pair("sender-a"), "--allow-mutating")
+	if !strings.Contains(out, "— @cert-sender-b:") || strings.Contains(out, "— @mutating:") {
+		t.Errorf("want sender-b's scenarios left out for want of its certificate, and none for @mutating:\n%s", out)
 	}
-	// The environment alone.
-	out = run([]string{"HERALD_MNOTIFY_CA=" + filepath.Join(certs, "ca.pem"), "HERALD_MNOTIFY_CERTS=" + pair("sender-a") + "; " + pair("sender-b")})
-	if strings.Contains(out, "@cert-sender-b are left out") {
-		t.Errorf("sender-b was given, yet its scenarios are left out:\n%s", out)
+	// The environment alone: sender-b's scenarios run.
+	out, envRan := run([]string{"HERALD_MNOTIFY_CA=" + ca, "HERALD_MNOTIFY_CERTS=" + pair("sender-a") + "; " + pair("sender-b")}, "--allow-mutating")
+	if strings.Contains(out, "— @cert-sender-b:") || envRan <= flagsRan {
+		t.Errorf("sender-b was given, yet its scenarios are left out (%d ran, %d without it):\n%s", envRan, flagsRan, out)
+	}
+	// Without --allow-mutating nothing that sends or changes data runs: a
+	// real MNotify delivers what it is sent.
+	out, readOnly := run(nil, "--mnotify-ca", ca, "--mnotify-cert", pair("sender-a"))
+	if !strings.Contains(out, "— @mutating:") || readOnly >= flagsRan {
+		t.Errorf("want the @mutating scenarios left out (%d ran, %d with them):\n%s", readOnly, flagsRan, out)
 	}
 }
 
@@ -373,4 +383,46 @@ func exitCode(err error) int {
 		return exit.ExitCode()
 	}
 	return -1
+}
+
+// Beyond loopback the control API asks for a token, made up and printed
+// when none is given; herald test passes it on.
+func TestControlToken(t *testing.T) {
+	bin := buildHerald(t)
+	cmd := exec.Command(bin, "serve", "--listen", "0.0.0.0:0", "--seed", "3")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rd := bufio.NewReader(stdout)
+	var out strings.Builder
+	var token, port string
+	for token == "" {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("herald serve beyond loopback printed no token:\n%s", out.String())
+		}
+		out.WriteString(line)
+		if m := regexp.MustCompile(`serving on http://\S+:(\d+) `).FindStringSubmatch(line); m != nil {
+			port = m[1]
+		}
+		if m := regexp.MustCompile(`Authorization: Bearer (\S+)`).FindStringSubmatch(line); m != nil {
+			token = m[1]
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, rd) }()
+	base := "http://127.0.0.1:" + port
+	run := func(extra ...string) (int, string) {
+		c := exec.Command(bin, append([]string{"test", "--target", base, "--tags", "@newsletter", "--format", "progress"}, extra...)...)
+		c.Env = append(os.Environ(), "HERALD_CONTROL_TOKEN=")
+		b, err := c.CombinedOutput()
+		return exitCode(err), string(b)
+	}
+	if code, b := run(); code != 1 || !strings.Contains(b, "asks for a token") {
+		t.Fatalf("without the token: exit %d\n%s", code, b)
+	}
+	if code, b := run("--control-token", token); code != 0 {
+		t.Fatalf("with the token: exit %d\n%s", code, b)
+	}
 }

@@ -51,21 +51,21 @@ Feature: MNotify client-certificate authentication
       | role    |
       | revoked |
 
-  @simulator @herald-design @cert-sender-b
+  @simulator @herald-design @cert-sender-b @mutating
   Scenario: A certificate revoked in MPass is refused at once
     Given MPass revokes the MNotify certificate of "sender-b"
     And I am MNotify sender "sender-b"
     When I send an MNotify GET to "/api/Notification"
     Then the MNotify answer is a problem 403
 
-  @simulator @cert-unregistered
+  @simulator @cert-unregistered @mutating
   Scenario: A certificate registered in MPass is accepted at once
     Given MPass registers the MNotify certificate of "unregistered"
     And I am MNotify sender "unregistered"
     When I send an MNotify GET to "/api/Notification"
     Then the MNotify answer is 200
 
-  @cert-sender-b
+  @cert-sender-b @mutating
   Scenario: A sender cannot read another sender's notification
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Notification" with:
@@ -78,7 +78,7 @@ Feature: MNotify client-certificate authentication
     When I send an MNotify GET to "/api/Notification/{theirs}"
     Then the MNotify answer is a problem 403
 
-  @cert-sender-b
+  @cert-sender-b @mutating
   Scenario: A sender cannot change another sender's template
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Template" with:

@@ -1,4 +1,4 @@
-@mnotify @cancel
+@mnotify @cancel @mutating
 Feature: Cancelling MNotify notifications
   As the developer of a sender information system
   I want to withdraw a notification sent by mistake

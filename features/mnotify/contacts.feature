@@ -11,6 +11,7 @@ Feature: MNotify contacts
   Background:
     Given I am MNotify sender "sender-a"
 
+  @mutating
   Scenario: A contact is added and listed
     When I send an MNotify POST to "/api/Contact" with:
       """
@@ -22,6 +23,7 @@ Feature: MNotify contacts
     And the MNotify answer has "[0].id" equal to "{contact}"
     And the MNotify answer has "[0].type" equal to "Email"
 
+  @mutating
   Scenario: The same contact cannot be added twice
     When I send an MNotify POST to "/api/Contact" with:
       """
@@ -33,6 +35,7 @@ Feature: MNotify contacts
       """
     Then the MNotify answer is a problem 409
 
+  @mutating
   Scenario: A person with an email contact exists and can be reached
     When I send an MNotify POST to "/api/Contact" with:
       """
@@ -42,6 +45,7 @@ Feature: MNotify contacts
     Then the MNotify answer has "exists" equal to "true"
     And the MNotify answer has "hasActiveChannel" equal to "true"
 
+  @mutating
   Scenario: The personal cabinet alone does not count as an active channel
     When I send an MNotify POST to "/api/Contact" with:
       """
@@ -55,6 +59,7 @@ Feature: MNotify contacts
     When I send an MNotify GET to "/api/Contact/{idnp}/exists"
     Then the MNotify answer has "exists" equal to "false"
 
+  @mutating
   Scenario: The preferred language is set
     When I send an MNotify POST to "/api/Contact" with:
       """
@@ -68,6 +73,7 @@ Feature: MNotify contacts
     When I send an MNotify GET to "/api/Contact/{idnp}/exists"
     Then the MNotify answer has "language" equal to "ru"
 
+  @mutating
   Scenario: The language of an unknown person cannot be set
     When I send an MNotify PUT to "/api/Contact/{idnp}/language" with:
       """
@@ -75,6 +81,7 @@ Feature: MNotify contacts
       """
     Then the MNotify answer is a problem 404
 
+  @mutating
   Scenario: A contact needs a 13-digit IDNP
     When I send an MNotify POST to "/api/Contact" with:
       """

@@ -10,6 +10,7 @@ Feature: MNotify errors
   Background:
     Given I am MNotify sender "sender-a"
 
+  @mutating
   Scenario Outline: Documented validation rules name the field at fault
     When I send an MNotify POST to "/api/Notification" with:
       """
@@ -26,7 +27,7 @@ Feature: MNotify errors
       | {"subject": {"en": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}              | Subject.Ro              |
       | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low", "attachments": [{"fileName": "run.exe", "base64": "aGk="}]} | Attachments[0].FileName |
 
-  @herald-design
+  @herald-design @mutating
   Scenario: A body that is not JSON is refused as a whole
     When I send an MNotify POST to "/api/Notification" with:
       """
@@ -58,7 +59,7 @@ Feature: MNotify errors
     When I send an MNotify GET to "/api/Template/9d871bac-f99c-4123-be7b-b391009a59db"
     Then the MNotify answer is a problem 404
 
-  @simulator
+  @simulator @mutating
   Scenario: Cancelling a delivered notification is 409
     Given the MNotify simulator clock is frozen at "2025-11-10T09:00:00Z"
     When I send an MNotify POST to "/api/Notification" with:

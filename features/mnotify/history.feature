@@ -1,4 +1,4 @@
-@mnotify @history
+@mnotify @history @mutating
 Feature: MNotify notification history
   As the developer of a sender information system
   I want to list what my system sent, and what it sent to one person

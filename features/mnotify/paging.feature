@@ -1,4 +1,4 @@
-@mnotify @paging
+@mnotify @paging @mutating
 Feature: MNotify paging and ordering
   As the developer of a sender information system
   I want to page through my notifications in the order I choose

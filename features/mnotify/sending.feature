@@ -1,4 +1,4 @@
-@mnotify @sending
+@mnotify @sending @mutating
 Feature: Sending MNotify notifications
   As the developer of a sender information system
   I want to send a notification and follow it until it is delivered

@@ -1,4 +1,4 @@
-@mnotify @templates
+@mnotify @templates @mutating
 Feature: MNotify templates
   As the developer of a sender information system
   I want to keep notification texts as templates with variables

@@ -1,4 +1,4 @@
-@mopay @auth
+@mopay @auth @mutating
 Feature: Mopay request signing
   As an integrator of Mopay
   I want a request signed exactly as the vendor documents to be accepted, and every other one refused

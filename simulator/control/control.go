@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"herald/simulator/clock"
 	"herald/simulator/engine"
 	"herald/simulator/schedule"
@@ -18,11 +20,13 @@ import (
 	"herald/specs"
 )
 
-// Config is what the control API acts on.
+// Config is what the control API acts on: one world's.
 type Config struct {
 	Version string
 	Seed    uint64
-	Clock   *clock.Controlled
+	// World is the id of the world served; "" for the default one.
+	World string
+	Clock *clock.Controlled
 	// Scheduler runs the work a clock move makes due before the move is
 	// answered.
 	Scheduler *schedule.Scheduler
@@ -33,18 +37,62 @@ type Config struct {
 	Checker func(name string) *specs.Checker
 	// Reset puts every system back to its seed state, atomically: random
 	// streams, scheduled work and faults included.
-	Reset  func() error
+	Reset func() error
+	// Worlds creates and deletes isolated worlds; nil inside a world (they
+	// are managed from the root).
+	Worlds Worlds
+	// Doc is specs/control.yaml, loaded; nil loads it. Worlds share one.
+	Doc    *openapi3.T
 	Logger *slog.Logger
 }
+
+// Worlds manages isolated worlds.
+type Worlds interface {
+	CreateWorld() (WorldInfo, error)
+	ListWorlds() []WorldInfo
+	DeleteWorld(id string) bool
+}
+
+// WorldInfo describes an isolated world: where it is served, and its systems.
+type WorldInfo struct {
+	ID string `json:"id"`
+	// BasePath is its prefix on every listener: "/_herald/worlds/w1/".
+	BasePath string `json:"basePath"`
+	// BaseURL is that prefix on the main listener, once it is bound: use it
+	// as a Herald's base URL (its control API is under _herald/v1/).
+	BaseURL string        `json:"baseURL,omitempty"`
+	Systems []system.Info `json:"systems"`
+}
+
+// Unauthorized is the answer to a control request without the token.
+func Unauthorized(format string, args ...any) error {
+	return &unauthorized{fmt.Sprintf(format, args...)}
+}
+
+type unauthorized struct{ msg string }
+
+func (u *unauthorized) Error() string { return u.msg }
+
+// LimitReached is the answer to a request for more than a bound allows.
+func LimitReached(format string, args ...any) error {
+	return &limitReached{fmt.Sprintf(format, args...)}
+}
+
+type limitReached struct{ msg string }
+
+func (l *limitReached) Error() string { return l.msg }
 
 type api struct{ cfg Config }
 
 // New builds the control API's handler, to be served at the root of the
 // server (its paths start with /_herald/).
 func New(cfg Config) (*engine.Engine, error) {
-	doc, err := specs.Load(specs.Control)
-	if err != nil {
-		return nil, err
+	doc := cfg.Doc
+	if doc == nil {
+		var err error
+		if doc, err = specs.Load(specs.Control); err != nil {
+			return nil, err
+		}
 	}
 	a := &api{cfg: cfg}
 	return engine.New(engine.Config{
@@ -60,6 +108,9 @@ func New(cfg Config) (*engine.Engine, error) {
 			"listFaults":   a.listFaults,
 			"addFault":     a.addFault,
 			"clearFaults":  a.clearFaults,
+			"createWorld":  a.createWorld,
+			"listWorlds":   a.listWorlds,
+			"deleteWorld":  a.deleteWorld,
 		},
 		Render:      Render,
 		ErrorSchema: "Error",
@@ -86,7 +137,50 @@ func ForSystem(name string, c system.Control, logger *slog.Logger) (*engine.Engi
 }
 
 func (a *api) getInfo(ex *engine.Exchange) (engine.Reply, error) {
-	return engine.JSON(http.StatusOK, map[string]any{"name": "herald", "version": a.cfg.Version, "seed": a.cfg.Seed, "systems": a.cfg.Systems()})
+	info := map[string]any{"name": "herald", "version": a.cfg.Version, "seed": a.cfg.Seed, "systems": a.cfg.Systems()}
+	if a.cfg.World != "" {
+		info["world"] = a.cfg.World
+	}
+	return engine.JSON(http.StatusOK, info)
+}
+
+func (a *api) worlds() (Worlds, error) {
+	if a.cfg.Worlds == nil {
+		return nil, NotFound("worlds are created and deleted at the root's control API, /_herald/v1/worlds, not inside world %s", a.cfg.World)
+	}
+	return a.cfg.Worlds, nil
+}
+
+func (a *api) createWorld(ex *engine.Exchange) (engine.Reply, error) {
+	ws, err := a.worlds()
+	if err != nil {
+		return engine.Reply{}, err
+	}
+	info, err := ws.CreateWorld()
+	if err != nil {
+		return engine.Reply{}, err
+	}
+	return engine.JSON(http.StatusCreated, info)
+}
+
+func (a *api) listWorlds(ex *engine.Exchange) (engine.Reply, error) {
+	ws, err := a.worlds()
+	if err != nil {
+		return engine.Reply{}, err
+	}
+	return engine.JSON(http.StatusOK, ws.ListWorlds())
+}
+
+func (a *api) deleteWorld(ex *engine.Exchange) (engine.Reply, error) {
+	ws, err := a.worlds()
+	if err != nil {
+		return engine.Reply{}, err
+	}
+	id := ex.PathParams["id"]
+	if !ws.DeleteWorld(id) {
+		return engine.Reply{}, NotFound("no world %s", id)
+	}
+	return engine.JSON(http.StatusOK, map[string]string{"status": "deleted"})
 }
 
 func (a *api) reset(ex *engine.Exchange) (engine.Reply, error) {
@@ -233,10 +327,16 @@ type errorBody struct {
 func Render(ex *engine.Exchange, err error) engine.Reply {
 	status, body := http.StatusInternalServerError, errorBody{Code: "internal", Message: err.Error()}
 	var nf *notFound
+	var lr *limitReached
+	var ua *unauthorized
 	var p *engine.Problem
 	switch {
+	case errors.As(err, &ua):
+		status, body = http.StatusUnauthorized, errorBody{Code: "unauthorized", Message: ua.msg}
 	case errors.As(err, &nf):
 		status, body = http.StatusNotFound, errorBody{Code: "not_found", Message: nf.msg}
+	case errors.As(err, &lr):
+		status, body = http.StatusTooManyRequests, errorBody{Code: "limit_reached", Message: lr.msg}
 	case errors.As(err, &p):
 		body = errorBody{Message: p.Describe(), Field: p.Field}
 		switch p.Kind {

@@ -194,7 +194,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	cfg.Doc.Servers = openapi3.Servers{{URL: "/"}}
+	if len(cfg.Doc.Servers) != 1 || cfg.Doc.Servers[0].URL != "/" || len(cfg.Doc.Servers[0].Variables) > 0 {
+		// Written once: worlds share one document, read-only after this.
+		cfg.Doc.Servers = openapi3.Servers{{URL: "/"}}
+	}
 	check := specs.NewChecker(cfg.Name, cfg.Doc)
 	if err := coverage(cfg.Name, check.OperationIDs(), cfg.Handlers); err != nil {
 		return nil, err

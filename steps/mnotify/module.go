@@ -179,15 +179,5 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 			unique: randomToken(8), idnp: "29" + randomDigits(11)}
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})
-	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
-		w, _ := ctx.Value(worldKey{}).(*world)
-		if w == nil {
-			return ctx, nil
-		}
-		if uerr := w.undo(); uerr != nil && err == nil {
-			return ctx, uerr
-		}
-		return ctx, nil
-	})
 	register(sc)
 }

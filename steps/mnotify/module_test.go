@@ -62,12 +62,14 @@ var (
 	roleStep     = regexp.MustCompile(`^I am MNotify sender "([^"]*)"$`)
 	registryStep = regexp.MustCompile(`^MPass (?:revokes|registers) the MNotify certificate of "([^"]*)"$`)
 	controlStep  = regexp.MustCompile(`MNotify simulator|^MPass `)
+	changeStep   = regexp.MustCompile(`^I send an MNotify (POST|PUT|DELETE) |^MPass (revokes|registers) `)
 )
 
 // A scenario that uses a role's certificate (other than sender-a, which
 // every MNotify target has) carries @cert-<role>, so that a target without
 // it leaves the scenario out rather than failing it; one that uses the
-// control API carries @simulator.
+// control API carries @simulator; one that sends, changes or deletes
+// anything carries @mutating.
 func TestScenariosDeclareWhatTheyNeed(t *testing.T) {
 	for _, p := range pickles(t) {
 		tags := map[string]bool{}
@@ -94,6 +96,16 @@ func TestScenariosDeclareWhatTheyNeed(t *testing.T) {
 			if controlStep.MatchString(s.Text) && !tags[steps.TagSimulator] {
 				t.Errorf("%s: %q uses the control API (%q) without %s", p.Uri, p.Name, s.Text, steps.TagSimulator)
 			}
+		}
+		// @mutating exactly when the scenario may create or change data:
+		// left out on a real MNotify (where a notification reaches people)
+		// unless --allow-mutating, and only then.
+		changes := false
+		for _, s := range p.Steps {
+			changes = changes || changeStep.MatchString(s.Text)
+		}
+		if changes != tags[steps.TagMutating] {
+			t.Errorf("%s: %q changes data: %v, tagged %s: %v", p.Uri, p.Name, changes, steps.TagMutating, tags[steps.TagMutating])
 		}
 	}
 }

@@ -40,7 +40,6 @@ type world struct {
 	last   *answer
 	// delivered is the simulator's list of a notification's messages.
 	delivered []byte
-	undos     []func() error // what puts Herald's MPass registry back after the scenario
 }
 
 type worldKey struct{}
@@ -177,18 +176,19 @@ func (w *world) call(method, target string, body []byte) error {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	op := w.m.operationFor(method, target)
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s as %s: no answer: %w", method, url, w.role, err)
+		return w.sc.Exchanged(System, op, req, body, nil, nil, nil, fmt.Errorf("%s %s as %s: no answer: %w", method, url, w.role, err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return fmt.Errorf("%s %s: reading the answer: %w", method, url, err)
+		return w.sc.Exchanged(System, op, req, body, resp, nil, nil, fmt.Errorf("%s %s: reading the answer: %w", method, url, err))
 	}
-	a := &answer{operationID: w.m.operationFor(method, target), status: resp.StatusCode, header: resp.Header, body: b}
+	a := &answer{operationID: op, status: resp.StatusCode, header: resp.Header, body: b}
 	w.last = a
-	return w.sc.Checked("MNotify", w.checkSpec(a), a.status, b)
+	return w.sc.Exchanged(System, op, req, body, resp, b, w.checkSpec(a), nil)
 }
 
 // checkSpec checks an answer against its operation or, when the request
@@ -241,8 +241,8 @@ func (w *world) certificateOf(role string) (string, string, error) {
 	return certPEM, cert.SerialNumber.Text(16), nil
 }
 
-// remember notes how to put a serial number's registration back as it is
-// now, after the scenario.
+// remember puts a serial number's registration back as it is now, when the
+// scenario ends (steps.Scenario.Cleanup).
 func (w *world) remember(serial string) error {
 	b, err := w.sc.Control(http.MethodGet, System+"/registrations", nil)
 	if err != nil {
@@ -258,37 +258,33 @@ func (w *world) remember(serial string) error {
 			before = &regs[i]
 		}
 	}
-	w.undos = append(w.undos, func() error {
-		if before == nil {
-			_, err := w.sc.Control(http.MethodDelete, System+"/registrations/"+serial, nil)
-			return err
-		}
-		body := map[string]string{"serial": serial, "senderId": before.Sender.ID, "name": before.Sender.Name}
-		if before.Sender.IDNO != "" {
-			body["idno"] = before.Sender.IDNO
-		}
-		if _, err := w.sc.Control(http.MethodPost, System+"/registrations", body); err != nil {
-			return err
-		}
-		if before.Revoked {
-			_, err := w.sc.Control(http.MethodPost, System+"/revocations", map[string]string{"serial": serial})
-			return err
+	w.sc.Cleanup(func() error {
+		if err := w.putBack(serial, before); err != nil {
+			return fmt.Errorf("putting Herald's MPass registry back: %w", err)
 		}
 		return nil
 	})
 	return nil
 }
 
-// undo puts the registry back, last change first.
-func (w *world) undo() error {
-	var first error
-	for i := len(w.undos) - 1; i >= 0; i-- {
-		if err := w.undos[i](); err != nil && first == nil {
-			first = fmt.Errorf("putting Herald's MPass registry back: %w", err)
-		}
+// putBack registers serial as it was before the scenario, or removes it.
+func (w *world) putBack(serial string, before *registration) error {
+	if before == nil {
+		_, err := w.sc.Control(http.MethodDelete, System+"/registrations/"+serial, nil)
+		return err
 	}
-	w.undos = nil
-	return first
+	body := map[string]string{"serial": serial, "senderId": before.Sender.ID, "name": before.Sender.Name}
+	if before.Sender.IDNO != "" {
+		body["idno"] = before.Sender.IDNO
+	}
+	if _, err := w.sc.Control(http.MethodPost, System+"/registrations", body); err != nil {
+		return err
+	}
+	if before.Revoked {
+		_, err := w.sc.Control(http.MethodPost, System+"/revocations", map[string]string{"serial": serial})
+		return err
+	}
+	return nil
 }
 
 func (w *world) revoke(role string) error {

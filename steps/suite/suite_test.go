@@ -3,6 +3,9 @@ package suite
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -82,11 +85,11 @@ func TestEffectiveTags(t *testing.T) {
 	ms := modules(t)
 	real := steps.Target{Name: "https://mopay.example/", Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: "https://mopay.example/"}}}
 	expr, notes := steps.EffectiveTags(real, ms, "@auth")
-	if expr != "@auth && ~@simulator && ~@herald-design && ~@notice-account" || len(notes) != 3 {
+	if expr != "@auth && ~@simulator && ~@herald-design && ~@mutating && ~@notice-account" || len(notes) != 4 {
 		t.Fatalf("got %q with %d notes", expr, len(notes))
 	}
-	if n, err := steps.Select(expr); err != nil || n == 0 {
-		t.Fatalf("Select(%q) = %d, %v", expr, n, err)
+	if _, err := steps.Select(expr); err != nil {
+		t.Fatalf("Select(%q): %v", expr, err)
 	}
 	herald := steps.Herald("http://127.0.0.1:1/_herald/v1/", []steps.SystemInfo{{Name: mopay.System, BaseURL: "http://127.0.0.1:1/mopay/"}}, ms)
 	if expr, notes := steps.EffectiveTags(herald, ms, ""); expr != "" || len(notes) != 0 {
@@ -120,7 +123,7 @@ func runAgainstBroken(t *testing.T, body string) (int, string) {
 // Every answer is checked against the spec: a violation fails the step…
 func TestViolationFailsTheStep(t *testing.T) {
 	status, out := runAgainstBroken(t, "  Scenario: register\n    Given I have registered a new Mopay account\n")
-	if status != 1 || !strings.Contains(out, "violates the Mopay spec") || !strings.Contains(out, "/DATA") {
+	if status != 1 || !strings.Contains(out, "violates the mopay spec") || !strings.Contains(out, "/DATA") {
 		t.Fatalf("status %d, want 1 with the violation named:\n%s", status, out)
 	}
 }
@@ -143,4 +146,111 @@ func TestOnNeedsTheStateFirst(t *testing.T) {
 		}
 	}()
 	steps.On[*steps.Scenario](struct{}{}, func(s string) error { return nil })
+}
+
+// statuses runs the suite and returns each scenario's status from the
+// Cucumber report, by feature and scenario name (outline rows numbered).
+func statuses(t *testing.T, opts steps.RunOptions) (int, map[string]string) {
+	t.Helper()
+	report := t.TempDir() + "/cucumber.json"
+	opts.Format = "cucumber:" + report
+	opts.Output = io.Discard
+	status := steps.Run(opts)
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var features []struct {
+		URI      string `json:"uri"`
+		Elements []struct {
+			Name  string `json:"name"`
+			Line  int    `json:"line"`
+			Steps []struct {
+				Result struct{ Status string } `json:"result"`
+			} `json:"steps"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(b, &features); err != nil {
+		t.Fatalf("cucumber report: %v", err)
+	}
+	out := map[string]string{}
+	for _, f := range features {
+		uri, _, _ := strings.Cut(f.URI, ":")
+		for _, e := range f.Elements {
+			result := "passed"
+			for _, s := range e.Steps {
+				if s.Result.Status != "passed" {
+					result = s.Result.Status
+					break
+				}
+			}
+			out[fmt.Sprintf("%s:%d %s", uri, e.Line, e.Name)] = result
+		}
+	}
+	return status, out
+}
+
+// Scenarios run at once, each in its own world, end as they do one at a time.
+func TestConcurrentRunMatchesSerial(t *testing.T) {
+	target := inProcess(t, 3)
+	serialStatus, serial := statuses(t, steps.RunOptions{Target: target, Modules: modules(t)})
+	concurrentStatus, concurrent := statuses(t, steps.RunOptions{Target: target, Modules: modules(t), Concurrency: 4})
+	if serialStatus != 0 || concurrentStatus != 0 {
+		t.Fatalf("status serial %d, concurrent %d", serialStatus, concurrentStatus)
+	}
+	if len(serial) < 100 || len(serial) != len(concurrent) {
+		t.Fatalf("%d scenarios serially, %d concurrently", len(serial), len(concurrent))
+	}
+	for k, v := range serial {
+		if concurrent[k] != v {
+			t.Errorf("%s: %s serially, %q concurrently", k, v, concurrent[k])
+		}
+	}
+}
+
+// The shards of a run are disjoint, complete and balanced.
+func TestShardsCoverTheSuiteOnce(t *testing.T) {
+	target := inProcess(t, 4)
+	ms := modules(t)
+	fsys, _, err := steps.FeaturesOf(target, ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, whole := statuses(t, steps.RunOptions{Target: target, Modules: ms})
+	seen := map[string]int{}
+	const n = 3
+	var sizes []int
+	for k := 1; k <= n; k++ {
+		status, part := statuses(t, steps.RunOptions{Target: target, Modules: ms, Shard: steps.Shard{K: k, N: n}})
+		if status != 0 {
+			t.Fatalf("shard %d/%d: status %d", k, n, status)
+		}
+		for name := range part {
+			seen[name]++
+		}
+		sizes = append(sizes, len(part))
+	}
+	for name := range whole {
+		if seen[name] != 1 {
+			t.Errorf("%s ran in %d shards, want 1", name, seen[name])
+		}
+	}
+	if len(seen) != len(whole) {
+		t.Errorf("the shards ran %d scenarios, the whole run %d", len(seen), len(whole))
+	}
+	parts, err := steps.Shards(fsys, "", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := steps.Shards(fsys, "", n)
+	if fmt.Sprint(parts) != fmt.Sprint(again) {
+		t.Fatal("the split is not stable")
+	}
+	lo, hi := sizes[0], sizes[0]
+	for _, s := range sizes {
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	if hi-lo > 10 {
+		t.Errorf("unbalanced shards: %v runs", sizes)
+	}
 }

@@ -1,0 +1,267 @@
+package heraldcontainer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// DefaultImage is what `make image` builds.
+const DefaultImage = "herald:dev"
+
+// defaultPorts are the ports the image serves: the main listener, and the
+// listeners systems have of their own.
+func defaultPorts() []string { return []string{"8080/tcp", "8443/tcp"} }
+
+type config struct {
+	image   string
+	seed    *uint64
+	token   string
+	clock   *clockSetting
+	args    []string
+	env     map[string]string
+	ports   []string
+	timeout time.Duration
+}
+
+type clockSetting struct {
+	now    time.Time
+	frozen bool
+}
+
+// Option adjusts the container Run starts.
+type Option func(*config)
+
+// WithImage names the image (default herald:dev).
+func WithImage(image string) Option { return func(c *config) { c.image = image } }
+
+// WithSeed sets the random seed, so that a run repeats.
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = &seed } }
+
+// WithToken sets the control API's token (default: one made up here).
+func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithClock sets the simulator clock once the container is healthy:
+// frozen at now, or running on from it.
+func WithClock(now time.Time, frozen bool) Option {
+	return func(c *config) { c.clock = &clockSetting{now, frozen} }
+}
+
+// WithArgs adds herald serve flags, such as "--mopay-rate-limit", "0".
+func WithArgs(args ...string) Option { return func(c *config) { c.args = append(c.args, args...) } }
+
+// WithEnv adds an environment variable to the container.
+func WithEnv(key, value string) Option {
+	return func(c *config) {
+		if c.env == nil {
+			c.env = map[string]string{}
+		}
+		c.env[key] = value
+	}
+}
+
+// WithStartupTimeout bounds the wait for the control API (default 60 s).
+func WithStartupTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// Container is a running Herald.
+type Container struct {
+	testcontainers.Container
+	// URL is the main listener's base on the host: "http://127.0.0.1:PORT".
+	URL string
+	// ControlURL is the control API's base, ending in "/".
+	ControlURL string
+	// Token is the control API's bearer token.
+	Token string
+	// URLs holds each system's base URL on the host, ending in "/".
+	URLs map[string]string
+	// Client sends control requests with the token.
+	Client *http.Client
+}
+
+// Run starts a Herald container and waits until its control API answers.
+// On error the container, if it started, is returned too, for the caller's
+// clean-up (testcontainers.CleanupContainer).
+func Run(ctx context.Context, opts ...Option) (*Container, error) {
+	cfg := config{image: DefaultImage, ports: defaultPorts(), timeout: 60 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.token == "" {
+		cfg.token = fmt.Sprintf("tc-%d", time.Now().UnixNano())
+	}
+	env := map[string]string{"HERALD_CONTROL_TOKEN": cfg.token}
+	for k, v := range cfg.env {
+		env[k] = v
+	}
+	cmd := []string{"serve", "--host", "0.0.0.0"}
+	if cfg.seed != nil {
+		cmd = append(cmd, "--seed", strconv.FormatUint(*cfg.seed, 10))
+	}
+	cmd = append(cmd, cfg.args...)
+	ctr, err := testcontainers.Run(ctx, cfg.image,
+		testcontainers.WithEntrypoint("/herald"),
+		testcontainers.WithCmd(cmd...),
+		testcontainers.WithEnv(env),
+		testcontainers.WithExposedPorts(cfg.ports...),
+		testcontainers.WithWaitStrategy(wait.ForHTTP("/_herald/v1/info").WithPort("8080/tcp").
+			WithHeaders(map[string]string{"Authorization": "Bearer " + cfg.token}).
+			WithStartupTimeout(cfg.timeout)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("heraldcontainer: %w", err)
+	}
+	c := &Container{Container: ctr, Token: cfg.token, URLs: map[string]string{}, Client: &http.Client{Timeout: 30 * time.Second}}
+	if err := c.discover(ctx); err != nil {
+		return c, err
+	}
+	if cfg.clock != nil {
+		body := map[string]any{"now": cfg.clock.now.UTC().Format(time.RFC3339Nano), "frozen": cfg.clock.frozen}
+		if err := c.Control(ctx, http.MethodPut, "clock", body, nil); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// hostURL is where a port of the container answers on the host.
+func (c *Container) hostURL(ctx context.Context, scheme, port string) (string, error) {
+	host, err := c.Host(ctx)
+	if err != nil {
+		return "", fmt.Errorf("heraldcontainer: %w", err)
+	}
+	mapped, err := c.MappedPort(ctx, port+"/tcp")
+	if err != nil {
+		return "", fmt.Errorf("heraldcontainer: port %s is not published (is it among the exposed ports?): %w", port, err)
+	}
+	return scheme + "://" + net.JoinHostPort(host, mapped.Port()), nil
+}
+
+// discover reads the systems from the control API and maps each listener's
+// port to the host.
+func (c *Container) discover(ctx context.Context) error {
+	var err error
+	if c.URL, err = c.hostURL(ctx, "http", "8080"); err != nil {
+		return err
+	}
+	c.ControlURL = c.URL + "/_herald/v1/"
+	var info struct {
+		Systems []struct {
+			Name, Listener, BasePath string
+			BaseURL                  string `json:"baseURL"`
+		}
+	}
+	if err := c.Control(ctx, http.MethodGet, "info", nil, &info); err != nil {
+		return err
+	}
+	for _, s := range info.Systems {
+		if s.Listener == "http" {
+			c.URLs[s.Name] = c.URL + s.BasePath
+			continue
+		}
+		u, err := url.Parse(s.BaseURL)
+		if err != nil || u.Port() == "" {
+			return fmt.Errorf("heraldcontainer: system %s has no usable base URL (%q)", s.Name, s.BaseURL)
+		}
+		base, err := c.hostURL(ctx, u.Scheme, u.Port())
+		if err != nil {
+			return err
+		}
+		c.URLs[s.Name] = base + s.BasePath
+	}
+	return nil
+}
+
+// Control calls the control API: method, a path under ControlURL, a JSON
+// body or nil; the answer is decoded into out when given.
+func (c *Container) Control(ctx context.Context, method, path string, body, out any) error {
+	return control(ctx, c.Client, c.ControlURL, c.Token, method, path, body, out)
+}
+
+// World is an isolated world of the Herald: its own state, clock and random
+// streams at other base URLs.
+type World struct {
+	ID         string
+	ControlURL string
+	URLs       map[string]string
+	c          *Container
+}
+
+// World opens an isolated world; Close deletes it.
+func (c *Container) World(ctx context.Context) (*World, error) {
+	var info struct {
+		ID       string
+		BasePath string
+		Systems  []struct{ Name, BasePath string }
+	}
+	if err := c.Control(ctx, http.MethodPost, "worlds", nil, &info); err != nil {
+		return nil, err
+	}
+	w := &World{ID: info.ID, ControlURL: c.URL + info.BasePath + "_herald/v1/", URLs: map[string]string{}, c: c}
+	for _, s := range info.Systems {
+		// The world's path under each system's own base URL: swap the
+		// root's base path for the world's.
+		root := c.URLs[s.Name]
+		u, err := url.Parse(root)
+		if err != nil {
+			return nil, err
+		}
+		u.Path = s.BasePath
+		w.URLs[s.Name] = u.String()
+	}
+	return w, nil
+}
+
+// Control calls the world's control API, as Container.Control does.
+func (w *World) Control(ctx context.Context, method, path string, body, out any) error {
+	return control(ctx, w.c.Client, w.ControlURL, w.c.Token, method, path, body, out)
+}
+
+// Close deletes the world.
+func (w *World) Close(ctx context.Context) error {
+	return w.c.Control(ctx, http.MethodDelete, "worlds/"+w.ID, nil, nil)
+}
+
+func control(ctx context.Context, client *http.Client, base, token, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+strings.TrimPrefix(path, "/"), rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("heraldcontainer: control %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("heraldcontainer: control %s %s answered %d: %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("heraldcontainer: control %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}

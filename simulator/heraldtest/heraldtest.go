@@ -1,0 +1,165 @@
+package heraldtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/simulator"
+	"herald/simulator/clock"
+)
+
+// Server is a running Herald.
+type Server struct {
+	// Herald is the simulator itself.
+	Herald *simulator.Herald
+	// URL is the main listener's base: "http://127.0.0.1:PORT".
+	URL string
+	// ControlURL is the control API's base, ending in "/".
+	ControlURL string
+	// URLs holds each system's base URL, ending in "/", by name.
+	URLs map[string]string
+	// Listeners holds each listener's base URL, by name ("http", "mnotify"…).
+	Listeners map[string]string
+	// Client trusts the servers' TLS certificates (for systems served on a
+	// TLS listener of their own); it presents no client certificate.
+	Client *http.Client
+}
+
+// Option adjusts the Herald New starts.
+type Option func(*simulator.Options)
+
+// WithSeed sets the random seed (default 1, so that runs repeat).
+func WithSeed(seed uint64) Option { return func(o *simulator.Options) { o.Seed = seed } }
+
+// WithClock makes the simulator clock follow c until the control API sets
+// it.
+func WithClock(c clock.Clock) Option { return func(o *simulator.Options) { o.Clock = c } }
+
+// WithSetting sets a system setting, such as "mopay.rate-limit" to "0".
+func WithSetting(key, value string) Option {
+	return func(o *simulator.Options) {
+		if o.Settings == nil {
+			o.Settings = map[string]string{}
+		}
+		o.Settings[key] = value
+	}
+}
+
+// New starts a Herald for the test and closes it with t.Cleanup.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	o := simulator.Options{Seed: 1, Version: "heraldtest"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h, err := simulator.New(o)
+	if err != nil {
+		t.Fatalf("heraldtest: %v", err)
+	}
+	s := &Server{Herald: h, URLs: map[string]string{}, Listeners: map[string]string{}}
+	roots := x509.NewCertPool()
+	for _, l := range h.Listeners() {
+		srv := httptest.NewUnstartedServer(l.Handler)
+		if l.TLS != nil {
+			srv.TLS = l.TLS.Clone()
+			srv.StartTLS()
+			roots.AddCert(srv.Certificate())
+		} else {
+			srv.Start()
+		}
+		t.Cleanup(srv.Close)
+		h.SetBaseURL(l.Name, srv.URL)
+		s.Listeners[l.Name] = srv.URL
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	s.Client = &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatalf("heraldtest: %v", err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	s.URL = s.Listeners[simulator.MainListener]
+	s.ControlURL = s.URL + "/_herald/v1/"
+	for _, info := range h.Systems() {
+		s.URLs[info.Name] = info.BaseURL
+	}
+	return s
+}
+
+// World is an isolated world of a Herald: its own state, clock and random
+// streams, at other base URLs.
+type World struct {
+	ID         string
+	ControlURL string
+	URLs       map[string]string
+}
+
+// World opens an isolated world, deleted when the test ends.
+func (s *Server) World(t testing.TB) *World {
+	t.Helper()
+	info, err := s.Herald.CreateWorld()
+	if err != nil {
+		t.Fatalf("heraldtest: opening a world: %v", err)
+	}
+	t.Cleanup(func() { s.Herald.DeleteWorld(info.ID) })
+	w := &World{ID: info.ID, ControlURL: info.BaseURL + "_herald/v1/", URLs: map[string]string{}}
+	for _, sys := range info.Systems {
+		w.URLs[sys.Name] = sys.BaseURL
+	}
+	return w
+}
+
+// Control calls the control API (method, path under ControlURL, JSON body or
+// nil) and decodes the answer into out, when given.
+func (s *Server) Control(t testing.TB, method, path string, body, out any) {
+	t.Helper()
+	control(t, s.Client, s.ControlURL, method, path, body, out)
+}
+
+// Control calls the world's control API, as Server.Control does.
+func (w *World) Control(t testing.TB, client *http.Client, method, path string, body, out any) {
+	t.Helper()
+	control(t, client, w.ControlURL, method, path, body, out)
+}
+
+func control(t testing.TB, client *http.Client, base, method, path string, body, out any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, base+strings.TrimPrefix(path, "/"), rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("heraldtest: control %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 300 {
+		t.Fatalf("heraldtest: control %s %s answered %d: %s", method, path, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("heraldtest: control %s %s: %v", method, path, err)
+		}
+	}
+}

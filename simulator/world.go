@@ -1,0 +1,284 @@
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"herald/simulator/clock"
+	"herald/simulator/control"
+	"herald/simulator/engine"
+	"herald/simulator/entropy"
+	"herald/simulator/schedule"
+	"herald/simulator/system"
+	"herald/specs"
+)
+
+// mounted is a built system and where it is served.
+type mounted struct {
+	name     string
+	sys      system.System
+	random   *entropy.Source
+	listener string
+	basePath string
+	own      *system.ListenerConfig
+	control  http.Handler
+}
+
+// world is one isolated simulation: every system built afresh, with its own
+// clock, scheduler, random streams and faults. Herald serves a default world
+// at its root, and other worlds under /_herald/worlds/<id>/ on every
+// listener; nothing is shared between them but the listeners.
+type world struct {
+	h       *Herald
+	id      string // "" for the default world
+	clock   *clock.Controlled
+	sched   *schedule.Scheduler
+	faults  *engine.Faults
+	systems []*mounted
+	byName  map[string]*mounted
+	control http.Handler
+
+	lastUsed atomic.Int64 // unix nanoseconds of the last request, on the real clock
+
+	// gate holds requests (read side) while a reset runs (write side).
+	gate sync.RWMutex
+
+	mu       sync.Mutex // guards what follows
+	started  bool
+	closed   bool
+	ctx      context.Context
+	cancel   context.CancelFunc
+	runners  sync.WaitGroup
+	runStops context.CancelFunc // cancels the runners of this round
+}
+
+// prefix is the path under which a world is served: "" for the default one.
+func (w *world) prefix() string {
+	if w.id == "" {
+		return ""
+	}
+	return worldsPath + w.id
+}
+
+// buildWorld builds every system for a world whose streams derive from root.
+// Worlds share the documents New loaded: after the first engine set their
+// servers, nothing writes to them, as concurrent requests already assume.
+func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock) (*world, error) {
+	w := &world{h: h, id: id, clock: clock.NewControlled(source), faults: &engine.Faults{}, byName: map[string]*mounted{}}
+	w.sched = schedule.New(w.clock)
+	w.lastUsed.Store(time.Now().UnixNano())
+	for i, def := range h.defs {
+		name, doc := h.names[i], h.docs[i]
+		m := &mounted{name: name, random: root.Derive(name), listener: MainListener, basePath: "/" + name + "/"}
+		env := system.Env{
+			Name: name, Doc: doc, Clock: w.clock, Scheduler: w.sched, Random: m.random, Faults: w.faults,
+			Logger: h.opts.Logger.With("system", name), Settings: h.settings[i],
+			Engine: system.EngineDefaults{Name: name, SkipResponseValidation: h.opts.SkipResponseValidation,
+				Faults: w.faults, Logger: h.opts.Logger, Enter: w.enter, Observe: h.observe},
+		}
+		if id != "" {
+			env.Logger = env.Logger.With("world", id)
+		}
+		var err error
+		if m.sys, err = def.New(env); err != nil {
+			return nil, fmt.Errorf("system %s: %w", name, err)
+		}
+		if l, ok := m.sys.(system.Listener); ok {
+			cfg := l.Listener()
+			m.own, m.listener, m.basePath = &cfg, name, "/"
+		}
+		if c, ok := m.sys.(system.Controller); ok {
+			if m.control, err = control.ForSystem(name, c.Control(), h.opts.Logger); err != nil {
+				return nil, err
+			}
+		}
+		w.systems = append(w.systems, m)
+		w.byName[name] = m
+	}
+	cfg := control.Config{
+		Version: h.opts.Version, Seed: h.opts.Seed, World: id, Clock: w.clock, Scheduler: w.sched, Faults: w.faults,
+		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Doc: h.controlDoc, Logger: h.opts.Logger,
+	}
+	if id == "" {
+		cfg.Worlds = h
+	}
+	ctl, err := control.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.control = ctl
+	return w, nil
+}
+
+// enter holds a request while a reset runs.
+func (w *world) enter() func() {
+	w.gate.RLock()
+	return w.gate.RUnlock
+}
+
+// Systems lists the world's systems and where they are served.
+func (w *world) Systems() []system.Info {
+	urls := w.h.listenerURLs()
+	out := make([]system.Info, 0, len(w.systems))
+	for _, m := range w.systems {
+		info := system.Info{Name: m.name, Listener: m.listener, BasePath: w.prefix() + m.basePath}
+		if u := urls[m.listener]; u != "" {
+			info.BaseURL = u + info.BasePath
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// Checker returns a system's checker, nil for an unknown name.
+func (w *world) Checker(name string) *specs.Checker {
+	if m := w.byName[name]; m != nil {
+		return m.sys.Checker()
+	}
+	return nil
+}
+
+// start starts background work: the scheduler and every Runner.
+func (w *world) start(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.closed:
+		return errors.New("herald: start after close")
+	case w.started:
+		return errors.New("herald: started twice")
+	}
+	w.started = true
+	w.ctx, w.cancel = context.WithCancel(ctx)
+	w.startBackground()
+	return nil
+}
+
+// startBackground starts the scheduler and the runners. Call with w.mu held.
+func (w *world) startBackground() {
+	w.sched.Start(w.ctx)
+	var round context.Context
+	round, w.runStops = context.WithCancel(w.ctx)
+	for _, m := range w.systems {
+		if r, ok := m.sys.(system.Runner); ok {
+			w.runners.Add(1)
+			go func() {
+				defer w.runners.Done()
+				r.Run(round)
+			}()
+		}
+	}
+}
+
+// stopBackground cancels background work and waits for it to end. Call with
+// w.mu held.
+func (w *world) stopBackground() {
+	if w.runStops != nil {
+		w.runStops()
+	}
+	w.runners.Wait()
+	w.sched.Stop()
+}
+
+// Reset puts every system of the world back to its seed state, atomically:
+// requests that arrive meanwhile wait. It stops background work, restarts
+// every random stream, drops scheduled work and pending faults, resets the
+// systems in order, and restarts background work. The clock is left as it
+// is.
+func (w *world) Reset() error {
+	w.gate.Lock()
+	defer w.gate.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	running := w.started && !w.closed
+	if running {
+		w.stopBackground()
+	}
+	w.sched.Clear()
+	w.faults.Clear()
+	var errs []error
+	for _, m := range w.systems {
+		m.random.Restart()
+		if err := m.sys.Reset(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", m.name, err))
+		}
+	}
+	if running && w.ctx.Err() == nil {
+		w.startBackground()
+	}
+	return errors.Join(errs...)
+}
+
+// close stops background work and waits for it.
+func (w *world) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.closed = true
+	if w.started {
+		w.stopBackground()
+		w.cancel()
+	}
+}
+
+// serveMain serves the world's part of the main listener, its prefix
+// stripped: each system without a listener of its own under its base path,
+// and the control API. It dispatches on the first path segment alone:
+// http.ServeMux would clean paths and answer "//x" or "/mopay" with
+// redirects, outside every error format. System names match
+// case-insensitively.
+func (w *world) serveMain(rw http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if rest, ok := strings.CutPrefix(p, "/_herald/"); ok {
+		if !w.h.controlAllowed(r) {
+			reply := control.Render(&engine.Exchange{Request: r}, control.Unauthorized("the control API needs the header Authorization: Bearer <token> (herald serve printed it, or took it from --control-token or HERALD_CONTROL_TOKEN)"))
+			reply.Header.Set("WWW-Authenticate", `Bearer realm="herald control"`)
+			writeReply(rw, reply)
+			return
+		}
+		if v1, ok := strings.CutPrefix(rest, "v1/"); ok {
+			seg, _, _ := strings.Cut(v1, "/")
+			if m := w.byName[seg]; m != nil && m.control != nil {
+				serveStripped(m.control, rw, r, len("/_herald/v1/")+len(seg))
+				return
+			}
+		}
+		w.control.ServeHTTP(rw, r)
+		return
+	}
+	seg, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	if m := w.byName[strings.ToLower(seg)]; m != nil && m.listener == MainListener {
+		serveStripped(m.sys.Handler(), rw, r, 1+len(seg))
+		return
+	}
+	w.notFound(rw, r)
+}
+
+// notFound answers paths outside every system, saying where the systems are.
+func (w *world) notFound(rw http.ResponseWriter, r *http.Request) {
+	msg := "no simulated system is served at this path; systems:"
+	for _, s := range w.Systems() {
+		msg += " " + s.Name + " at " + s.BasePath
+		if s.Listener != MainListener {
+			msg += " on its own listener"
+		}
+	}
+	msg += "; control API at " + w.prefix() + "/_herald/v1/"
+	writeReply(rw, control.Render(&engine.Exchange{Request: r}, control.NotFound("%s", msg)))
+}
+
+func writeReply(rw http.ResponseWriter, reply engine.Reply) {
+	for k, vs := range reply.Header {
+		rw.Header()[k] = vs
+	}
+	rw.WriteHeader(reply.Status)
+	_, _ = rw.Write(reply.Body)
+}
