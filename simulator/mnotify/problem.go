@@ -68,18 +68,35 @@ func (f fieldErrors) err() error {
 	return &Error{Status: http.StatusBadRequest, Fields: f}
 }
 
-// problemTypes are the type and title ASP.NET Core writes for each status.
-var problemTypes = map[int][2]string{
-	400: {"https://tools.ietf.org/html/rfc9110#section-15.5.1", "One or more validation errors occurred."},
-	401: {"https://tools.ietf.org/html/rfc9110#section-15.5.2", "Unauthorized"},
-	403: {"https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"},
-	404: {"https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"},
-	405: {"https://tools.ietf.org/html/rfc9110#section-15.5.6", "Method Not Allowed"},
-	409: {"https://tools.ietf.org/html/rfc9110#section-15.5.10", "Conflict"},
-	413: {"https://tools.ietf.org/html/rfc9110#section-15.5.14", "Content Too Large"},
-	415: {"https://tools.ietf.org/html/rfc9110#section-15.5.16", "Unsupported Media Type"},
-	431: {"https://tools.ietf.org/html/rfc6585#section-5", "Request Header Fields Too Large"},
-	500: {"https://tools.ietf.org/html/rfc9110#section-15.6.1", "An error occurred while processing your request."},
+// problemType is the type and title ASP.NET Core writes for a status.
+func problemType(status int) (typ, title string) {
+	switch status {
+	case 400:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.1", "One or more validation errors occurred."
+	case 401:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.2", "Unauthorized"
+	case 403:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"
+	case 404:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"
+	case 405:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.6", "Method Not Allowed"
+	case 409:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.10", "Conflict"
+	case 413:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.14", "Content Too Large"
+	case 415:
+		return "https://tools.ietf.org/html/rfc9110#section-15.5.16", "Unsupported Media Type"
+	case 431:
+		return "https://tools.ietf.org/html/rfc6585#section-5", "Request Header Fields Too Large"
+	case 500:
+		return "https://tools.ietf.org/html/rfc9110#section-15.6.1", "An error occurred while processing your request."
+	}
+	title = http.StatusText(status)
+	if title == "" {
+		title = "Error"
+	}
+	return "https://tools.ietf.org/html/rfc9110#section-15", title
 }
 
 type problemDetails struct {
@@ -182,14 +199,8 @@ func pascal(s string) string {
 func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 	e := toError(err)
 	status := e.Status
-	kind, ok := problemTypes[status]
-	if !ok {
-		kind = [2]string{"https://tools.ietf.org/html/rfc9110#section-15", http.StatusText(status)}
-		if kind[1] == "" {
-			kind[1] = "Error"
-		}
-	}
-	pd := problemDetails{Type: kind[0], Title: kind[1], Status: status, Detail: e.detail(), TraceID: s.traceID()}
+	typ, title := problemType(status)
+	pd := problemDetails{Type: typ, Title: title, Status: status, Detail: e.detail(), TraceID: s.traceID()}
 	if status == http.StatusBadRequest {
 		pd.Errors = e.Fields
 		if len(pd.Errors) == 0 {

@@ -310,11 +310,9 @@ func byCreated[T any](key func(T) (time.Time, uint64)) func(a, b T) bool {
 	}
 }
 
-var channels = []string{ChannelEmail, ChannelSMS, ChannelViber, ChannelTelegram, ChannelWebPush, ChannelMCabinet}
-
 // canonicalChannel spells a channel as the spec does; "" when unknown.
 func canonicalChannel(s string) string {
-	for _, c := range channels {
+	for _, c := range [...]string{ChannelEmail, ChannelSMS, ChannelViber, ChannelTelegram, ChannelWebPush, ChannelMCabinet} {
 		if strings.EqualFold(c, s) || (c == ChannelWebPush && strings.EqualFold(s, "WebPush")) {
 			return c
 		}
