@@ -138,9 +138,9 @@ pre{background:#f5f5f5;padding:.5em;white-space:pre-wrap;word-break:break-all;ma
 <details open><summary>Request</summary><pre>{{.Method}} {{.URL}}
 {{headers .ReqHeader}}
 {{.ReqBody}}</pre></details>
-<details open><summary>Response</summary><pre>{{.Status}}
+{{if not .Err}}<details open><summary>Response</summary><pre>{{.Status}}
 {{headers .RespHeader}}
-{{.RespBody}}</pre></details>
+{{.RespBody}}</pre></details>{{end}}
 {{end}}</div>{{end}}
 
 <h2>Skipped, with reasons</h2>

@@ -129,11 +129,15 @@ func (s *Scenario) Exchanged(system, operationID string, req *http.Request, reqB
 		ex.Violation = violation.Error()
 	}
 	if transport != nil {
-		ex.Err = transport.Error()
+		msg := transport.Error()
+		if req != nil { // the URL may carry a signature or a code
+			msg = strings.ReplaceAll(msg, req.URL.String(), ex.URL)
+		}
+		ex.Err = msg
 	}
 	s.exchanges = append(s.exchanges, ex)
 	if transport != nil {
-		return transport
+		return errors.New(ex.Err)
 	}
 	return s.Checked(system, violation, ex.Status, body)
 }

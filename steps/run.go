@@ -77,6 +77,10 @@ type RunOptions struct {
 	// Against a Herald each scenario then runs in an isolated world of its
 	// own, so that none sees another's state, clock or faults.
 	Concurrency int
+	// Isolate runs each scenario in an isolated world of its own even one
+	// at a time, so that suites can share a Herald (implied by Concurrency
+	// above 1 against a Herald).
+	Isolate bool
 	// Shard runs the K-th of N stable, balanced parts of the selected
 	// scenarios (K from 1); the zero value runs them all.
 	Shard Shard
@@ -229,14 +233,18 @@ func Run(opts RunOptions) int {
 		}
 		fmt.Fprintf(opts.Output, "shard %d/%d: %d of the selected scenarios and outlines\n", opts.Shard.K, opts.Shard.N, len(paths))
 	}
-	idx, order, err := places(features)
+	runs, err := scenarioRuns(features)
 	if err != nil {
 		fmt.Fprintln(opts.Output, err)
 		return 2
 	}
+	places := map[string]scenarioRun{}
+	for _, r := range runs {
+		places[r.key()] = r
+	}
 	var skipped []Skipped
 	if opts.Shard.N == 0 || opts.Shard.K == 1 { // one shard reports them, once
-		skipped = skippedOf(idx, order, opts.Tags, exclusions)
+		skipped = skippedOf(runs, opts.Tags, exclusions)
 	}
 	tmp, err := os.MkdirTemp("", "herald-reports-")
 	if err != nil {
@@ -245,8 +253,8 @@ func Run(opts RunOptions) int {
 	}
 	defer os.RemoveAll(tmp)
 	concurrency := max(opts.Concurrency, 1)
-	run := &run{target: opts.Target, modules: opts.Modules, isolate: concurrency > 1 && opts.Target.IsHerald(),
-		journal: &journal{}, places: idx}
+	run := &run{target: opts.Target, modules: opts.Modules, isolate: (concurrency > 1 || opts.Isolate) && opts.Target.IsHerald(),
+		journal: &journal{}, places: places}
 	status := godog.TestSuite{
 		Name:                "herald",
 		ScenarioInitializer: run.initScenario,

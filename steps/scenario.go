@@ -23,7 +23,7 @@ type run struct {
 	// isolate runs each scenario in an isolated world of its own.
 	isolate bool
 	journal *journal
-	places  map[string]place // by pickleKey
+	places  map[string]scenarioRun // by key
 }
 
 // Scenario is the state every module shares within one scenario: the
@@ -334,7 +334,11 @@ func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
 		texts = append(texts, st.Text)
 	}
 	pl := r.places[pickleKey(uri, p.Name, texts)]
-	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: pickleTagNames(p.Tags),
+	var tags []string
+	for _, t := range p.Tags {
+		tags = append(tags, t.Name)
+	}
+	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: tags,
 		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
 	if res.Status == "failed" && !anyFailed(res.Steps) {
 		res.Steps = append(res.Steps, StepResult{Text: "(scenario hooks)", Status: "failed", Err: err.Error()})

@@ -24,67 +24,22 @@ type Skipped struct {
 
 // skippedOf lists the scenarios that the user's expression selects and the
 // run's does not, each with the reason of the first exclusion it falls under.
-func skippedOf(idx map[string]place, order []string, userExpr string, exclusions []Exclusion) []Skipped {
+func skippedOf(runs []scenarioRun, userExpr string, exclusions []Exclusion) []Skipped {
 	user := parseGroups(userExpr)
 	var out []Skipped
-	for _, key := range order {
-		p := idx[key]
-		if !matchNames(user, p.tags) {
+	for _, r := range runs {
+		if !matchNames(user, r.tags) {
 			continue
 		}
 		for _, e := range exclusions {
-			if hasTag(p.tags, e.Tag) {
-				parts := strings.SplitN(key, "\x00", 3)
-				out = append(out, Skipped{URI: parts[0], Feature: p.feature, Name: parts[1], Line: p.line, Tags: p.tags, Steps: p.steps,
+			if hasTag(r.tags, e.Tag) {
+				out = append(out, Skipped{URI: r.uri, Feature: r.feature, Name: r.name, Line: r.line, Tags: r.tags, Steps: r.steps,
 					Reason: fmt.Sprintf("%s: %s", e.Tag, e.Why)})
 				break
 			}
 		}
 	}
 	return out
-}
-
-func hasTag(tags []string, tag string) bool {
-	for _, t := range tags {
-		if t == tag {
-			return true
-		}
-	}
-	return false
-}
-
-func parseGroups(expr string) [][]string {
-	var groups [][]string
-	for _, group := range strings.Split(expr, "&&") {
-		var terms []string
-		for _, term := range strings.Split(group, ",") {
-			if term = strings.TrimSpace(term); term != "" {
-				terms = append(terms, term)
-			}
-		}
-		if len(terms) > 0 {
-			groups = append(groups, terms)
-		}
-	}
-	return groups
-}
-
-// matchNames is godog's rule (see matches) on plain tag names.
-func matchNames(groups [][]string, tags []string) bool {
-	for _, terms := range groups {
-		ok := false
-		for _, term := range terms {
-			if name, neg := strings.CutPrefix(term, "~"); neg {
-				ok = ok || !hasTag(tags, name)
-			} else {
-				ok = ok || hasTag(tags, term)
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // printSkipped lists the skipped scenarios on the console.

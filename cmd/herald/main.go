@@ -402,7 +402,9 @@ func newServer(h http.Handler) *http.Server {
 
 func runTest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald test", flag.ContinueOnError)
-	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), or the base URL of a running Herald such as http://127.0.0.1:8080")
+	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), the base URL of a running Herald such as http://127.0.0.1:8080, or a target file (YAML; see the README)")
+	sets := setFlag{}
+	fs.Var(sets, "set", "`KEY=VALUE` for a key of the target file, such as systems.mopay.params.email=qa@example.com; repeat for each")
 	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
@@ -420,8 +422,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
 	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
+	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
-	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back. A real deployment is one or more of --mopay-url\nand --mnotify-url: only the systems given are tested. MNotify scenarios that\nneed a role's certificate not given with --mnotify-cert (tagged\n@cert-<role>) are left out too.\n\nFlags:\n"
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks (for\nMNotify, a role's certificate: tagged @cert-<role>); each is reported as\nskipped with its reason in every format. --tags naming a tag brings its\nscenarios back. A real deployment is a target file, or one or more of\n--mopay-url and --mnotify-url: only the systems given are tested. After the\nrun, contract coverage is printed per spec.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -521,6 +524,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
+	case !strings.HasPrefix(*target, "http://") && !strings.HasPrefix(*target, "https://"):
+		var err error
+		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 2
+		}
 	default:
 		u, err := baseURL(*target)
 		if err != nil {
@@ -542,7 +551,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
 	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
-		Concurrency: *concurrency, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
+		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
 	switch status {
 	case 0:
 		return 0
@@ -619,6 +628,22 @@ func realMNotify(base, caFile string, certs certFlag) (*steps.SystemTarget, erro
 		return nil, fmt.Errorf("--mnotify-cert or --mnotify-ca: %w", err)
 	}
 	return st, nil
+}
+
+// setFlag collects --set KEY=VALUE values.
+type setFlag map[string]string
+
+func (s setFlag) String() string { return "" }
+func (s setFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	if _, dup := s[k]; dup {
+		return fmt.Errorf("%s given twice", k)
+	}
+	s[k] = val
+	return nil
 }
 
 // formatFlag collects --format values, comma-separated or repeated.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -258,6 +259,23 @@ func TestRealMNotifyMode(t *testing.T) {
 	if strings.Contains(out, "— @cert-sender-b:") || envRan <= flagsRan {
 		t.Errorf("sender-b was given, yet its scenarios are left out (%d ran, %d without it):\n%s", envRan, flagsRan, out)
 	}
+	// The same through a target file: a client per role, the CA's client
+	// for the role that presents no certificate.
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	file := filepath.Join(t.TempDir(), "mnotify.yaml")
+	yaml := "name: mnotify-as-real\nsystems:\n  mnotify:\n    url: " + url + "\n    ca: " + abs(ca) + "\n    clients:\n" +
+		"      sender-a: {cert: " + abs(filepath.Join(certs, "sender-a.pem")) + ", key: " + abs(filepath.Join(certs, "sender-a-key.pem")) + "}\n" +
+		"      sender-b: {cert: " + abs(filepath.Join(certs, "sender-b.pem")) + ", key: " + abs(filepath.Join(certs, "sender-b-key.pem")) + "}\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "test", "--target", file, "--format", "progress", "--allow-mutating")
+	fileOut, err := cmd.CombinedOutput()
+	m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(fileOut))
+	if err != nil || m == nil || m[1] != m[2] || m[1] != strconv.Itoa(envRan) {
+		t.Errorf("a target file with sender-a and sender-b: %v, want the %d scenarios of the same flags to pass:\n%s", err, envRan, fileOut)
+	}
+
 	// Without --allow-mutating nothing that sends or changes data runs: a
 	// real MNotify delivers what it is sent.
 	out, readOnly := run(nil, "--mnotify-ca", ca, "--mnotify-cert", pair("sender-a"))
@@ -424,5 +442,152 @@ func TestControlToken(t *testing.T) {
 	}
 	if code, b := run("--control-token", token); code != 0 {
 		t.Fatalf("with the token: exit %d\n%s", code, b)
+	}
+}
+
+// renderedText is what a person sees of an HTML page: headless Chromium
+// prints it to PDF, and pdftotext reads the PDF back. Without them the test
+// skips, loudly, unless HERALD_REQUIRE_CHROMIUM=1 (as CI sets it).
+func renderedText(t *testing.T, page string) string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	pdftotext, err2 := exec.LookPath("pdftotext")
+	if err != nil || err2 != nil {
+		if os.Getenv("HERALD_REQUIRE_CHROMIUM") == "1" {
+			t.Fatal("chromium and pdftotext are required (HERALD_REQUIRE_CHROMIUM=1)")
+		}
+		t.Skip("SKIPPED: chromium or pdftotext is not installed (apt-get install chromium poppler-utils); set HERALD_REQUIRE_CHROMIUM=1 to make this a failure")
+	}
+	pdf := filepath.Join(t.TempDir(), "report.pdf")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+		"--user-data-dir="+t.TempDir(), "--print-to-pdf="+pdf, "file://"+page)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	out, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// The release gate, as a QA engineer runs it against a deployment: a target
+// file for a Herald in another process, treated as a real Mopay.
+func TestReleaseGateWithATargetFile(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "staging.yaml")
+	err := os.WriteFile(file, []byte("name: staging Mopay\nsystems:\n  mopay:\n    url: "+base+"/mopay/\n"+
+		"    params:\n      email: amara.okafor@example.com\n      password: ${STAGING_PASSWORD}\n"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(extra ...string) (int, string, string) {
+		junit, cucumber := filepath.Join(dir, "j.xml"), filepath.Join(dir, "c.json")
+		args := append([]string{"test", "--target", file, "--format", "progress", "--format", "junit:" + junit + ",cucumber:" + cucumber}, extra...)
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "STAGING_PASSWORD=Notices2023")
+		out, err := cmd.CombinedOutput()
+		var report struct {
+			Tests, Skipped, Failures int `xml:",attr"`
+		}
+		var raw struct {
+			Tests    int `xml:"tests,attr"`
+			Skipped  int `xml:"skipped,attr"`
+			Failures int `xml:"failures,attr"`
+		}
+		b, _ := os.ReadFile(junit)
+		if err := xml.Unmarshal(b, &raw); err != nil {
+			t.Fatalf("JUnit report: %v\n%s", err, out)
+		}
+		report.Tests, report.Skipped, report.Failures = raw.Tests, raw.Skipped, raw.Failures
+		var features []struct {
+			Elements []struct {
+				Steps []struct {
+					Result struct{ Status string }
+				}
+			}
+		}
+		c, _ := os.ReadFile(cucumber)
+		if err := json.Unmarshal(c, &features); err != nil {
+			t.Fatalf("Cucumber report: %v", err)
+		}
+		scenarios, skipped := 0, 0
+		for _, f := range features {
+			for _, e := range f.Elements {
+				scenarios++
+				if len(e.Steps) > 0 && e.Steps[0].Result.Status == "skipped" {
+					skipped++
+				}
+			}
+		}
+		if scenarios != report.Tests || skipped < report.Skipped {
+			t.Fatalf("Cucumber has %d scenarios (%d skipped), JUnit %d (%d skipped)", scenarios, skipped, report.Tests, report.Skipped)
+		}
+		listed := strings.Count(string(out), "\n  - mopay/")
+		if listed != report.Skipped {
+			t.Fatalf("the console lists %d skipped scenarios, JUnit %d:\n%s", listed, report.Skipped, out)
+		}
+		return exitCode(err), string(out), fmt.Sprintf("%d tests, %d skipped, %d failed", report.Tests, report.Skipped, report.Failures)
+	}
+
+	code, out, counts := run()
+	if code != 0 || !strings.Contains(out, "@mutating: they create or change data") || !strings.Contains(out, "coverage mopay:") {
+		t.Fatalf("mutating refused: exit %d (%s)\n%s", code, counts, out)
+	}
+	refused := counts
+	code, out, counts = run("--allow-mutating")
+	if code != 0 || strings.Contains(out, "@mutating: they create") || counts == refused {
+		t.Fatalf("mutating allowed: exit %d (%s; refused: %s)\n%s", code, counts, refused, out)
+	}
+	if code, out, _ := run("--allow-mutating", "--min-coverage", "99"); code != 1 || !strings.Contains(out, "below the 99.0% asked for") {
+		t.Fatalf("coverage gate: exit %d\n%s", code, out)
+	}
+
+	// A failure explains itself: the HTML report shows its exchange, with
+	// the password redacted.
+	page := filepath.Join(dir, "report.html")
+	cmd := exec.Command(bin, "test", "--target", file, "--set", "systems.mopay.params.password=Wrong-Passw0rd",
+		"--allow-mutating", "--tags", "@pagination", "--format", "progress,html:"+page)
+	cmd.Env = append(os.Environ(), "STAGING_PASSWORD=unused")
+	b, err := cmd.CombinedOutput()
+	if exitCode(err) != 1 {
+		t.Fatalf("with a wrong password: exit %d\n%s", exitCode(err), b)
+	}
+	html, _ := os.ReadFile(page)
+	if strings.Contains(string(html), "Wrong-Passw0rd") {
+		t.Fatal("the HTML report shows the password")
+	}
+	text := renderedText(t, page)
+	for _, want := range []string{"Failures", "POST " + base + "/mopay/user_profile_login", "user_profile_login", "<redacted>", "Contract coverage"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the rendered report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// Two suites at once against one herald serve do not interfere: each
+// scenario runs in an isolated world of its own.
+func TestTwoSuitesShareOneHerald(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	type result struct {
+		code int
+		out  string
+	}
+	results := make(chan result, 2)
+	for _, flags := range [][]string{{"--isolate"}, {"--concurrency", "3"}} {
+		go func() {
+			out, err := exec.Command(bin, append([]string{"test", "--target", base, "--format", "progress"}, flags...)...).CombinedOutput()
+			results <- result{exitCode(err), string(out)}
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		r := <-results
+		m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(r.out)
+		if r.code != 0 || m == nil || m[1] != m[2] {
+			t.Fatalf("a suite sharing the Herald: exit %d\n%s", r.code, r.out)
+		}
 	}
 }

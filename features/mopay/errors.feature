@@ -7,6 +7,17 @@ Feature: Mopay error envelopes
   Every documented error of the notifications page is covered here or in the
   feature of its action; the HTTP status always equals ERRORS.CODE.
 
+  Scenario Outline: An unsigned call is refused, under the vendor's key for its action
+    This one needs no account: it creates nothing, and runs against any deployment.
+
+    When I call "<action>" without signing
+    Then the call fails with <key> "rqat_required" and code 401
+
+    Examples:
+      | action              | key |
+      | user_notice_fetch   | ID  |
+      | user_location_fetch | MSG |
+
   @mutating
   Scenario Outline: Documented errors carry their name under the vendor's key
     Given I have registered a new Mopay account
@@ -62,6 +73,24 @@ Feature: Mopay error envelopes
     When I send a DELETE to "user_notice_fetch" signed
     Then the call fails with MSG "method_not_allowed" and code 405
     And the answer has the "Allow" header "GET, HEAD"
+
+  @malformed @mutating
+  Scenario Outline: A malformed request is refused, and Mopay keeps serving
+    Whatever a server names the error, a request it cannot read must not succeed.
+
+    When I send a POST to "user_profile_create" with body:
+      """
+      <body>
+      """
+    Then the call is refused
+    And Mopay still answers a signed call
+
+    Examples:
+      | body              |
+      | {"fsnm": "Ada",   |
+      | not json at all   |
+      | [1, 2, 3]         |
+      | null              |
 
   @herald-design @malformed @mutating
   Scenario Outline: Malformed registration bodies

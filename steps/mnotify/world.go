@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"herald/specs"
 	"herald/steps"
@@ -144,6 +145,13 @@ func (w *world) client() (*http.Client, error) {
 		return nil, fmt.Errorf(`no MNotify sender chosen: begin with "Given I am MNotify sender …" or "Given I present no MNotify client certificate"`)
 	}
 	c := w.st.Clients[w.role]
+	if c == nil && w.role == RoleNone {
+		// A target file gives the CA's client as the default role; with no
+		// CA, the system's roots.
+		if c = w.st.Clients[""]; c == nil {
+			c = &http.Client{Timeout: 30 * time.Second}
+		}
+	}
 	if c == nil {
 		return nil, fmt.Errorf("the target has no MNotify certificate for the role %s (--mnotify-cert %s=CERT,KEY); tag the scenario %s%s", w.role, w.role, TagCert, w.role)
 	}
