@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"herald/simulator/mnotify"
 	"herald/simulator/mopay"
 	"herald/simulator/system"
 )
@@ -10,5 +11,6 @@ import (
 func Registered() []system.Definition {
 	return []system.Definition{
 		mopay.Definition(),
+		mnotify.Definition(),
 	}
 }

@@ -16,9 +16,11 @@ var files embed.FS
 
 // Names of the embedded documents.
 const (
-	Mopay        = "mopay"
-	MopayControl = "mopay-control"
-	Control      = "control"
+	Mopay          = "mopay"
+	MopayControl   = "mopay-control"
+	Mnotify        = "mnotify"
+	MnotifyControl = "mnotify-control"
+	Control        = "control"
 )
 
 // registerFormats defines the string formats the documents use. kin-openapi

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,6 +41,7 @@ type Scenario struct {
 	world           string // the isolated world the scenario runs in, if any
 	root            Target // the target the world was opened on
 	exchanges       []Exchange
+	cleanups        []func() error
 	steps           []StepResult
 	started         time.Time
 }
@@ -111,24 +113,15 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 		if s == nil {
 			return ctx, nil
 		}
-		r.record(p, s, err)
-		if s.world != "" { // everything the scenario changed goes with it
-			if _, cerr := s.root.control(http.MethodDelete, "worlds/"+s.world, nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("deleting the scenario's world: %w", cerr)
-			}
-			return ctx, nil
+		// Modules' cleanups run first, while the world they undo in is still
+		// there.
+		cleanupErr := s.cleanup()
+		r.record(p, s, errors.Join(err, cleanupErr))
+		restoreErr := s.restore()
+		if err != nil {
+			return ctx, nil // the scenario's own failure is reported already
 		}
-		if s.faulted {
-			if _, cerr := s.Control(http.MethodDelete, "faults", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("clearing injected faults: %w", cerr)
-			}
-		}
-		if s.clockChanged {
-			if _, cerr := s.Control(http.MethodDelete, "clock", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("restoring the simulator clock: %w", cerr)
-			}
-		}
-		return ctx, nil
+		return ctx, errors.Join(cleanupErr, restoreErr)
 	})
 	on := func(f any) any { return On[*Scenario](scenarioKey{}, f) }
 	sc.Step(`^the simulator clock moves forward by "([^"]*)"$`, on((*Scenario).advanceClock))
@@ -259,6 +252,44 @@ func (t Target) control(method, path string, body any) ([]byte, error) {
 		return b, fmt.Errorf("control API %s %s answered %d: %s", method, path, resp.StatusCode, b)
 	}
 	return b, nil
+}
+
+// restore undoes what the scenario changed on a Herald: it deletes the
+// scenario's world, or else clears its faults and releases its clock.
+func (s *Scenario) restore() error {
+	if s.world != "" { // everything the scenario changed goes with it
+		if _, err := s.root.control(http.MethodDelete, "worlds/"+s.world, nil); err != nil {
+			return fmt.Errorf("deleting the scenario's world: %w", err)
+		}
+		return nil
+	}
+	if s.faulted {
+		if _, err := s.Control(http.MethodDelete, "faults", nil); err != nil {
+			return fmt.Errorf("clearing injected faults: %w", err)
+		}
+	}
+	if s.clockChanged {
+		if _, err := s.Control(http.MethodDelete, "clock", nil); err != nil {
+			return fmt.Errorf("restoring the simulator clock: %w", err)
+		}
+	}
+	return nil
+}
+
+// Cleanup registers a function that undoes something a module changed on
+// the target, such as a registration in a simulated registry. Cleanups run
+// when the scenario ends, last registered first, before Herald's own
+// restoring (so, in an isolated world, while the world still exists); an
+// error fails the scenario, unless it failed already.
+func (s *Scenario) Cleanup(f func() error) { s.cleanups = append(s.cleanups, f) }
+
+func (s *Scenario) cleanup() error {
+	var errs []error
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, s.cleanups[i]())
+	}
+	s.cleanups = nil
+	return errors.Join(errs...)
 }
 
 // ClockChanged notes that the scenario moved the simulator clock, which is

@@ -25,6 +25,7 @@ import (
 	"herald/simulator/entropy"
 	"herald/specs"
 	"herald/steps"
+	"herald/steps/mnotify"
 	"herald/steps/mopay"
 	"herald/steps/suite"
 )
@@ -408,6 +409,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
+	mnotifyURL := fs.String("mnotify-url", os.Getenv("HERALD_MNOTIFY_URL"), "base `URL` of a real MNotify deployment, such as https://mnotify.staging.egov.md:8443/; overrides --target (env HERALD_MNOTIFY_URL)")
+	mnotifyCerts := certFlag{}
+	fs.Var(mnotifyCerts, "mnotify-cert", "an MNotify sender role's PEM client certificate and key files, `ROLE=CERT,KEY`, for --mnotify-url; repeat for each role: sender-a (required), sender-b, unregistered, expired, revoked, foreign; scenarios needing a role not given are left out (env HERALD_MNOTIFY_CERTS, entries separated by ;)")
+	mnotifyCA := fs.String("mnotify-ca", os.Getenv("HERALD_MNOTIFY_CA"), "PEM `file` of the CA certificates that issue the MNotify server's certificate, for --mnotify-url (default: the system's; env HERALD_MNOTIFY_CA)")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
 	var format formatFlag
 	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
@@ -419,7 +424,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
-	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks; each is\nreported as skipped with its reason in every format. --tags naming a tag\nbrings its scenarios back. After the run, contract coverage is printed per\nspec.\n\nFlags:\n"
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks (for\nMNotify, a role's certificate: tagged @cert-<role>); each is reported as\nskipped with its reason in every format. --tags naming a tag brings its\nscenarios back. A real deployment is a target file, or one or more of\n--mopay-url and --mnotify-url: only the systems given are tested. After the\nrun, contract coverage is printed per spec.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -449,6 +454,13 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if *mnotifyURL == "" && (explicit["mnotify-cert"] || explicit["mnotify-ca"]) {
+		fmt.Fprintln(stderr, "herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)")
+		return 2
+	}
+
 	modules, err := suite.Modules()
 	if err != nil {
 		fmt.Fprintln(stderr, "herald test:", err)
@@ -456,13 +468,39 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	var t steps.Target
 	switch {
-	case *mopayURL != "":
-		u, err := baseURL(*mopayURL)
-		if err != nil {
-			fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
-			return 2
+	case *mopayURL != "" || *mnotifyURL != "":
+		t = steps.Target{Systems: map[string]*steps.SystemTarget{}}
+		var names []string
+		if *mopayURL != "" {
+			u, err := baseURL(*mopayURL)
+			if err != nil {
+				fmt.Fprintln(stderr, "herald test: --mopay-url:", err)
+				return 2
+			}
+			t.Systems[mopay.System] = &steps.SystemTarget{BaseURL: u, Params: map[string]string{}}
+			names = append(names, u)
 		}
-		t = steps.Target{Name: u, Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: u, Params: map[string]string{}}}}
+		if *mnotifyURL != "" {
+			u, err := baseURL(*mnotifyURL)
+			if err != nil {
+				fmt.Fprintln(stderr, "herald test: --mnotify-url:", err)
+				return 2
+			}
+			if len(mnotifyCerts) == 0 {
+				if err := mnotifyCerts.setAll(os.Getenv("HERALD_MNOTIFY_CERTS")); err != nil {
+					fmt.Fprintln(stderr, "herald test: HERALD_MNOTIFY_CERTS:", err)
+					return 2
+				}
+			}
+			st, err := realMNotify(u, *mnotifyCA, mnotifyCerts)
+			if err != nil {
+				fmt.Fprintln(stderr, "herald test:", err)
+				return 2
+			}
+			t.Systems[mnotify.System] = st
+			names = append(names, u)
+		}
+		t.Name = strings.Join(names, " and ")
 	case *target == "in-process":
 		h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version})
 		if err != nil {
@@ -524,6 +562,72 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: some scenarios failed")
 		return 1
 	}
+}
+
+// certFlag collects --mnotify-cert values: ROLE=CERT,KEY, file paths.
+type certFlag map[string][2]string
+
+func (c certFlag) String() string { return "" }
+func (c certFlag) Set(v string) error {
+	role, files, ok := strings.Cut(v, "=")
+	certFile, keyFile, ok2 := strings.Cut(files, ",")
+	if !ok || !ok2 || role == "" || certFile == "" || keyFile == "" {
+		return fmt.Errorf("%q: want ROLE=CERT,KEY (two file paths)", v)
+	}
+	if !mnotify.KnownRole(role) {
+		return fmt.Errorf("role %q: want one of %s", role, strings.Join(mnotify.CertRoles(), ", "))
+	}
+	if _, dup := c[role]; dup {
+		return fmt.Errorf("role %s given twice", role)
+	}
+	c[role] = [2]string{certFile, keyFile}
+	return nil
+}
+
+// setAll reads the entries of HERALD_MNOTIFY_CERTS, separated by ";".
+func (c certFlag) setAll(list string) error {
+	for _, entry := range strings.Split(list, ";") {
+		if entry = strings.TrimSpace(entry); entry != "" {
+			if err := c.Set(entry); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// realMNotify is how to reach a real MNotify: one client per role given,
+// trusting caFile (or the system's roots). Errors name files, never their
+// contents: the keys are secrets.
+func realMNotify(base, caFile string, certs certFlag) (*steps.SystemTarget, error) {
+	if _, ok := certs[mnotify.RoleSenderA]; !ok {
+		return nil, fmt.Errorf("--mnotify-url needs at least the certificate of the role %s: --mnotify-cert %s=CERT,KEY", mnotify.RoleSenderA, mnotify.RoleSenderA)
+	}
+	var caPEM []byte
+	if caFile != "" {
+		b, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--mnotify-ca: %w", err)
+		}
+		caPEM = b
+	}
+	ids := map[string]mnotify.Identity{}
+	for role, files := range certs {
+		certPEM, err := os.ReadFile(files[0])
+		if err != nil {
+			return nil, fmt.Errorf("--mnotify-cert %s: %w", role, err)
+		}
+		keyPEM, err := os.ReadFile(files[1])
+		if err != nil {
+			return nil, fmt.Errorf("--mnotify-cert %s: %w", role, err)
+		}
+		ids[role] = mnotify.Identity{CertPEM: certPEM, KeyPEM: keyPEM}
+	}
+	st, err := mnotify.Target(base, caPEM, ids)
+	if err != nil {
+		return nil, fmt.Errorf("--mnotify-cert or --mnotify-ca: %w", err)
+	}
+	return st, nil
 }
 
 // setFlag collects --set KEY=VALUE values.

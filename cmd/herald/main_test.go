@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,7 +37,7 @@ func buildHerald(t *testing.T) string {
 // the process has exited.
 func serve(t *testing.T, bin string, extra ...string) (string, *exec.Cmd, func() string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--seed", "3"}, extra...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3"}, extra...)...)
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -88,10 +90,21 @@ func TestServeThenTestOverTCP(t *testing.T) {
 	}
 
 	var features []struct {
+		URI      string                  `json:"uri"`
 		Elements []struct{ Name string } `json:"elements"`
 	}
 	if b, err := os.ReadFile(cucumber); err != nil || json.Unmarshal(b, &features) != nil || len(features) == 0 || len(features[0].Elements) == 0 {
 		t.Fatalf("cucumber report: %v, %d features", err, len(features))
+	}
+	// Both systems ran: Mopay on the main listener, MNotify on its own TLS
+	// listener, found through the control API's info.
+	ran := map[string]int{}
+	for _, f := range features {
+		system, _, _ := strings.Cut(f.URI, "/")
+		ran[system] += len(f.Elements)
+	}
+	if ran["mopay"] == 0 || ran["mnotify"] == 0 {
+		t.Fatalf("scenarios run per system: %v; want both mopay and mnotify", ran)
 	}
 
 	// SIGTERM stops the server cleanly.
@@ -179,6 +192,98 @@ func TestIndependentVendorClient(t *testing.T) {
 	}
 }
 
+// mnotifyURL asks a Herald where its MNotify listener is.
+func mnotifyURL(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/_herald/v1/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		Systems []struct{ Name, BaseURL string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range info.Systems {
+		if s.Name == "mnotify" && strings.HasPrefix(s.BaseURL, "https://") {
+			return s.BaseURL
+		}
+	}
+	t.Fatalf("no MNotify on HTTPS in %+v", info)
+	return ""
+}
+
+// Herald's MNotify, given as a real deployment with certificate files:
+// scenarios that need the control API, Herald's design or a role not given
+// are left out, with notes, and the rest pass.
+func TestRealMNotifyMode(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	certs := filepath.Join("..", "..", "fixtures", "mnotify", "certs")
+	pair := func(role string) string {
+		return role + "=" + filepath.Join(certs, role+".pem") + "," + filepath.Join(certs, role+"-key.pem")
+	}
+	url := mnotifyURL(t, base)
+	run := func(env []string, args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"test", "--mnotify-url", url, "--format", "progress"}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("herald test --mnotify-url %v: %v\n%s", args, err, out)
+		}
+		m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(out))
+		if m == nil || m[1] != m[2] || m[1] == "0" {
+			t.Fatalf("expected every selected scenario to pass:\n%s", out)
+		}
+		for _, reason := range []string{"— @simulator:", "— @herald-design:", "— @cert-unregistered:"} {
+			if !strings.Contains(string(out), reason) {
+				t.Errorf("expected scenarios left out for %q:\n%s", reason, out)
+			}
+		}
+		n, _ := strconv.Atoi(m[1])
+		return string(out), n
+	}
+	ca := filepath.Join(certs, "ca.pem")
+	// Flags: the environment's certificates are not mixed in, so sender-b's
+	// scenarios are left out.
+	out, flagsRan := run([]string{"HERALD_MNOTIFY_CERTS=" + pair("sender-b")},
+		"--mnotify-ca", ca, "--mnotify-cert", pair("sender-a"), "--allow-mutating")
+	if !strings.Contains(out, "— @cert-sender-b:") || strings.Contains(out, "— @mutating:") {
+		t.Errorf("want sender-b's scenarios left out for want of its certificate, and none for @mutating:\n%s", out)
+	}
+	// The environment alone: sender-b's scenarios run.
+	out, envRan := run([]string{"HERALD_MNOTIFY_CA=" + ca, "HERALD_MNOTIFY_CERTS=" + pair("sender-a") + "; " + pair("sender-b")}, "--allow-mutating")
+	if strings.Contains(out, "— @cert-sender-b:") || envRan <= flagsRan {
+		t.Errorf("sender-b was given, yet its scenarios are left out (%d ran, %d without it):\n%s", envRan, flagsRan, out)
+	}
+	// The same through a target file: a client per role, the CA's client
+	// for the role that presents no certificate.
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	file := filepath.Join(t.TempDir(), "mnotify.yaml")
+	yaml := "name: mnotify-as-real\nsystems:\n  mnotify:\n    url: " + url + "\n    ca: " + abs(ca) + "\n    clients:\n" +
+		"      sender-a: {cert: " + abs(filepath.Join(certs, "sender-a.pem")) + ", key: " + abs(filepath.Join(certs, "sender-a-key.pem")) + "}\n" +
+		"      sender-b: {cert: " + abs(filepath.Join(certs, "sender-b.pem")) + ", key: " + abs(filepath.Join(certs, "sender-b-key.pem")) + "}\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "test", "--target", file, "--format", "progress", "--allow-mutating")
+	fileOut, err := cmd.CombinedOutput()
+	m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(fileOut))
+	if err != nil || m == nil || m[1] != m[2] || m[1] != strconv.Itoa(envRan) {
+		t.Errorf("a target file with sender-a and sender-b: %v, want the %d scenarios of the same flags to pass:\n%s", err, envRan, fileOut)
+	}
+
+	// Without --allow-mutating nothing that sends or changes data runs: a
+	// real MNotify delivers what it is sent.
+	out, readOnly := run(nil, "--mnotify-ca", ca, "--mnotify-cert", pair("sender-a"))
+	if !strings.Contains(out, "— @mutating:") || readOnly >= flagsRan {
+		t.Errorf("want the @mutating scenarios left out (%d ran, %d with them):\n%s", readOnly, flagsRan, out)
+	}
+}
+
 func TestUnreachableTarget(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if got := run([]string{"test", "--target", "http://127.0.0.1:1"}, &out, &errOut); got != 1 || !strings.Contains(errOut.String(), "no Herald answers there") {
@@ -202,6 +307,13 @@ func TestUsageErrors(t *testing.T) {
 		{"test", "--tags", "@atuh"},
 		{"test", "--tags", "@auth && @pagination"},
 		{"serve", "--log-level", "loud"},
+		{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
+		{"test", "--mnotify-ca", "ca.pem"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "nobody=a.pem,a-key.pem"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=a.pem"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
+		{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
 	} {
 		var out, errOut bytes.Buffer
 		if got := run(args, &out, &errOut); got != 2 {

@@ -96,6 +96,16 @@ func TestImageRunsTheSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A listener of a system's own (MNotify's HTTPS) is published on a
+	// port the container chose: the Herald inside reports its own, 8443.
+	for name, st := range target.Systems {
+		if u := c.URLs[name]; u != "" {
+			st.BaseURL = u
+		}
+	}
+	if !strings.HasPrefix(c.URLs["mnotify"], "https://") {
+		t.Fatalf("MNotify's listener is not published: URLs %v", c.URLs)
+	}
 	var report strings.Builder
 	if status := steps.Run(steps.RunOptions{Target: target, Modules: modules, Format: "progress", Output: &report, Concurrency: 2}); status != 0 {
 		t.Fatalf("the suite against the container: status %d\n%s", status, report.String())

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"herald/steps"
+	"herald/steps/mnotify"
 	"herald/steps/mopay"
 )
 
@@ -10,6 +11,7 @@ func Modules() ([]steps.Module, error) {
 	var out []steps.Module
 	for _, build := range []func() (steps.Module, error){
 		mopay.Module,
+		mnotify.Module,
 	} {
 		m, err := build()
 		if err != nil {
