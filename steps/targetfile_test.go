@@ -120,11 +120,32 @@ func TestReadmeTargetSamples(t *testing.T) {
 			t.Fatalf("sample %d: no yaml block after the marker", i+1)
 		}
 		end = start + 8 + strings.Index(part[start+8:], "```")
-		var lines []string
-		for _, l := range strings.Split(part[start+8:end], "\n") {
-			lines = append(lines, strings.TrimPrefix(l, "   "))
+		block := strings.Split(part[start+8:end], "\n")
+		indent := -1 // the block's own indentation, as a list item's
+		for _, l := range block {
+			if n := len(l) - len(strings.TrimLeft(l, " ")); strings.TrimSpace(l) != "" && (indent < 0 || n < indent) {
+				indent = n
+			}
 		}
-		p := writeFile(t, t.TempDir(), "sample.yaml", strings.Join(lines, "\n"))
+		var lines []string
+		for _, l := range block {
+			if len(l) >= indent && indent > 0 {
+				l = l[indent:]
+			}
+			lines = append(lines, l)
+		}
+		// Saved at the top of the checkout, as the README says, so that
+		// paths to the fixtures resolve.
+		f, err := os.CreateTemp("..", "readme-sample-*.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(f.Name()) })
+		if _, err := f.WriteString(strings.Join(lines, "\n")); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		p := f.Name()
 		// Every variable a sample names is set; none of Herald's overrides.
 		anyVar := func(name string) (string, bool) { return "x", !strings.HasPrefix(name, "HERALD_") }
 		if _, err := LoadTargetFile(p, TargetSources{Env: anyVar}); err != nil {
