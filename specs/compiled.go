@@ -59,7 +59,7 @@ type node struct {
 	minLen             uint64
 	hasMaxLen          bool
 	maxLen             uint64
-	pattern            *regexp.Regexp
+	pattern            *matcher
 	patternSrc         string
 	minItems           uint64
 	hasMaxItems        bool
@@ -333,7 +333,7 @@ func (c *compiler) compile(ref *openapi3.SchemaRef) *node {
 		n.hasMaxLen, n.maxLen = true, *s.MaxLength
 	}
 	if s.Pattern != "" && !ignore("pattern") {
-		re, err := regexp.Compile(intoGoRegexp(s.Pattern))
+		re, err := compilePattern(s.Pattern)
 		if err != nil {
 			refuse("pattern %q: %v", s.Pattern, err)
 		}
@@ -737,9 +737,9 @@ func (n *node) checkString(t *tape, i int32) *fault {
 	if n.pattern != nil {
 		var ok bool
 		if tok.plain {
-			ok = n.pattern.Match(raw)
+			ok = n.pattern.match(raw)
 		} else {
-			ok = n.pattern.MatchString(text)
+			ok = n.pattern.matchString(text)
 		}
 		if !ok {
 			return fail(`string doesn't match the regular expression "%s"`, n.patternSrc)
@@ -792,7 +792,16 @@ func (n *node) lookup(t *tape, key int32) int {
 	var idx int
 	var ok bool
 	if t.toks[key].plain {
-		idx, ok = n.names[string(t.raw(key))]
+		raw := t.raw(key)
+		if len(n.nameList) <= 8 {
+			for k, name := range n.nameList {
+				if len(name) == len(raw) && (len(raw) == 0 || name[0] == raw[0]) && name == string(raw) {
+					return k
+				}
+			}
+			return -1
+		}
+		idx, ok = n.names[string(raw)]
 	} else {
 		idx, ok = n.names[t.text(key)]
 	}
@@ -810,7 +819,7 @@ func (n *node) checkObject(t *tape, i int32) *fault {
 	if obj.count == 0 && len(n.required) == 0 && n.minProps == 0 {
 		return nil
 	}
-	var buf [32]member
+	var buf [16]member
 	members := buf[:0]
 	var seen uint64
 	unknown := 0
@@ -911,6 +920,9 @@ func bitCount(x uint64) int {
 func (c *Checker) compileResponses(comp *compiler) {
 	c.compiled = map[*openapi3.MediaType]*node{}
 	c.notCompiled = map[*openapi3.MediaType]string{}
+	// kin-openapi validates OpenAPI 3.1 documents with a JSON Schema 2020-12
+	// validator instead, whose rules differ (nullable, type lists, …).
+	compile := !c.doc.IsOpenAPI31OrLater()
 	for _, route := range c.routes {
 		for _, rref := range route.Operation.Responses.Map() {
 			if rref == nil || rref.Value == nil {
@@ -924,6 +936,10 @@ func (c *Checker) compileResponses(comp *compiler) {
 					continue
 				}
 				if _, done := c.notCompiled[mt]; done {
+					continue
+				}
+				if !compile {
+					c.notCompiled[mt] = "OpenAPI " + c.doc.OpenAPI
 					continue
 				}
 				if why := bodyUnsupported(mt); why != "" {
@@ -1009,11 +1025,16 @@ func (c *Checker) quick(route *routers.Route, status int, header http.Header, bo
 		return accepted, nil
 	}
 	n := c.compiled[mt]
-	if n == nil || !decodedAsJSON(ct) {
+	if n == nil || !decodedAsJSON(ct) || len(body) > maxTapeBody {
 		return undecided, nil
 	}
 	t := c.tapes.Get().(*tape)
-	defer c.tapes.Put(t)
+	defer func() {
+		t.body = nil
+		if cap(t.toks) <= 1<<16 {
+			c.tapes.Put(t)
+		}
+	}()
 	if !t.parse(body) {
 		return rejected, errors.New("failed to decode response body: not JSON")
 	}

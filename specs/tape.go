@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -22,6 +23,9 @@ const (
 	tokArray
 	tokObject
 )
+
+// maxTapeBody is the largest body a tape holds: offsets are int32.
+const maxTapeBody = 1<<31 - 2
 
 // maxJSONDepth is encoding/json's limit on nesting.
 const maxJSONDepth = 10000
@@ -53,8 +57,8 @@ type tape struct {
 func (t *tape) parse(body []byte) bool {
 	t.body = body
 	t.toks = t.toks[:0]
-	if len(body) > 1<<31-2 {
-		return false
+	if len(body) > maxTapeBody {
+		panic("specs: body too large for a tape")
 	}
 	p := parser{b: body, t: t}
 	i := p.ws(0)
@@ -183,6 +187,17 @@ func (p *parser) str(i int) (int, bool) {
 	escaped, nonASCII := false, false
 	j := i + 1
 	for {
+		// Eight bytes at a time while none ends the string, escapes, is a
+		// control character or is not ASCII.
+		for j+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[j:])
+			const ones, highs = 0x0101010101010101, 0x8080808080808080
+			quote, backslash := x^(ones*'"'), x^(ones*'\\')
+			if ((quote-ones)&^quote|(backslash-ones)&^backslash|(x-ones*0x20)&^x|x)&highs != 0 {
+				break
+			}
+			j += 8
+		}
 		for j < len(b) && strByte[b[j]] == 0 {
 			j++
 		}
