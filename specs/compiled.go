@@ -40,6 +40,9 @@ const (
 type node struct {
 	// nullable: null passes before any other keyword (Schema.permitsNull).
 	nullable bool
+	// anyString: the node accepts every string, and only strings (as
+	// {type: string} does), so a parent may skip calling it on a string.
+	anyString bool
 	// empty: the schema is equivalent to {} (Schema.IsEmpty); null fails it.
 	empty bool
 	types uint8
@@ -400,6 +403,8 @@ func (c *compiler) compile(ref *openapi3.SchemaRef) *node {
 		n.hasMaxProps, n.maxProps = true, *s.MaxProps
 	}
 	n.countProps = n.minProps != 0 || n.hasMaxProps
+	n.anyString = !n.empty && n.types == typeString && n.not == nil && len(n.allOf)+len(n.anyOf)+len(n.oneOf) == 0 &&
+		len(n.enum) == 0 && n.minLen == 0 && !n.hasMaxLen && n.pattern == nil && n.format == ""
 	return n
 }
 
@@ -892,7 +897,7 @@ func (n *node) checkObject(t *tape, i int32) *fault {
 				}
 			}
 		}
-		if sub == nil {
+		if sub == nil || (sub.anyString && t.toks[m.key+1].kind == tokString) {
 			continue
 		}
 		if f := sub.check(t, m.key+1); f != nil {

@@ -60,21 +60,25 @@ func (t *tape) parse(body []byte) bool {
 	if len(body) > maxTapeBody {
 		panic("specs: body too large for a tape")
 	}
-	p := parser{b: body, t: t}
+	p := parser{b: body, toks: t.toks}
 	i := p.ws(0)
 	if i >= len(body) {
 		return false
 	}
 	_, ok := p.value(i, 1)
+	t.toks = p.toks
 	return ok
 }
 
 type parser struct {
-	b []byte
-	t *tape
+	b    []byte
+	toks []token
 }
 
 func (p *parser) ws(i int) int {
+	if i < len(p.b) && p.b[i] > ' ' {
+		return i
+	}
 	for i < len(p.b) {
 		switch p.b[i] {
 		case ' ', '\t', '\n', '\r':
@@ -110,16 +114,15 @@ func (p *parser) value(i, depth int) (int, bool) {
 }
 
 func (p *parser) push(kind uint8, start, end int) int {
-	p.t.toks = append(p.t.toks, token{kind: kind, start: int32(start), end: int32(end)})
-	return len(p.t.toks) - 1
+	p.toks = append(p.toks, token{kind: kind, start: int32(start), end: int32(end), next: int32(len(p.toks) + 1)})
+	return len(p.toks) - 1
 }
 
 func (p *parser) literal(i int, word string, kind uint8) (int, bool) {
 	if len(p.b)-i < len(word) || string(p.b[i:i+len(word)]) != word {
 		return 0, false
 	}
-	k := p.push(kind, i, i+len(word))
-	p.t.toks[k].next = int32(k + 1)
+	p.push(kind, i, i+len(word))
 	return i + len(word), true
 }
 
@@ -160,8 +163,7 @@ func (p *parser) number(i int) (int, bool) {
 		for j++; j < len(b) && digit(b[j]); j++ {
 		}
 	}
-	k := p.push(tokNumber, i, j)
-	p.t.toks[k].next = int32(k + 1)
+	p.push(tokNumber, i, j)
 	return j, true
 }
 
@@ -233,8 +235,7 @@ func (p *parser) str(i int) (int, bool) {
 		}
 	}
 	k := p.push(tokString, i+1, j)
-	tok := &p.t.toks[k]
-	tok.next = int32(k + 1)
+	tok := &p.toks[k]
 	tok.plain = !escaped && (!nonASCII || utf8.Valid(b[i+1:j]))
 	tok.ascii = !escaped && !nonASCII
 	return j + 1, true
@@ -274,9 +275,9 @@ func (p *parser) array(i, depth int) (int, bool) {
 			j = p.ws(j + 1)
 		}
 	}
-	tok := &p.t.toks[k]
+	tok := &p.toks[k]
 	tok.count = n
-	tok.next = int32(len(p.t.toks))
+	tok.next = int32(len(p.toks))
 	tok.end = int32(j)
 	return j, true
 }
@@ -326,9 +327,9 @@ func (p *parser) object(i, depth int) (int, bool) {
 			j = p.ws(j + 1)
 		}
 	}
-	tok := &p.t.toks[k]
+	tok := &p.toks[k]
 	tok.count = n
-	tok.next = int32(len(p.t.toks))
+	tok.next = int32(len(p.toks))
 	tok.end = int32(j)
 	return j, true
 }
