@@ -141,10 +141,11 @@ func refuse(format string, args ...any) {
 	panic(&unsupported{fmt.Sprintf(format, args...)})
 }
 
-// known is what the compiler reads of a schema; any other field set makes
-// the schema unsupported, so a keyword kin-openapi learns later, or one of
-// OpenAPI 3.1, cannot be skipped by accident.
-func known(s *openapi3.Schema) bool {
+// unknownKeywords lists the keywords of a schema the compiler does not
+// read. It clears those it reads and reports any other field that is set,
+// so a keyword kin-openapi learns later, or one of OpenAPI 3.1, cannot be
+// skipped by accident.
+func unknownKeywords(s *openapi3.Schema) []string {
 	c := *s
 	c.Extensions, c.Origin = nil, nil
 	c.OneOf, c.AnyOf, c.AllOf, c.Not = nil, nil, nil, nil
@@ -162,7 +163,19 @@ func known(s *openapi3.Schema) bool {
 	c.MinItems, c.MaxItems, c.Items = 0, nil, nil
 	c.Required, c.Properties, c.MinProps, c.MaxProps = nil, nil, 0, nil
 	c.AdditionalProperties = openapi3.AdditionalProperties{}
-	return reflect.ValueOf(c).IsZero()
+	v := reflect.ValueOf(c)
+	var names []string
+	for i := range v.NumField() {
+		if !v.Field(i).IsZero() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				name = f.Name
+			}
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // sameValueCycles refuses a schema graph in which a schema applies to the
@@ -263,8 +276,8 @@ func (c *compiler) compile(ref *openapi3.SchemaRef) *node {
 	if n := c.nodes[s]; n != nil {
 		return n
 	}
-	if !known(s) {
-		refuse("schema %s uses a keyword the compiler does not know", refName(ref))
+	if kw := unknownKeywords(s); len(kw) > 0 {
+		refuse("schema %s uses %s", refName(ref), strings.Join(kw, ", "))
 	}
 	for k := range s.Extensions {
 		if !strings.HasPrefix(k, "x-") {
