@@ -22,8 +22,9 @@ import (
 // maps and interfaces and visiting those (kin-openapi's way, which the
 // Checker keeps as its reference). Each node does what Schema.visitJSON does
 // for an OpenAPI 3.0 document, keyword by keyword and in the same order, for
-// the keywords listed in compileSchema; a schema using any other keyword, or
-// a feature whose outcome depends on more than the keyword itself, is not
+// the keywords unknownKeywords clears; a schema using any other keyword, or
+// a feature whose outcome depends on more than the keyword itself
+// (writeOnly, a schema applying to a value it already applies to), is not
 // compiled, and the reference path checks its answers.
 
 // Bits of node.types: which JSON types the schema's "type" permits.
@@ -52,35 +53,38 @@ type node struct {
 
 	enum []enumValue
 
-	// numbers
-	requireInt         bool
-	format             string
-	exMin, exMax       bool
-	exMinBy, exMaxBy   float64
-	hasMin, hasMax     bool
-	minimum, maximum   float64
-	minLen             uint64
-	hasMaxLen          bool
-	maxLen             uint64
-	pattern            *matcher
-	patternSrc         string
-	minItems           uint64
-	hasMaxItems        bool
-	maxItems           uint64
-	items              *node
-	names              map[string]int // properties and required names, by index
-	nameList           []string
-	props              []*node // by name index; nil for a required name without a schema
-	required           []int
-	apForbidden        bool  // additionalProperties: false
-	apSchema           *node // additionalProperties: {…}
-	minProps           uint64
-	hasMaxProps        bool
-	maxProps           uint64
-	countProps         bool // minProperties or maxProperties set
-	noPropsNoAPNoReqs  bool // nothing to check in an object's members
-	source             *openapi3.Schema
-	unresolvedChildren bool
+	// numbers, and strings for format
+	requireInt       bool
+	format           string
+	exMin, exMax     bool
+	exMinBy, exMaxBy float64
+	hasMin, hasMax   bool
+	minimum, maximum float64
+
+	// strings
+	minLen     uint64
+	hasMaxLen  bool
+	maxLen     uint64
+	pattern    *matcher
+	patternSrc string
+
+	// arrays
+	minItems    uint64
+	hasMaxItems bool
+	maxItems    uint64
+	items       *node
+
+	// objects
+	names       map[string]int // properties and required names, by index
+	nameList    []string
+	props       []*node // by name index; nil for a required name without a schema
+	required    []int
+	apForbidden bool  // additionalProperties: false
+	apSchema    *node // additionalProperties: {…}
+	minProps    uint64
+	hasMaxProps bool
+	maxProps    uint64
+	countProps  bool // minProperties or maxProperties set
 }
 
 type enumKind uint8
@@ -284,7 +288,7 @@ func (c *compiler) compile(ref *openapi3.SchemaRef) *node {
 			refuse("schema %s has an unknown field %q", refName(ref), k)
 		}
 	}
-	n := &node{source: s, nullable: s.Nullable || s.Type.IncludesNull(), empty: s.IsEmpty()}
+	n := &node{nullable: s.Nullable || s.Type.IncludesNull(), empty: s.IsEmpty()}
 	c.nodes[s] = n
 	ignore := func(k string) bool { return c.ignore[k] }
 
@@ -543,8 +547,6 @@ func (f *fault) under(seg string) *fault {
 	f.path = append(f.path, seg)
 	return f
 }
-
-var typeNames = map[uint8]string{tokNull: "null", tokFalse: "boolean", tokTrue: "boolean", tokNumber: "number", tokString: "string", tokArray: "array", tokObject: "object"}
 
 // check applies the node to the value at t.toks[i], as Schema.visitJSON does.
 func (n *node) check(t *tape, i int32) *fault {
