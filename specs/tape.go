@@ -60,19 +60,26 @@ func (t *tape) parse(body []byte) bool {
 	if len(body) > maxTapeBody {
 		panic("specs: body too large for a tape")
 	}
-	p := parser{b: body, toks: t.toks}
+	// In a body that parses, a token takes two bytes or more (a number one,
+	// and the comma or bracket after it), so the tape need not grow while
+	// parsing it; a broken one ("[[[[0") may need more.
+	if need := len(body)/2 + 2; cap(t.toks) < need {
+		t.toks = make([]token, need)
+	}
+	p := parser{b: body, toks: t.toks[:cap(t.toks)]}
 	i := p.ws(0)
 	if i >= len(body) {
 		return false
 	}
 	_, ok := p.value(i, 1)
-	t.toks = p.toks
+	t.toks = p.toks[:p.n]
 	return ok
 }
 
 type parser struct {
 	b    []byte
 	toks []token
+	n    int // tokens so far
 }
 
 func (p *parser) ws(i int) int {
@@ -114,8 +121,13 @@ func (p *parser) value(i, depth int) (int, bool) {
 }
 
 func (p *parser) push(kind uint8, start, end int) int {
-	p.toks = append(p.toks, token{kind: kind, start: int32(start), end: int32(end), next: int32(len(p.toks) + 1)})
-	return len(p.toks) - 1
+	k := p.n
+	if k == len(p.toks) { // only in a broken body: see parse
+		p.toks = append(p.toks, make([]token, k+1)...)
+	}
+	p.toks[k] = token{kind: kind, start: int32(start), end: int32(end), next: int32(k + 1)}
+	p.n++
+	return k
 }
 
 func (p *parser) literal(i int, word string, kind uint8) (int, bool) {
@@ -277,7 +289,7 @@ func (p *parser) array(i, depth int) (int, bool) {
 	}
 	tok := &p.toks[k]
 	tok.count = n
-	tok.next = int32(len(p.toks))
+	tok.next = int32(p.n)
 	tok.end = int32(j)
 	return j, true
 }
@@ -329,7 +341,7 @@ func (p *parser) object(i, depth int) (int, bool) {
 	}
 	tok := &p.toks[k]
 	tok.count = n
-	tok.next = int32(len(p.toks))
+	tok.next = int32(p.n)
 	tok.end = int32(j)
 	return j, true
 }

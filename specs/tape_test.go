@@ -29,9 +29,12 @@ var tapeCases = []string{
 // TestTapeAcceptsWhatTheDecoderAccepts compares the tape with the decoder.
 func TestTapeAcceptsWhatTheDecoderAccepts(t *testing.T) {
 	var tp tape
-	for _, c := range tapeCases {
+	for _, c := range append(tapeCases, "1", "[1,2,3,4]", `{"":1,"":[]}`, "[[[[]]]]", `[1,"",[],{},true,0]`) {
 		if got, want := tp.parse([]byte(c)), decodes([]byte(c)); got != want {
 			t.Errorf("%.60q: tape %v, decoder %v", c, got, want)
+		}
+		if tp.parse([]byte(c)) && len(tp.toks) > len(c)/2+2 {
+			t.Errorf("%.60q: %d tokens, more than parse provides for", c, len(tp.toks))
 		}
 	}
 }
@@ -59,8 +62,12 @@ func FuzzTape(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var tp tape
-		if got, want := tp.parse(body), decodes(body); got != want {
+		got, want := tp.parse(body), decodes(body)
+		if got != want {
 			t.Fatalf("%q: tape %v, decoder %v", body, got, want)
+		}
+		if got && len(tp.toks) > len(body)/2+2 {
+			t.Fatalf("%q: %d tokens, more than parse provides for", body, len(tp.toks))
 		}
 	})
 }
