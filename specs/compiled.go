@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -860,7 +861,7 @@ func (n *node) checkObject(t *tape, i int32) *fault {
 	if n.countProps {
 		// Properties are counted once each: a repeated key is one entry of
 		// the decoded map, holding the last value.
-		distinct := uint64(bitCount(seen))
+		distinct := uint64(bits.OnesCount64(seen))
 		for a, m := range members {
 			if m.name >= 0 {
 				continue
@@ -927,13 +928,6 @@ func (n *node) checkObject(t *tape, i int32) *fault {
 	return nil
 }
 
-func bitCount(x uint64) int {
-	n := 0
-	for ; x != 0; x &= x - 1 {
-		n++
-	}
-	return n
-}
 
 // compileResponses compiles the body schema of every response media type of
 // every operation, sharing one node per schema.
