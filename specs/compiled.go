@@ -928,7 +928,6 @@ func (n *node) checkObject(t *tape, i int32) *fault {
 	return nil
 }
 
-
 // compileResponses compiles the body schema of every response media type of
 // every operation, sharing one node per schema.
 func (c *Checker) compileResponses(comp *compiler) {
