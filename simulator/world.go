@@ -104,7 +104,13 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 			m.own, m.listener, m.basePath = &cfg, name, "/"
 		}
 		if c, ok := m.sys.(system.Controller); ok {
-			if m.control, err = control.ForSystem(name, c.Control(), h.opts.Logger); err != nil {
+			routes := c.Control()
+			if routes.Doc == nil {
+				if routes.Doc, err = h.sharedSpec(routes.Spec); err != nil {
+					return nil, fmt.Errorf("system %s: control routes: %w", name, err)
+				}
+			}
+			if m.control, err = control.ForSystem(name, routes, h.opts.Logger); err != nil {
 				return nil, err
 			}
 		}

@@ -9,13 +9,20 @@ import (
 
 	"herald/fixtures"
 	"herald/simulator/control"
+	"herald/specs"
 )
 
 // controlDo calls MNotify's control routes, served as the core serves them
 // (control.ForSystem, prefix stripped).
 func (h *harness) controlDo(method, path, body string) (int, []byte) {
 	h.t.Helper()
-	ctl, err := control.ForSystem("mnotify", h.sim.Control(), nil)
+	routes := h.sim.Control()
+	doc, err := specs.Load(routes.Spec)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	routes.Doc = doc
+	ctl, err := control.ForSystem("mnotify", routes, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}
