@@ -270,6 +270,9 @@ func Run(opts RunOptions) int {
 			TestingT:    opts.TestingT,
 		},
 	}.Run()
+	if err := run.worlds.close(opts.Target); err != nil {
+		fmt.Fprintln(opts.Output, "deleting the run's worlds:", err)
+	}
 	if status == 2 {
 		return status
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -24,6 +25,49 @@ type run struct {
 	isolate bool
 	journal *journal
 	places  map[string]scenarioRun // by key
+	worlds  worldPool
+}
+
+// worldPool keeps the worlds scenarios ran in, to reuse: a world reset and
+// with its clock released is as a new one, and cheaper.
+type worldPool struct {
+	mu   sync.Mutex
+	free []string
+	all  []string
+}
+
+func (p *worldPool) take() (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) == 0 {
+		return "", false
+	}
+	id := p.free[len(p.free)-1]
+	p.free = p.free[:len(p.free)-1]
+	return id, true
+}
+
+func (p *worldPool) put(id string, created bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if created {
+		p.all = append(p.all, id)
+	}
+	p.free = append(p.free, id)
+}
+
+// close deletes every world of the run.
+func (p *worldPool) close(root Target) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, id := range p.all {
+		if _, err := root.control(http.MethodDelete, "worlds/"+id, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	p.all, p.free = nil, nil
+	return errors.Join(errs...)
 }
 
 // Scenario is the state every module shares within one scenario: the
@@ -40,6 +84,8 @@ type Scenario struct {
 	faulted         bool
 	world           string // the isolated world the scenario runs in, if any
 	root            Target // the target the world was opened on
+	pool            *worldPool
+	createdWorld    bool
 	exchanges       []Exchange
 	cleanups        []func() error
 	steps           []StepResult
@@ -87,7 +133,7 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		s := &Scenario{Target: r.target, started: time.Now()}
 		if r.isolate {
-			if err := s.openWorld(); err != nil {
+			if err := s.openWorld(&r.worlds); err != nil {
 				return ctx, err
 			}
 		}
@@ -177,20 +223,27 @@ func (s *Scenario) Checked(system string, violation error, status int, body []by
 		system, TagExpectViolation, violation, status, Clip(body))
 }
 
-// openWorld opens an isolated world on the target and points the scenario
-// at it: the same listeners, every path under /_herald/worlds/<id>.
-func (s *Scenario) openWorld() error {
-	b, err := s.Target.control(http.MethodPost, "worlds", nil)
-	if err != nil {
-		return fmt.Errorf("opening the scenario's world: %w", err)
-	}
+// openWorld points the scenario at an isolated world of the target: the
+// same listeners, every path under /_herald/worlds/<id>. It reuses one an
+// earlier scenario left, reset and with its clock released, or opens one.
+func (s *Scenario) openWorld(pool *worldPool) error {
 	var w struct{ ID string }
-	if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
-		return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+	reused := false
+	if id, ok := pool.take(); ok {
+		w.ID, reused = id, true
+	} else {
+		b, err := s.Target.control(http.MethodPost, "worlds", nil)
+		if err != nil {
+			return fmt.Errorf("opening the scenario's world: %w", err)
+		}
+		if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
+			return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+		}
 	}
-	s.root, s.world = s.Target, w.ID
+	s.root, s.world, s.pool, s.createdWorld = s.Target, w.ID, pool, !reused
 	t := s.Target
 	t.Name = fmt.Sprintf("%s (world %s)", t.Name, w.ID)
+	var err error
 	if t.ControlURL, err = inWorld(t.ControlURL, w.ID); err != nil {
 		return err
 	}
@@ -203,6 +256,14 @@ func (s *Scenario) openWorld() error {
 		t.Systems[name] = &c
 	}
 	s.Target = t
+	if reused {
+		if _, err := s.Control(http.MethodPost, "reset", nil); err != nil {
+			return fmt.Errorf("resetting the scenario's world: %w", err)
+		}
+		if _, err := s.Control(http.MethodDelete, "clock", nil); err != nil {
+			return fmt.Errorf("releasing the world's clock: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -257,10 +318,8 @@ func (t Target) control(method, path string, body any) ([]byte, error) {
 // restore undoes what the scenario changed on a Herald: it deletes the
 // scenario's world, or else clears its faults and releases its clock.
 func (s *Scenario) restore() error {
-	if s.world != "" { // everything the scenario changed goes with it
-		if _, err := s.root.control(http.MethodDelete, "worlds/"+s.world, nil); err != nil {
-			return fmt.Errorf("deleting the scenario's world: %w", err)
-		}
+	if s.world != "" { // the next scenario resets it; the run deletes it
+		s.pool.put(s.world, s.createdWorld)
 		return nil
 	}
 	if s.faulted {
