@@ -98,6 +98,9 @@ type Herald struct {
 	def        *world
 	main       http.Handler
 
+	specMu sync.Mutex // guards specs
+	specs  map[string]*openapi3.T
+
 	mu      sync.Mutex // guards what follows
 	urls    map[string]string
 	worlds  map[string]*world
@@ -180,6 +183,25 @@ func New(opts Options) (*Herald, error) {
 	}
 	h.main = http.HandlerFunc(h.serveMain)
 	return h, nil
+}
+
+// sharedSpec loads an embedded document once, for every world: worlds
+// share it read-only.
+func (h *Herald) sharedSpec(name string) (*openapi3.T, error) {
+	h.specMu.Lock()
+	defer h.specMu.Unlock()
+	if doc := h.specs[name]; doc != nil {
+		return doc, nil
+	}
+	doc, err := specs.Load(name)
+	if err != nil {
+		return nil, err
+	}
+	if h.specs == nil {
+		h.specs = map[string]*openapi3.T{}
+	}
+	h.specs[name] = doc
+	return doc, nil
 }
 
 // Handler serves the main listener: every system without a listener of its

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"herald/simulator/mnotify"
 	"herald/simulator/monnet"
 	"herald/simulator/mopay"
 	"herald/simulator/system"
@@ -11,6 +12,7 @@ import (
 func Registered() []system.Definition {
 	return []system.Definition{
 		mopay.Definition(),
+		mnotify.Definition(),
 		monnet.Definition(),
 	}
 }

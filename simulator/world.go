@@ -46,6 +46,11 @@ type world struct {
 
 	lastUsed atomic.Int64 // unix nanoseconds of the last request, on the real clock
 
+	// served is what the world's systems answered, for the contract
+	// coverage the control API reports; bounded by the specs' size.
+	servedMu sync.Mutex
+	served   map[string]map[specs.Exercised]bool
+
 	// gate holds requests (read side) while a reset runs (write side).
 	gate sync.RWMutex
 
@@ -70,7 +75,12 @@ func (w *world) prefix() string {
 // Worlds share the documents New loaded: after the first engine set their
 // servers, nothing writes to them, as concurrent requests already assume.
 func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock) (*world, error) {
-	w := &world{h: h, id: id, clock: clock.NewControlled(source), faults: &engine.Faults{}, byName: map[string]*mounted{}}
+	w := &world{h: h, id: id, clock: clock.NewControlled(source), faults: &engine.Faults{}, byName: map[string]*mounted{},
+		served: map[string]map[specs.Exercised]bool{}}
+	observe := func(o engine.Observation) {
+		h.observe(o)
+		w.observed(o)
+	}
 	w.sched = schedule.New(w.clock)
 	w.lastUsed.Store(time.Now().UnixNano())
 	for i, def := range h.defs {
@@ -80,7 +90,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 			Name: name, Doc: doc, Clock: w.clock, Scheduler: w.sched, Random: m.random, Faults: w.faults,
 			Logger: h.opts.Logger.With("system", name), Settings: h.settings[i],
 			Engine: system.EngineDefaults{Name: name, SkipResponseValidation: h.opts.SkipResponseValidation,
-				Faults: w.faults, Logger: h.opts.Logger, Enter: w.enter, Observe: h.observe},
+				Faults: w.faults, Logger: h.opts.Logger, Enter: w.enter, Observe: observe},
 		}
 		if id != "" {
 			env.Logger = env.Logger.With("world", id)
@@ -94,7 +104,13 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 			m.own, m.listener, m.basePath = &cfg, name, "/"
 		}
 		if c, ok := m.sys.(system.Controller); ok {
-			if m.control, err = control.ForSystem(name, c.Control(), h.opts.Logger); err != nil {
+			routes := c.Control()
+			if routes.Doc == nil {
+				if routes.Doc, err = h.sharedSpec(routes.Spec); err != nil {
+					return nil, fmt.Errorf("system %s: control routes: %w", name, err)
+				}
+			}
+			if m.control, err = control.ForSystem(name, routes, h.opts.Logger); err != nil {
 				return nil, err
 			}
 		}
@@ -103,7 +119,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	}
 	cfg := control.Config{
 		Version: h.opts.Version, Seed: h.opts.Seed, World: id, Clock: w.clock, Scheduler: w.sched, Faults: w.faults,
-		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Doc: h.controlDoc, Logger: h.opts.Logger,
+		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger,
 	}
 	if id == "" {
 		cfg.Worlds = h
@@ -114,6 +130,37 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	}
 	w.control = ctl
 	return w, nil
+}
+
+// observed notes an answer a system gave, for the coverage.
+func (w *world) observed(o engine.Observation) {
+	if o.OperationID == "" {
+		return
+	}
+	w.servedMu.Lock()
+	defer w.servedMu.Unlock()
+	set := w.served[o.System]
+	if set == nil {
+		set = map[specs.Exercised]bool{}
+		w.served[o.System] = set
+	}
+	set[specs.Exercised{OperationID: o.OperationID, Status: o.Reply.Status}] = true
+}
+
+// Coverage is what the world's systems answered since the last reset, per
+// spec: the simulator's side of contract coverage.
+func (w *world) Coverage() []specs.Coverage {
+	w.servedMu.Lock()
+	defer w.servedMu.Unlock()
+	out := make([]specs.Coverage, 0, len(w.systems))
+	for _, m := range w.systems {
+		var seen []specs.Exercised
+		for e := range w.served[m.name] {
+			seen = append(seen, e)
+		}
+		out = append(out, m.sys.Checker().Coverage(m.name, seen))
+	}
+	return out
 }
 
 // enter holds a request while a reset runs.
@@ -202,6 +249,9 @@ func (w *world) Reset() error {
 	}
 	w.sched.Clear()
 	w.faults.Clear()
+	w.servedMu.Lock()
+	w.served = map[string]map[specs.Exercised]bool{}
+	w.servedMu.Unlock()
 	var errs []error
 	for _, m := range w.systems {
 		m.random.Restart()

@@ -220,3 +220,39 @@ func TestControlToken(t *testing.T) {
 	}
 	registerAt(t, h.Handler(), "/_herald/worlds/w1/mopay/") // systems ask for no token
 }
+
+// The control API reports what the simulators answered, per spec, until a
+// reset.
+func TestServedCoverage(t *testing.T) {
+	h, err := New(Options{Seed: 1, Clock: fixedClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	coverage := func() map[string]any {
+		ex := call(t, h.Handler(), "GET", "/_herald/v1/coverage", "", nil)
+		var list []map[string]any
+		if err := json.Unmarshal([]byte(ex.raw), &list); err != nil || ex.status != 200 || len(list) != len(Registered()) {
+			t.Fatalf("coverage: %d %s", ex.status, ex.raw)
+		}
+		for _, c := range list {
+			if c["system"] == "mopay" {
+				return c
+			}
+		}
+		t.Fatalf("coverage has no mopay: %s", ex.raw)
+		return nil
+	}
+	if ops := coverage()["operations"].(map[string]any); ops["covered"] != 0.0 || ops["total"] != 7.0 {
+		t.Fatalf("before any call: %v", ops)
+	}
+	registerAt(t, h.Handler(), "/mopay/")
+	c := coverage()
+	if ops := c["operations"].(map[string]any); ops["covered"] != 1.0 || strings.Contains(fmt.Sprint(ops["missing"]), "user_profile_create") {
+		t.Fatalf("after a registration: %v", c)
+	}
+	call(t, h.Handler(), "POST", "/_herald/v1/reset", "", nil)
+	if ops := coverage()["operations"].(map[string]any); ops["covered"] != 0.0 {
+		t.Fatalf("after a reset: %v", ops)
+	}
+}

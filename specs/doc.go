@@ -4,4 +4,9 @@
 // The documents are the one source of truth: the simulator routes, validates
 // and answers from them, and the conformance steps check every response a
 // target sends against them.
+//
+// Responses are checked by a Checker. It compiles each response schema into
+// a check that reads the JSON text directly (compiled.go, tape.go,
+// pattern.go), proven to give kin-openapi's verdicts (compiled_test.go), and
+// keeps kin-openapi for what it does not compile and to word its errors.
 package specs

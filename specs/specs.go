@@ -16,11 +16,13 @@ var files embed.FS
 
 // Names of the embedded documents.
 const (
-	Mopay         = "mopay"
-	MopayControl  = "mopay-control"
-	Monnet        = "monnet"
-	MonnetControl = "monnet-control"
-	Control       = "control"
+	Mopay          = "mopay"
+	MopayControl   = "mopay-control"
+	Mnotify        = "mnotify"
+	MnotifyControl = "mnotify-control"
+	Monnet         = "monnet"
+	MonnetControl  = "monnet-control"
+	Control        = "control"
 )
 
 // registerFormats defines the string formats the documents use. kin-openapi

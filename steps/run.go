@@ -5,6 +5,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -75,9 +77,19 @@ type RunOptions struct {
 	// Against a Herald each scenario then runs in an isolated world of its
 	// own, so that none sees another's state, clock or faults.
 	Concurrency int
+	// Isolate runs each scenario in an isolated world of its own even one
+	// at a time, so that suites can share a Herald (implied by Concurrency
+	// above 1 against a Herald).
+	Isolate bool
 	// Shard runs the K-th of N stable, balanced parts of the selected
 	// scenarios (K from 1); the zero value runs them all.
 	Shard Shard
+	// AllowMutating runs the scenarios that create or change data on a
+	// target that is not a Herald (tagged @mutating).
+	AllowMutating bool
+	// MinCoverage fails the run (status 1) when a spec's contract coverage
+	// is below this percentage; 0 turns the gate off.
+	MinCoverage float64
 }
 
 // Shard names one of N parts of a run.
@@ -88,7 +100,20 @@ type Shard struct{ K, N int }
 // design are left out unless the expression names those tags, and so are
 // those each module excludes for the target.
 func EffectiveTags(t Target, modules []Module, tags string) (expr string, notes []string) {
-	expr = strings.TrimSpace(tags)
+	expr, exclusions := effective(t, modules, tags, false)
+	for _, e := range exclusions {
+		notes = append(notes, fmt.Sprintf("scenarios tagged %s are left out: %s; name the tag in --tags to run them anyway", e.Tag, e.Why))
+	}
+	return expr, notes
+}
+
+// TagMutating marks scenarios that create or change data on the target.
+const TagMutating = "@mutating"
+
+// effective is EffectiveTags with the exclusions themselves.
+func effective(t Target, modules []Module, tags string, allowMutating bool) (string, []Exclusion) {
+	expr := strings.TrimSpace(tags)
+	var out []Exclusion
 	exclude := func(tag, why string) {
 		if strings.Contains(tags, tag) || strings.Contains(expr, "~"+tag) {
 			return
@@ -97,11 +122,14 @@ func EffectiveTags(t Target, modules []Module, tags string) (expr string, notes 
 			expr += " && "
 		}
 		expr += "~" + tag
-		notes = append(notes, fmt.Sprintf("scenarios tagged %s are left out: %s; name the tag in --tags to run them anyway", tag, why))
+		out = append(out, Exclusion{Tag: tag, Why: why})
 	}
 	if !t.IsHerald() {
 		exclude(TagSimulator, "they need Herald's control API, and "+t.Name+" is not a Herald")
-		exclude(TagHeraldDesign, "they check behaviour the vendor does not document")
+		exclude(TagHeraldDesign, "they check behaviour the vendor does not document, which Herald designed")
+		if !allowMutating {
+			exclude(TagMutating, "they create or change data on "+t.Name+", and --allow-mutating was not given")
+		}
 	}
 	for _, m := range modules {
 		if t.Systems[m.System()] == nil {
@@ -111,7 +139,7 @@ func EffectiveTags(t Target, modules []Module, tags string) (expr string, notes 
 			exclude(e.Tag, e.Why)
 		}
 	}
-	return expr, notes
+	return expr, out
 }
 
 // FeaturesOf gathers the features of the modules whose systems the target
@@ -168,9 +196,11 @@ func Run(opts RunOptions) int {
 			return 2
 		}
 	}
-	tags, notes := EffectiveTags(opts.Target, opts.Modules, opts.Tags)
-	for _, n := range notes {
-		fmt.Fprintln(opts.Output, "note:", n)
+	tags, exclusions := effective(opts.Target, opts.Modules, opts.Tags, opts.AllowMutating)
+	formats, err := parseFormats(opts.Format)
+	if err != nil {
+		fmt.Fprintln(opts.Output, err)
+		return 2
 	}
 	if _, err := selectIn(features, opts.Tags, true); err != nil {
 		fmt.Fprintln(opts.Output, err)
@@ -203,13 +233,33 @@ func Run(opts RunOptions) int {
 		}
 		fmt.Fprintf(opts.Output, "shard %d/%d: %d of the selected scenarios and outlines\n", opts.Shard.K, opts.Shard.N, len(paths))
 	}
+	runs, err := scenarioRuns(features)
+	if err != nil {
+		fmt.Fprintln(opts.Output, err)
+		return 2
+	}
+	places := map[string]scenarioRun{}
+	for _, r := range runs {
+		places[r.key()] = r
+	}
+	var skipped []Skipped
+	if opts.Shard.N == 0 || opts.Shard.K == 1 { // one shard reports them, once
+		skipped = skippedOf(runs, opts.Tags, exclusions)
+	}
+	tmp, err := os.MkdirTemp("", "herald-reports-")
+	if err != nil {
+		fmt.Fprintln(opts.Output, err)
+		return 2
+	}
+	defer os.RemoveAll(tmp)
 	concurrency := max(opts.Concurrency, 1)
-	run := &run{target: opts.Target, modules: opts.Modules, isolate: concurrency > 1 && opts.Target.IsHerald()}
-	return godog.TestSuite{
+	run := &run{target: opts.Target, modules: opts.Modules, isolate: (concurrency > 1 || opts.Isolate) && opts.Target.IsHerald(),
+		journal: &journal{}, places: places}
+	status := godog.TestSuite{
 		Name:                "herald",
 		ScenarioInitializer: run.initScenario,
 		Options: &godog.Options{
-			Format:      opts.Format,
+			Format:      formats.godog(tmp),
 			Tags:        tags,
 			Strict:      true,
 			NoColors:    true,
@@ -220,4 +270,119 @@ func Run(opts RunOptions) int {
 			TestingT:    opts.TestingT,
 		},
 	}.Run()
+	if err := run.worlds.close(opts.Target); err != nil {
+		fmt.Fprintln(opts.Output, "deleting the run's worlds:", err)
+	}
+	if status == 2 {
+		return status
+	}
+	printSkipped(opts.Output, skipped)
+	results := run.journal.results()
+	var exchanges []Exchange
+	for _, r := range results {
+		exchanges = append(exchanges, r.Exchanges...)
+	}
+	var coverage []Coverage
+	for _, m := range opts.Modules {
+		if opts.Target.Systems[m.System()] != nil {
+			coverage = append(coverage, ComputeCoverage(m.System(), m.Checker(), exchanges))
+		}
+	}
+	fmt.Fprintln(opts.Output)
+	printCoverage(opts.Output, coverage)
+	if err := formats.write(tmp, opts.Target.Name, results, skipped, coverage); err != nil {
+		fmt.Fprintln(opts.Output, "reports:", err)
+		return 2
+	}
+	if opts.MinCoverage > 0 {
+		for _, c := range coverage {
+			if c.Percent() < opts.MinCoverage {
+				fmt.Fprintf(opts.Output, "coverage %s is %.1f%%, below the %.1f%% asked for (--min-coverage): see what is not exercised above\n",
+					c.System, c.Percent(), opts.MinCoverage)
+				status = 1
+			}
+		}
+	}
+	return status
+}
+
+// formats are the reports a run writes.
+type formats struct {
+	console  []string // pretty, progress
+	junit    []string
+	cucumber []string
+	html     []string
+}
+
+// parseFormats reads "pretty,junit:FILE,cucumber:FILE,html:FILE".
+func parseFormats(spec string) (formats, error) {
+	var f formats
+	for _, item := range strings.Split(spec, ",") {
+		name, file, hasFile := strings.Cut(strings.TrimSpace(item), ":")
+		switch name {
+		case "pretty", "progress":
+			if hasFile {
+				return f, fmt.Errorf("format %q writes to the console, not to a file", item)
+			}
+			f.console = append(f.console, name)
+		case "junit", "cucumber", "html":
+			if !hasFile || file == "" {
+				return f, fmt.Errorf("format %q needs a file: %s:FILE", item, name)
+			}
+			switch name {
+			case "junit":
+				f.junit = append(f.junit, file)
+			case "cucumber":
+				f.cucumber = append(f.cucumber, file)
+			default:
+				f.html = append(f.html, file)
+			}
+		default:
+			return f, fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE, cucumber:FILE or html:FILE)", name)
+		}
+	}
+	return f, nil
+}
+
+// godog is the format list godog writes: the console ones, and JUnit and
+// Cucumber to tmp, from which write adds the skipped scenarios.
+func (f formats) godog(tmp string) string {
+	parts := append([]string(nil), f.console...)
+	if len(parts) == 0 {
+		parts = append(parts, "progress")
+	}
+	if len(f.junit) > 0 {
+		parts = append(parts, "junit:"+filepath.Join(tmp, "junit.xml"))
+	}
+	if len(f.cucumber) > 0 {
+		parts = append(parts, "cucumber:"+filepath.Join(tmp, "cucumber.json"))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage) error {
+	for _, dst := range f.junit {
+		if err := writeJUnit(filepath.Join(tmp, "junit.xml"), dst, skipped); err != nil {
+			return err
+		}
+	}
+	for _, dst := range f.cucumber {
+		if err := writeCucumber(filepath.Join(tmp, "cucumber.json"), dst, skipped); err != nil {
+			return err
+		}
+	}
+	for _, dst := range f.html {
+		out, err := os.Create(dst)
+		if err != nil {
+			return err
+		}
+		err = writeHTML(out, target, results, skipped, coverage)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -21,6 +23,51 @@ type run struct {
 	modules []Module
 	// isolate runs each scenario in an isolated world of its own.
 	isolate bool
+	journal *journal
+	places  map[string]scenarioRun // by key
+	worlds  worldPool
+}
+
+// worldPool keeps the worlds scenarios ran in, to reuse: a world reset and
+// with its clock released is as a new one, and cheaper.
+type worldPool struct {
+	mu   sync.Mutex
+	free []string
+	all  []string
+}
+
+func (p *worldPool) take() (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) == 0 {
+		return "", false
+	}
+	id := p.free[len(p.free)-1]
+	p.free = p.free[:len(p.free)-1]
+	return id, true
+}
+
+func (p *worldPool) put(id string, created bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if created {
+		p.all = append(p.all, id)
+	}
+	p.free = append(p.free, id)
+}
+
+// close deletes every world of the run.
+func (p *worldPool) close(root Target) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, id := range p.all {
+		if _, err := root.control(http.MethodDelete, "worlds/"+id, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	p.all, p.free = nil, nil
+	return errors.Join(errs...)
 }
 
 // Scenario is the state every module shares within one scenario: the
@@ -37,6 +84,12 @@ type Scenario struct {
 	faulted         bool
 	world           string // the isolated world the scenario runs in, if any
 	root            Target // the target the world was opened on
+	pool            *worldPool
+	createdWorld    bool
+	exchanges       []Exchange
+	cleanups        []func() error
+	steps           []StepResult
+	started         time.Time
 }
 
 type scenarioKey struct{}
@@ -78,9 +131,9 @@ func On[W any](key any, f any) any {
 
 func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-		s := &Scenario{Target: r.target}
+		s := &Scenario{Target: r.target, started: time.Now()}
 		if r.isolate {
-			if err := s.openWorld(); err != nil {
+			if err := s.openWorld(&r.worlds); err != nil {
 				return ctx, err
 			}
 		}
@@ -91,28 +144,30 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 		}
 		return context.WithValue(ctx, scenarioKey{}, s), s.SyncClock()
 	})
+	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+		if s := ScenarioOf(ctx); s != nil {
+			res := StepResult{Text: st.Text, Status: stepStatus(status)}
+			if err != nil && status == godog.StepFailed {
+				res.Err = err.Error()
+			}
+			s.steps = append(s.steps, res)
+		}
+		return ctx, nil
+	})
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		s := ScenarioOf(ctx)
 		if s == nil {
 			return ctx, nil
 		}
-		if s.world != "" { // everything the scenario changed goes with it
-			if _, cerr := s.root.control(http.MethodDelete, "worlds/"+s.world, nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("deleting the scenario's world: %w", cerr)
-			}
-			return ctx, nil
+		// Modules' cleanups run first, while the world they undo in is still
+		// there.
+		cleanupErr := s.cleanup()
+		r.record(p, s, errors.Join(err, cleanupErr))
+		restoreErr := s.restore()
+		if err != nil {
+			return ctx, nil // the scenario's own failure is reported already
 		}
-		if s.faulted {
-			if _, cerr := s.Control(http.MethodDelete, "faults", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("clearing injected faults: %w", cerr)
-			}
-		}
-		if s.clockChanged {
-			if _, cerr := s.Control(http.MethodDelete, "clock", nil); cerr != nil && err == nil {
-				return ctx, fmt.Errorf("restoring the simulator clock: %w", cerr)
-			}
-		}
-		return ctx, nil
+		return ctx, errors.Join(cleanupErr, restoreErr)
 	})
 	on := func(f any) any { return On[*Scenario](scenarioKey{}, f) }
 	sc.Step(`^the simulator clock moves forward by "([^"]*)"$`, on((*Scenario).advanceClock))
@@ -168,20 +223,27 @@ func (s *Scenario) Checked(system string, violation error, status int, body []by
 		system, TagExpectViolation, violation, status, Clip(body))
 }
 
-// openWorld opens an isolated world on the target and points the scenario
-// at it: the same listeners, every path under /_herald/worlds/<id>.
-func (s *Scenario) openWorld() error {
-	b, err := s.Target.control(http.MethodPost, "worlds", nil)
-	if err != nil {
-		return fmt.Errorf("opening the scenario's world: %w", err)
-	}
+// openWorld points the scenario at an isolated world of the target: the
+// same listeners, every path under /_herald/worlds/<id>. It reuses one an
+// earlier scenario left, reset and with its clock released, or opens one.
+func (s *Scenario) openWorld(pool *worldPool) error {
 	var w struct{ ID string }
-	if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
-		return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+	reused := false
+	if id, ok := pool.take(); ok {
+		w.ID, reused = id, true
+	} else {
+		b, err := s.Target.control(http.MethodPost, "worlds", nil)
+		if err != nil {
+			return fmt.Errorf("opening the scenario's world: %w", err)
+		}
+		if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
+			return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+		}
 	}
-	s.root, s.world = s.Target, w.ID
+	s.root, s.world, s.pool, s.createdWorld = s.Target, w.ID, pool, !reused
 	t := s.Target
 	t.Name = fmt.Sprintf("%s (world %s)", t.Name, w.ID)
+	var err error
 	if t.ControlURL, err = inWorld(t.ControlURL, w.ID); err != nil {
 		return err
 	}
@@ -194,6 +256,14 @@ func (s *Scenario) openWorld() error {
 		t.Systems[name] = &c
 	}
 	s.Target = t
+	if reused {
+		if _, err := s.Control(http.MethodPost, "reset", nil); err != nil {
+			return fmt.Errorf("resetting the scenario's world: %w", err)
+		}
+		if _, err := s.Control(http.MethodDelete, "clock", nil); err != nil {
+			return fmt.Errorf("releasing the world's clock: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -245,9 +315,41 @@ func (t Target) control(method, path string, body any) ([]byte, error) {
 	return b, nil
 }
 
-// InWorld reports whether the scenario runs in an isolated world of its
-// own, deleted after it: what it changes there needs no undoing.
-func (s *Scenario) InWorld() bool { return s.world != "" }
+// restore undoes what the scenario changed on a Herald: it deletes the
+// scenario's world, or else clears its faults and releases its clock.
+func (s *Scenario) restore() error {
+	if s.world != "" { // the next scenario resets it; the run deletes it
+		s.pool.put(s.world, s.createdWorld)
+		return nil
+	}
+	if s.faulted {
+		if _, err := s.Control(http.MethodDelete, "faults", nil); err != nil {
+			return fmt.Errorf("clearing injected faults: %w", err)
+		}
+	}
+	if s.clockChanged {
+		if _, err := s.Control(http.MethodDelete, "clock", nil); err != nil {
+			return fmt.Errorf("restoring the simulator clock: %w", err)
+		}
+	}
+	return nil
+}
+
+// Cleanup registers a function that undoes something a module changed on
+// the target, such as a registration in a simulated registry. Cleanups run
+// when the scenario ends, last registered first, before Herald's own
+// restoring (so, in an isolated world, while the world still exists); an
+// error fails the scenario, unless it failed already.
+func (s *Scenario) Cleanup(f func() error) { s.cleanups = append(s.cleanups, f) }
+
+func (s *Scenario) cleanup() error {
+	var errs []error
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, s.cleanups[i]())
+	}
+	s.cleanups = nil
+	return errors.Join(errs...)
+}
 
 // ClockChanged notes that the scenario moved the simulator clock, which is
 // released after it.
@@ -278,4 +380,36 @@ func (s *Scenario) injectFault(modules []Module, operationID string, status int)
 	_, err := s.Control(http.MethodPost, "faults", map[string]any{
 		"system": owners[0], "operationId": operationID, "status": status, "count": 1})
 	return err
+}
+
+// record keeps how a scenario ended, for the reports.
+func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
+	if r.journal == nil {
+		return
+	}
+	uri, _, _ := strings.Cut(p.Uri, ":")
+	var texts []string
+	for _, st := range p.Steps {
+		texts = append(texts, st.Text)
+	}
+	pl := r.places[pickleKey(uri, p.Name, texts)]
+	var tags []string
+	for _, t := range p.Tags {
+		tags = append(tags, t.Name)
+	}
+	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: tags,
+		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
+	if res.Status == "failed" && !anyFailed(res.Steps) {
+		res.Steps = append(res.Steps, StepResult{Text: "(scenario hooks)", Status: "failed", Err: err.Error()})
+	}
+	r.journal.add(res)
+}
+
+func anyFailed(steps []StepResult) bool {
+	for _, st := range steps {
+		if st.Status == "failed" {
+			return true
+		}
+	}
+	return false
 }

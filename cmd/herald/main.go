@@ -26,6 +26,7 @@ import (
 	"herald/simulator/entropy"
 	"herald/specs"
 	"herald/steps"
+	"herald/steps/mnotify"
 	"herald/steps/monnet"
 	"herald/steps/mopay"
 	"herald/steps/suite"
@@ -408,28 +409,45 @@ func newServer(h http.Handler) *http.Server {
 
 func runTest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald test", flag.ContinueOnError)
-	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), or the base URL of a running Herald such as http://127.0.0.1:8080")
+	target := fs.String("target", "in-process", "`where` to run: in-process (a simulator started inside this command), the base URL of a running Herald such as http://127.0.0.1:8080, or a target file (YAML; see the README)")
+	sets := setFlag{}
+	fs.Var(sets, "set", "`KEY=VALUE` for a key of the target file, such as systems.mopay.params.email=qa@example.com; repeat for each")
 	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
+	mnotifyURL := fs.String("mnotify-url", os.Getenv("HERALD_MNOTIFY_URL"), "base `URL` of a real MNotify deployment, such as https://mnotify.staging.egov.md:8443/; overrides --target (env HERALD_MNOTIFY_URL)")
+	mnotifyCerts := certFlag{}
+	fs.Var(mnotifyCerts, "mnotify-cert", "an MNotify sender role's PEM client certificate and key files, `ROLE=CERT,KEY`, for --mnotify-url; repeat for each role: sender-a (required), sender-b, unregistered, expired, revoked, foreign; scenarios needing a role not given are left out (env HERALD_MNOTIFY_CERTS, entries separated by ;)")
+	mnotifyCA := fs.String("mnotify-ca", os.Getenv("HERALD_MNOTIFY_CA"), "PEM `file` of the CA certificates that issue the MNotify server's certificate, for --mnotify-url (default: the system's; env HERALD_MNOTIFY_CA)")
 	monnetURL := fs.String("monnet-url", os.Getenv("HERALD_MONNET_URL"), "base `URL` of a real Monnet payout API, such as https://cert.api.payout.monnet.io/; overrides --target (env HERALD_MONNET_URL). Needs --monnet-merchant-id, --monnet-notifier-cert and the env HERALD_MONNET_API_KEY and HERALD_MONNET_API_SECRET")
 	monnetMerchant := fs.String("monnet-merchant-id", os.Getenv("HERALD_MONNET_MERCHANT_ID"), "your Monnet merchant `id`, for a real Monnet (env HERALD_MONNET_MERCHANT_ID)")
 	monnetCert := fs.String("monnet-notifier-cert", os.Getenv("HERALD_MONNET_NOTIFIER_CERT"), "`file` of the notifier certificate Monnet handed over (PEM; a PEM public key works too), for a real Monnet (env HERALD_MONNET_NOTIFIER_CERT)")
 	receiverListen := fs.String("monnet-receiver-listen", os.Getenv("HERALD_MONNET_RECEIVER_LISTEN"), "`address` the suite's Monnet merchant receiver listens on (default 127.0.0.1:0, a free port; env HERALD_MONNET_RECEIVER_LISTEN)")
 	receiverURL := fs.String("monnet-receiver-url", os.Getenv("HERALD_MONNET_RECEIVER_URL"), "public `URL` the notifier reaches that receiver at (default http://<listen address>/; env HERALD_MONNET_RECEIVER_URL): for a Herald in a container, or the URL a real Monnet was configured with")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
-	format := fs.String("format", "pretty", "output `formats`, comma-separated: pretty, progress, junit:FILE, cucumber:FILE")
+	var format formatFlag
+	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
+	allowMutating := fs.Bool("allow-mutating", false, "against a target that is not a Herald, also run the scenarios that create or change data there (tagged @mutating)")
+	minCoverage := fs.Float64("min-coverage", 0, "fail (exit 1) when a spec's contract coverage is below this `percent`; the report names what is missing")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
 	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
+	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
-	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features and exits 1 if a scenario fails, 2 on a\nusage error (a tag expression that selects nothing among them). Every answer\nis checked against the spec. Against a target that is not a Herald,\nscenarios tagged @simulator and @herald-design are left out, and without an\naccount with notices those tagged @notice-account; --tags naming a tag\nbrings its scenarios back.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks (for\nMNotify, a role's certificate: tagged @cert-<role>); each is reported as\nskipped with its reason in every format. --tags naming a tag brings its\nscenarios back. A real deployment is a target file, or one or more of\n--mopay-url, --mnotify-url and --monnet-url: only the systems given are\ntested. After the\nrun, contract coverage is printed per spec.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
-	if err := checkFormat(*format); err != nil {
+	if format == "" {
+		format = "pretty"
+	}
+	if *minCoverage < 0 || *minCoverage > 100 {
+		fmt.Fprintln(stderr, "herald test: --min-coverage: want a percentage from 0 to 100")
+		return 2
+	}
+	if err := checkFormat(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
 		return 2
 	}
@@ -448,6 +466,13 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if *mnotifyURL == "" && (explicit["mnotify-cert"] || explicit["mnotify-ca"]) {
+		fmt.Fprintln(stderr, "herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)")
+		return 2
+	}
+
 	modules, err := suite.Modules()
 	if err != nil {
 		fmt.Fprintln(stderr, "herald test:", err)
@@ -455,7 +480,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	var t steps.Target
 	switch {
-	case *mopayURL != "" || *monnetURL != "":
+	case *mopayURL != "" || *mnotifyURL != "" || *monnetURL != "":
 		t = steps.Target{Systems: map[string]*steps.SystemTarget{}}
 		var names []string
 		if *mopayURL != "" {
@@ -465,6 +490,26 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 				return 2
 			}
 			t.Systems[mopay.System] = &steps.SystemTarget{BaseURL: u, Params: map[string]string{}}
+			names = append(names, u)
+		}
+		if *mnotifyURL != "" {
+			u, err := baseURL(*mnotifyURL)
+			if err != nil {
+				fmt.Fprintln(stderr, "herald test: --mnotify-url:", err)
+				return 2
+			}
+			if len(mnotifyCerts) == 0 {
+				if err := mnotifyCerts.setAll(os.Getenv("HERALD_MNOTIFY_CERTS")); err != nil {
+					fmt.Fprintln(stderr, "herald test: HERALD_MNOTIFY_CERTS:", err)
+					return 2
+				}
+			}
+			st, err := realMNotify(u, *mnotifyCA, mnotifyCerts)
+			if err != nil {
+				fmt.Fprintln(stderr, "herald test:", err)
+				return 2
+			}
+			t.Systems[mnotify.System] = st
 			names = append(names, u)
 		}
 		if *monnetURL != "" {
@@ -514,6 +559,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
+	case !strings.HasPrefix(*target, "http://") && !strings.HasPrefix(*target, "https://"):
+		var err error
+		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
+			fmt.Fprintln(stderr, "herald test:", err)
+			return 2
+		}
 	default:
 		u, err := baseURL(*target)
 		if err != nil {
@@ -542,8 +593,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: *format, Output: stdout,
-		Concurrency: *concurrency, Shard: part})
+	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
+		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
 	switch status {
 	case 0:
 		return 0
@@ -556,21 +607,115 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// checkFormat accepts godog's formats that Herald documents.
+// certFlag collects --mnotify-cert values: ROLE=CERT,KEY, file paths.
+type certFlag map[string][2]string
+
+func (c certFlag) String() string { return "" }
+func (c certFlag) Set(v string) error {
+	role, files, ok := strings.Cut(v, "=")
+	certFile, keyFile, ok2 := strings.Cut(files, ",")
+	if !ok || !ok2 || role == "" || certFile == "" || keyFile == "" {
+		return fmt.Errorf("%q: want ROLE=CERT,KEY (two file paths)", v)
+	}
+	if !mnotify.KnownRole(role) {
+		return fmt.Errorf("role %q: want one of %s", role, strings.Join(mnotify.CertRoles(), ", "))
+	}
+	if _, dup := c[role]; dup {
+		return fmt.Errorf("role %s given twice", role)
+	}
+	c[role] = [2]string{certFile, keyFile}
+	return nil
+}
+
+// setAll reads the entries of HERALD_MNOTIFY_CERTS, separated by ";".
+func (c certFlag) setAll(list string) error {
+	for _, entry := range strings.Split(list, ";") {
+		if entry = strings.TrimSpace(entry); entry != "" {
+			if err := c.Set(entry); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// realMNotify is how to reach a real MNotify: one client per role given,
+// trusting caFile (or the system's roots). Errors name files, never their
+// contents: the keys are secrets.
+func realMNotify(base, caFile string, certs certFlag) (*steps.SystemTarget, error) {
+	if _, ok := certs[mnotify.RoleSenderA]; !ok {
+		return nil, fmt.Errorf("--mnotify-url needs at least the certificate of the role %s: --mnotify-cert %s=CERT,KEY", mnotify.RoleSenderA, mnotify.RoleSenderA)
+	}
+	var caPEM []byte
+	if caFile != "" {
+		b, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--mnotify-ca: %w", err)
+		}
+		caPEM = b
+	}
+	ids := map[string]mnotify.Identity{}
+	for role, files := range certs {
+		certPEM, err := os.ReadFile(files[0])
+		if err != nil {
+			return nil, fmt.Errorf("--mnotify-cert %s: %w", role, err)
+		}
+		keyPEM, err := os.ReadFile(files[1])
+		if err != nil {
+			return nil, fmt.Errorf("--mnotify-cert %s: %w", role, err)
+		}
+		ids[role] = mnotify.Identity{CertPEM: certPEM, KeyPEM: keyPEM}
+	}
+	st, err := mnotify.Target(base, caPEM, ids)
+	if err != nil {
+		return nil, fmt.Errorf("--mnotify-cert or --mnotify-ca: %w", err)
+	}
+	return st, nil
+}
+
+// setFlag collects --set KEY=VALUE values.
+type setFlag map[string]string
+
+func (s setFlag) String() string { return "" }
+func (s setFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	if _, dup := s[k]; dup {
+		return fmt.Errorf("%s given twice", k)
+	}
+	s[k] = val
+	return nil
+}
+
+// formatFlag collects --format values, comma-separated or repeated.
+type formatFlag string
+
+func (f *formatFlag) String() string { return string(*f) }
+func (f *formatFlag) Set(v string) error {
+	if *f != "" {
+		v = string(*f) + "," + v
+	}
+	*f = formatFlag(v)
+	return nil
+}
+
+// checkFormat accepts the formats Herald documents.
 func checkFormat(formats string) error {
 	for _, f := range strings.Split(formats, ",") {
 		name, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
 		switch name {
 		case "pretty", "progress":
-			if hasFile && file == "" {
-				return fmt.Errorf("%q: empty file name", f)
+			if hasFile {
+				return fmt.Errorf("%q writes to the console, not to a file", f)
 			}
-		case "junit", "cucumber":
+		case "junit", "cucumber", "html":
 			if !hasFile || file == "" {
 				return fmt.Errorf("%q needs a file: %s:FILE", f, name)
 			}
 		default:
-			return fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE or cucumber:FILE)", name)
+			return fmt.Errorf("unknown format %q (want pretty, progress, junit:FILE, cucumber:FILE or html:FILE)", name)
 		}
 	}
 	return nil

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,7 +37,7 @@ func buildHerald(t *testing.T) string {
 // the process has exited.
 func serve(t *testing.T, bin string, extra ...string) (string, *exec.Cmd, func() string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--seed", "3"}, extra...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3"}, extra...)...)
 	stdout, _ := cmd.StdoutPipe()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -94,12 +96,14 @@ func TestServeThenTestOverTCP(t *testing.T) {
 	if b, err := os.ReadFile(cucumber); err != nil || json.Unmarshal(b, &features) != nil || len(features) == 0 || len(features[0].Elements) == 0 {
 		t.Fatalf("cucumber report: %v, %d features", err, len(features))
 	}
+	// Every system ran: Mopay and Monnet on the main listener, MNotify on its
+	// own TLS listener, found through the control API's info.
 	ran := map[string]int{}
 	for _, f := range features {
 		system, _, _ := strings.Cut(f.URI, "/")
 		ran[system] += len(f.Elements)
 	}
-	if ran["mopay"] == 0 || ran["monnet"] < 40 {
+	if ran["mopay"] == 0 || ran["mnotify"] == 0 || ran["monnet"] < 40 {
 		t.Fatalf("scenarios run by system: %v; want every system's", ran)
 	}
 
@@ -155,7 +159,7 @@ func TestRealDeploymentMode(t *testing.T) {
 	bin := buildHerald(t)
 	base, _, _ := serve(t, bin)
 	cmd := exec.Command(bin, "test", "--mopay-url", base+"/mopay/", "--mopay-req-form", "--format", "progress",
-		"--mopay-email", "amara.okafor@example.com")
+		"--mopay-email", "amara.okafor@example.com", "--allow-mutating")
 	cmd.Env = append(os.Environ(), "HERALD_MOPAY_PASSWORD=Notices2023")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -198,6 +202,98 @@ func TestIndependentVendorClient(t *testing.T) {
 	}
 }
 
+// mnotifyURL asks a Herald where its MNotify listener is.
+func mnotifyURL(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/_herald/v1/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		Systems []struct{ Name, BaseURL string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range info.Systems {
+		if s.Name == "mnotify" && strings.HasPrefix(s.BaseURL, "https://") {
+			return s.BaseURL
+		}
+	}
+	t.Fatalf("no MNotify on HTTPS in %+v", info)
+	return ""
+}
+
+// Herald's MNotify, given as a real deployment with certificate files:
+// scenarios that need the control API, Herald's design or a role not given
+// are left out, with notes, and the rest pass.
+func TestRealMNotifyMode(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	certs := filepath.Join("..", "..", "fixtures", "mnotify", "certs")
+	pair := func(role string) string {
+		return role + "=" + filepath.Join(certs, role+".pem") + "," + filepath.Join(certs, role+"-key.pem")
+	}
+	url := mnotifyURL(t, base)
+	run := func(env []string, args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"test", "--mnotify-url", url, "--format", "progress"}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("herald test --mnotify-url %v: %v\n%s", args, err, out)
+		}
+		m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(out))
+		if m == nil || m[1] != m[2] || m[1] == "0" {
+			t.Fatalf("expected every selected scenario to pass:\n%s", out)
+		}
+		for _, reason := range []string{"— @simulator:", "— @herald-design:", "— @cert-unregistered:"} {
+			if !strings.Contains(string(out), reason) {
+				t.Errorf("expected scenarios left out for %q:\n%s", reason, out)
+			}
+		}
+		n, _ := strconv.Atoi(m[1])
+		return string(out), n
+	}
+	ca := filepath.Join(certs, "ca.pem")
+	// Flags: the environment's certificates are not mixed in, so sender-b's
+	// scenarios are left out.
+	out, flagsRan := run([]string{"HERALD_MNOTIFY_CERTS=" + pair("sender-b")},
+		"--mnotify-ca", ca, "--mnotify-cert", pair("sender-a"), "--allow-mutating")
+	if !strings.Contains(out, "— @cert-sender-b:") || strings.Contains(out, "— @mutating:") {
+		t.Errorf("want sender-b's scenarios left out for want of its certificate, and none for @mutating:\n%s", out)
+	}
+	// The environment alone: sender-b's scenarios run.
+	out, envRan := run([]string{"HERALD_MNOTIFY_CA=" + ca, "HERALD_MNOTIFY_CERTS=" + pair("sender-a") + "; " + pair("sender-b")}, "--allow-mutating")
+	if strings.Contains(out, "— @cert-sender-b:") || envRan <= flagsRan {
+		t.Errorf("sender-b was given, yet its scenarios are left out (%d ran, %d without it):\n%s", envRan, flagsRan, out)
+	}
+	// The same through a target file: a client per role, the CA's client
+	// for the role that presents no certificate.
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	file := filepath.Join(t.TempDir(), "mnotify.yaml")
+	yaml := "name: mnotify-as-real\nsystems:\n  mnotify:\n    url: " + url + "\n    ca: " + abs(ca) + "\n    clients:\n" +
+		"      sender-a: {cert: " + abs(filepath.Join(certs, "sender-a.pem")) + ", key: " + abs(filepath.Join(certs, "sender-a-key.pem")) + "}\n" +
+		"      sender-b: {cert: " + abs(filepath.Join(certs, "sender-b.pem")) + ", key: " + abs(filepath.Join(certs, "sender-b-key.pem")) + "}\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "test", "--target", file, "--format", "progress", "--allow-mutating")
+	fileOut, err := cmd.CombinedOutput()
+	m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(fileOut))
+	if err != nil || m == nil || m[1] != m[2] || m[1] != strconv.Itoa(envRan) {
+		t.Errorf("a target file with sender-a and sender-b: %v, want the %d scenarios of the same flags to pass:\n%s", err, envRan, fileOut)
+	}
+
+	// Without --allow-mutating nothing that sends or changes data runs: a
+	// real MNotify delivers what it is sent.
+	out, readOnly := run(nil, "--mnotify-ca", ca, "--mnotify-cert", pair("sender-a"))
+	if !strings.Contains(out, "— @mutating:") || readOnly >= flagsRan {
+		t.Errorf("want the @mutating scenarios left out (%d ran, %d with them):\n%s", readOnly, flagsRan, out)
+	}
+}
+
 func TestUnreachableTarget(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if got := run([]string{"test", "--target", "http://127.0.0.1:1"}, &out, &errOut); got != 1 || !strings.Contains(errOut.String(), "no Herald answers there") {
@@ -221,6 +317,13 @@ func TestUsageErrors(t *testing.T) {
 		{"test", "--tags", "@atuh"},
 		{"test", "--tags", "@auth && @pagination"},
 		{"serve", "--log-level", "loud"},
+		{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
+		{"test", "--mnotify-ca", "ca.pem"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "nobody=a.pem,a-key.pem"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=a.pem"},
+		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
+		{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
 	} {
 		var out, errOut bytes.Buffer
 		if got := run(args, &out, &errOut); got != 2 {
@@ -349,5 +452,152 @@ func TestControlToken(t *testing.T) {
 	}
 	if code, b := run("--control-token", token); code != 0 {
 		t.Fatalf("with the token: exit %d\n%s", code, b)
+	}
+}
+
+// renderedText is what a person sees of an HTML page: headless Chromium
+// prints it to PDF, and pdftotext reads the PDF back. Without them the test
+// skips, loudly, unless HERALD_REQUIRE_CHROMIUM=1 (as CI sets it).
+func renderedText(t *testing.T, page string) string {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	pdftotext, err2 := exec.LookPath("pdftotext")
+	if err != nil || err2 != nil {
+		if os.Getenv("HERALD_REQUIRE_CHROMIUM") == "1" {
+			t.Fatal("chromium and pdftotext are required (HERALD_REQUIRE_CHROMIUM=1)")
+		}
+		t.Skip("SKIPPED: chromium or pdftotext is not installed (apt-get install chromium poppler-utils); set HERALD_REQUIRE_CHROMIUM=1 to make this a failure")
+	}
+	pdf := filepath.Join(t.TempDir(), "report.pdf")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+		"--user-data-dir="+t.TempDir(), "--print-to-pdf="+pdf, "file://"+page)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	out, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// The release gate, as a QA engineer runs it against a deployment: a target
+// file for a Herald in another process, treated as a real Mopay.
+func TestReleaseGateWithATargetFile(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "staging.yaml")
+	err := os.WriteFile(file, []byte("name: staging Mopay\nsystems:\n  mopay:\n    url: "+base+"/mopay/\n"+
+		"    params:\n      email: amara.okafor@example.com\n      password: ${STAGING_PASSWORD}\n"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(extra ...string) (int, string, string) {
+		junit, cucumber := filepath.Join(dir, "j.xml"), filepath.Join(dir, "c.json")
+		args := append([]string{"test", "--target", file, "--format", "progress", "--format", "junit:" + junit + ",cucumber:" + cucumber}, extra...)
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "STAGING_PASSWORD=Notices2023")
+		out, err := cmd.CombinedOutput()
+		var report struct {
+			Tests, Skipped, Failures int `xml:",attr"`
+		}
+		var raw struct {
+			Tests    int `xml:"tests,attr"`
+			Skipped  int `xml:"skipped,attr"`
+			Failures int `xml:"failures,attr"`
+		}
+		b, _ := os.ReadFile(junit)
+		if err := xml.Unmarshal(b, &raw); err != nil {
+			t.Fatalf("JUnit report: %v\n%s", err, out)
+		}
+		report.Tests, report.Skipped, report.Failures = raw.Tests, raw.Skipped, raw.Failures
+		var features []struct {
+			Elements []struct {
+				Steps []struct {
+					Result struct{ Status string }
+				}
+			}
+		}
+		c, _ := os.ReadFile(cucumber)
+		if err := json.Unmarshal(c, &features); err != nil {
+			t.Fatalf("Cucumber report: %v", err)
+		}
+		scenarios, skipped := 0, 0
+		for _, f := range features {
+			for _, e := range f.Elements {
+				scenarios++
+				if len(e.Steps) > 0 && e.Steps[0].Result.Status == "skipped" {
+					skipped++
+				}
+			}
+		}
+		if scenarios != report.Tests || skipped < report.Skipped {
+			t.Fatalf("Cucumber has %d scenarios (%d skipped), JUnit %d (%d skipped)", scenarios, skipped, report.Tests, report.Skipped)
+		}
+		listed := strings.Count(string(out), "\n  - mopay/")
+		if listed != report.Skipped {
+			t.Fatalf("the console lists %d skipped scenarios, JUnit %d:\n%s", listed, report.Skipped, out)
+		}
+		return exitCode(err), string(out), fmt.Sprintf("%d tests, %d skipped, %d failed", report.Tests, report.Skipped, report.Failures)
+	}
+
+	code, out, counts := run()
+	if code != 0 || !strings.Contains(out, "@mutating: they create or change data") || !strings.Contains(out, "coverage mopay:") {
+		t.Fatalf("mutating refused: exit %d (%s)\n%s", code, counts, out)
+	}
+	refused := counts
+	code, out, counts = run("--allow-mutating")
+	if code != 0 || strings.Contains(out, "@mutating: they create") || counts == refused {
+		t.Fatalf("mutating allowed: exit %d (%s; refused: %s)\n%s", code, counts, refused, out)
+	}
+	if code, out, _ := run("--allow-mutating", "--min-coverage", "99"); code != 1 || !strings.Contains(out, "below the 99.0% asked for") {
+		t.Fatalf("coverage gate: exit %d\n%s", code, out)
+	}
+
+	// A failure explains itself: the HTML report shows its exchange, with
+	// the password redacted.
+	page := filepath.Join(dir, "report.html")
+	cmd := exec.Command(bin, "test", "--target", file, "--set", "systems.mopay.params.password=Wrong-Passw0rd",
+		"--allow-mutating", "--tags", "@pagination", "--format", "progress,html:"+page)
+	cmd.Env = append(os.Environ(), "STAGING_PASSWORD=unused")
+	b, err := cmd.CombinedOutput()
+	if exitCode(err) != 1 {
+		t.Fatalf("with a wrong password: exit %d\n%s", exitCode(err), b)
+	}
+	html, _ := os.ReadFile(page)
+	if strings.Contains(string(html), "Wrong-Passw0rd") {
+		t.Fatal("the HTML report shows the password")
+	}
+	text := renderedText(t, page)
+	for _, want := range []string{"Failures", "POST " + base + "/mopay/user_profile_login", "user_profile_login", "<redacted>", "Contract coverage"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the rendered report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// Two suites at once against one herald serve do not interfere: each
+// scenario runs in an isolated world of its own.
+func TestTwoSuitesShareOneHerald(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	type result struct {
+		code int
+		out  string
+	}
+	results := make(chan result, 2)
+	for _, flags := range [][]string{{"--isolate"}, {"--concurrency", "3"}} {
+		go func() {
+			out, err := exec.Command(bin, append([]string{"test", "--target", base, "--format", "progress"}, flags...)...).CombinedOutput()
+			results <- result{exitCode(err), string(out)}
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		r := <-results
+		m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(r.out)
+		if r.code != 0 || m == nil || m[1] != m[2] {
+			t.Fatalf("a suite sharing the Herald: exit %d\n%s", r.code, r.out)
+		}
 	}
 }

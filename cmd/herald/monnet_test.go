@@ -371,8 +371,16 @@ func TestMonnetRealDeploymentMode(t *testing.T) {
 		t.Fatalf("a real Monnet without credentials: %v\n%s", err, out)
 	}
 
+	// Without --allow-mutating only what creates no payout runs: the
+	// refused status reads.
+	cmd = exec.Command(bin, "test", "--monnet-url", base+"/monnet/", "--monnet-merchant-id", "22", "--monnet-notifier-cert", cert, "--format", "progress")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "4 scenarios (4 passed)") || !strings.Contains(string(out), "— @mutating:") {
+		t.Fatalf("a real Monnet without --allow-mutating: %v\n%s", err, out)
+	}
+
 	cmd = exec.Command(bin, "test", "--monnet-url", base+"/monnet/", "--monnet-merchant-id", "22", "--monnet-notifier-cert", cert,
-		"--monnet-receiver-listen", receiver, "--format", "progress,cucumber:"+cucumber)
+		"--monnet-receiver-listen", receiver, "--allow-mutating", "--format", "progress,cucumber:"+cucumber)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -4,17 +4,19 @@ Feature: Monnet payout API authentication (HMAC-SHA256 query signature)
   with the merchant's API secret; the signature goes in the query, the API key
   in the monnet-api-key header. Every failure is error 1001.
 
+  @mutating
   Scenario: A correctly signed request is accepted
     When the Monnet merchant creates a payout with orderId "AUTH-OK"
     Then the Monnet answer has status 201 and payout stage "IN_PROGRESS" and status "CREATED"
     And the Monnet answer conforms to the spec
 
-  @simulator
+  @simulator @mutating
   Scenario: The vendor's own signed example is accepted at its timestamp
     Given the simulator clock is frozen for Monnet at Unix milliseconds 1687543238010
     When the vendor's Monnet HMAC example request is sent as published
     Then the Monnet answer shows the signature was accepted
 
+  @mutating
   Scenario Outline: A badly authenticated request is refused with error 1001
     When the Monnet merchant creates a payout with orderId "<order>" but <fault>
     Then the Monnet answer has error code "1001"
@@ -28,7 +30,7 @@ Feature: Monnet payout API authentication (HMAC-SHA256 query signature)
       | AUTH-NOSIG | without the signature query parameter     |
       | AUTH-TAMP  | with the body changed after signing       |
 
-  @herald-design
+  @herald-design @mutating
   Scenario Outline: Herald answers 401 and names what is wrong
     When the Monnet merchant creates a payout with orderId "<order>" but <fault>
     Then the Monnet answer has status 401 and error code "1001"
@@ -46,6 +48,19 @@ Feature: Monnet payout API authentication (HMAC-SHA256 query signature)
       | AUTH-FUTURE | with a timestamp -6 minutes old           | timestamp      |
       | AUTH-PATH   | with the path of another merchant         | merchantId     |
 
+  Scenario Outline: A badly authenticated status read is refused with error 1001
+    When the Monnet merchant gets the payout with id "1" but <fault>
+    Then the Monnet answer has error code "1001"
+    And the Monnet answer conforms to the spec
+
+    Examples:
+      | fault                                     |
+      | with an unknown API key                   |
+      | without the monnet-api-key header         |
+      | with a signature made with another secret |
+      | without the signature query parameter     |
+
+  @mutating
   Scenario: Getting a payout's status is signed over an empty body
     Given the Monnet merchant created a payout with orderId "AUTH-GET"
     When the Monnet merchant gets the payout's status

@@ -3,6 +3,7 @@ Feature: Monnet payout API errors in the vendor's format
   Bad input gets {"errors":[{"code","message"}]} with the vendor's code and
   message naming the field; never a 5xx.
 
+  @mutating
   Scenario: A repeated orderId is the documented duplicate 2005, and makes no second notification
     Given the Monnet merchant's receiver answers 200
     And the Monnet merchant created a payout with orderId "DUP-1"
@@ -13,6 +14,7 @@ Feature: Monnet payout API errors in the vendor's format
     Then a Monnet SUCCESS notification for the payout arrives within 30 s
     And no other Monnet notification for the payout arrives within 1 s
 
+  @mutating
   Scenario Outline: A missing or invalid field is named by its code
     When the Monnet merchant creates a payout with <change>
     Then the Monnet answer has status 400 and error code "<code>"
@@ -32,7 +34,7 @@ Feature: Monnet payout API errors in the vendor's format
       | an unknown property "beneficiary.alias2" | 1035 | beneficiary.alias2 |
       | a body that is not JSON                  | 1035 | body               |
 
-  @herald-design
+  @herald-design @mutating
   Scenario Outline: A request that says two things at once is refused, naming what is repeated
     When the Monnet merchant creates a payout with orderId "<order>" but <fault>
     Then the Monnet answer has status 400 and error code "1035"

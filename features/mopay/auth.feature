@@ -1,4 +1,4 @@
-@mopay @auth
+@mopay @auth @mutating
 Feature: Mopay request signing
   As an integrator of Mopay
   I want a request signed exactly as the vendor documents to be accepted, and every other one refused
@@ -62,6 +62,18 @@ Feature: Mopay request signing
     When I send a GET to "user_notice_fetch" signed with the "MPY-TIMESTAMP" header set to "2026-11-22T03:00:00Z"
     Then the call fails with MSG "timestamp_expired" and code 401
 
+  Scenario Outline: A wrongly signed request is refused
+    The vendor documents the signature and a 401 for unauthorised requests; the name of the
+    error is Herald's (checked below, against a Herald only).
+
+    When I call "user_notice_fetch" <signed>
+    Then the call is refused with code 401
+
+    Examples:
+      | signed                                                  |
+      | signed with a tampered signature                        |
+      | signed over the timestamp JSON with a space after the colon |
+
   @herald-design
   Scenario: A tampered signature is refused
     When I call "user_notice_fetch" signed with a tampered signature
@@ -102,6 +114,13 @@ Feature: Mopay request signing
   Scenario: A GET may carry the documented body {}
     When I call "user_notice_fetch" signed with the body "{}"
     Then the call succeeds
+
+  @rate-limit
+  Scenario: A key gets no more than the documented 100 requests a minute
+    When I make 100 signed calls to "user_location_fetch"
+    Then every one of them succeeds
+    When I call "user_location_fetch" signed
+    Then the call is refused
 
   @simulator @herald-design @rate-limit
   Scenario: A key gets 100 requests a minute, then 429

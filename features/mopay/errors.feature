@@ -7,6 +7,18 @@ Feature: Mopay error envelopes
   Every documented error of the notifications page is covered here or in the
   feature of its action; the HTTP status always equals ERRORS.CODE.
 
+  Scenario Outline: An unsigned call is refused, under the vendor's key for its action
+    This one needs no account: it creates nothing, and runs against any deployment.
+
+    When I call "<action>" without signing
+    Then the call fails with <key> "rqat_required" and code 401
+
+    Examples:
+      | action              | key |
+      | user_notice_fetch   | ID  |
+      | user_location_fetch | MSG |
+
+  @mutating
   Scenario Outline: Documented errors carry their name under the vendor's key
     Given I have registered a new Mopay account
     When I <call>
@@ -22,7 +34,7 @@ Feature: Mopay error envelopes
       | call "user_location_fetch" without signing                              | MSG | rqat_required  | 401  |
       | call "user_location_fetch" signed with query "rtyp=cities&rqvl=Atlantis" | MSG | not_found      | 400  |
 
-  @herald-design
+  @herald-design @mutating
   Scenario Outline: Documented errors the simulator uses for unusable values
     Given I have registered a new Mopay account
     When I call "<action>" signed with query "<query>"
@@ -36,7 +48,7 @@ Feature: Mopay error envelopes
       | user_location_fetch     | rtyp=planets   | not_found      | 400  | rtyp  |
       | user_location_fetch     | page=soon      | not_found      | 400  | page  |
 
-  @simulator
+  @simulator @mutating
   Scenario: A server failure on locations is answered in the envelope
     Given I have registered a new Mopay account
     When the simulator fails the next "user_location_fetch" call with status 500
@@ -55,14 +67,32 @@ Feature: Mopay error envelopes
       | ../_herald/v1/info               |
       | user_notice_fetch/extra          |
 
-  @herald-design
+  @herald-design @mutating
   Scenario: A method the action does not take
     Given I have registered a new Mopay account
     When I send a DELETE to "user_notice_fetch" signed
     Then the call fails with MSG "method_not_allowed" and code 405
     And the answer has the "Allow" header "GET, HEAD"
 
-  @herald-design @malformed
+  @malformed @mutating
+  Scenario Outline: A malformed request is refused, and Mopay keeps serving
+    Whatever a server names the error, a request it cannot read must not succeed.
+
+    When I send a POST to "user_profile_create" with body:
+      """
+      <body>
+      """
+    Then the call is refused
+    And Mopay still answers a signed call
+
+    Examples:
+      | body              |
+      | {"fsnm": "Ada",   |
+      | not json at all   |
+      | [1, 2, 3]         |
+      | null              |
+
+  @herald-design @malformed @mutating
   Scenario Outline: Malformed registration bodies
     When I send a POST to "user_profile_create" with body:
       """
@@ -81,18 +111,18 @@ Feature: Mopay error envelopes
       | "just a string"   |
       | null              |
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario: A registration with no body
     When I send a POST to "user_profile_create"
     Then the call fails with MSG "body_invalid" and code 400
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario: A body that is not UTF-8
     When I send a POST to "user_profile_create" with a body that is not UTF-8
     Then the call fails with MSG "body_invalid" and code 400
     And Mopay still answers a signed call
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario: A body in another media type
     When I send a POST to "user_profile_create" with content type "text/plain" and body:
       """
@@ -100,7 +130,7 @@ Feature: Mopay error envelopes
       """
     Then the call fails with MSG "content_type_invalid" and code 415
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario: A compressed body
     When I send a POST to "user_profile_create" with the header "Content-Encoding" set to "gzip" and body:
       """
@@ -108,20 +138,20 @@ Feature: Mopay error envelopes
       """
     Then the call fails with MSG "content_type_invalid" and code 415
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario: A huge body
     When I send a POST to "user_profile_create" with a body of 200000 bytes
     Then the call fails with MSG "request_too_large" and code 413
     And Mopay still answers a signed call
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario: Oversized headers
     Given I have registered a new Mopay account
     When I send a GET to "user_notice_fetch" signed with a "X-Padding" header of 40000 bytes
     Then the call fails with MSG "headers_too_large" and code 431
     And Mopay still answers a signed call
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario Outline: Junk in the signing headers
     Given I have registered a new Mopay account
     When I send a GET to "user_notice_fetch" signed with the "<header>" header set to "<value>"
@@ -136,7 +166,7 @@ Feature: Mopay error envelopes
       | MPY-REQSIGNAL | zz                             | signature_invalid |
       | MPY-REQSIGNAL | é€𝄞                            | signature_invalid |
 
-  @herald-design @malformed
+  @herald-design @malformed @mutating
   Scenario Outline: Junk in query parameters
     Given I have registered a new Mopay account
     When I send a GET to "<ref>" signed

@@ -1,4 +1,4 @@
-@mopay @locations
+@mopay @locations @mutating
 Feature: Mopay location data
   As an integrator of Mopay
   I want to fetch location records by country, state, city or marker, a page at a time

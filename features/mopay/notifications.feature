@@ -1,4 +1,4 @@
-@mopay @notifications
+@mopay @notifications @mutating
 Feature: Mopay notifications by query type
   As an integrator of Mopay push notifications
   I want to fetch notifications by user, by marker, or all of them

@@ -1,4 +1,4 @@
-@mopay @pagination @notice-account
+@mopay @pagination @notice-account @mutating
 Feature: Mopay notice pagination
   As a QA engineer testing a Mopay client
   I want to walk every page of a user's notices with the timestamp cursor

@@ -4,23 +4,25 @@ Feature: Mopay registration and login
   I want registration and login to hand my device a key pair
   So that I can sign every later request
 
+  @mutating
   Scenario: Registration issues a key pair that works
     Given I have registered a new Mopay account
     When I call "user_notice_fetch" signed
     Then the call succeeds
 
+  @mutating
   Scenario: Login issues a new key pair that works
     Given I have registered a new Mopay account
     When I log in again on the same device
     And I call "user_notice_fetch" signed
     Then the call succeeds
 
-  @herald-design
+  @herald-design @mutating
   Scenario: Herald's keys are 64 and 128 hex digits
     Given I have registered a new Mopay account
     Then the answer carries a 64-hex public key and a 128-hex secret
 
-  @herald-design
+  @herald-design @mutating
   Scenario: An address registers only once
     Given I have registered a new Mopay account
     When I send a POST to "user_profile_create" with body:
@@ -29,7 +31,7 @@ Feature: Mopay registration and login
       """
     Then the call fails with MSG "already_registered" and code 409
 
-  @herald-design
+  @herald-design @mutating
   Scenario: A wrong password does not log in
     Given I have registered a new Mopay account
     When I send a POST to "user_profile_login" with body:
@@ -38,7 +40,7 @@ Feature: Mopay registration and login
       """
     Then the call fails with MSG "login_failed" and code 401
 
-  @herald-design
+  @herald-design @mutating
   Scenario Outline: Registration names the field at fault
     When I send a POST to "user_profile_create" with body:
       """

@@ -38,6 +38,8 @@ type Config struct {
 	// Reset puts every system back to its seed state, atomically: random
 	// streams, scheduled work and faults included.
 	Reset func() error
+	// Coverage is what the systems answered since the last reset, per spec.
+	Coverage func() []specs.Coverage
 	// Worlds creates and deletes isolated worlds; nil inside a world (they
 	// are managed from the root).
 	Worlds Worlds
@@ -108,6 +110,7 @@ func New(cfg Config) (*engine.Engine, error) {
 			"listFaults":   a.listFaults,
 			"addFault":     a.addFault,
 			"clearFaults":  a.clearFaults,
+			"getCoverage":  a.getCoverage,
 			"createWorld":  a.createWorld,
 			"listWorlds":   a.listWorlds,
 			"deleteWorld":  a.deleteWorld,
@@ -142,6 +145,15 @@ func (a *api) getInfo(ex *engine.Exchange) (engine.Reply, error) {
 		info["world"] = a.cfg.World
 	}
 	return engine.JSON(http.StatusOK, info)
+}
+
+func (a *api) getCoverage(ex *engine.Exchange) (engine.Reply, error) {
+	out := []map[string]any{}
+	for _, c := range a.cfg.Coverage() {
+		out = append(out, map[string]any{"system": c.System, "percent": c.Percent(), "operations": c.Operations,
+			"responses": c.Responses, "securitySchemes": c.Schemes})
+	}
+	return engine.JSON(http.StatusOK, out)
 }
 
 func (a *api) worlds() (Worlds, error) {

@@ -143,7 +143,7 @@ func TestFaults(t *testing.T) {
 	for _, tc := range []struct{ body, field string }{
 		{`{"system":"mopay","operationId":"user_nothing","status":500}`, "operationId"},
 		{`{"system":"mopay","operationId":"user_notice_fetch","status":502}`, "status"},
-		{`{"system":"mnotify","operationId":"user_notice_fetch","status":500}`, "system"},
+		{`{"system":"nosuchsystem","operationId":"user_notice_fetch","status":500}`, "system"},
 		{`{"system":"mopay","operationId":"user_notice_fetch","status":500,"count":0}`, "count"},
 	} {
 		if status, v := c.do("POST", "/_herald/v1/faults", tc.body); status != 400 || field(v) != tc.field {

@@ -2,6 +2,7 @@ package heraldcontainer
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -18,8 +19,9 @@ import (
 	"herald/steps/suite"
 )
 
-// testImage is the tag these tests build, apart from the user's herald:dev.
-const testImage = "herald:heraldcontainer-test"
+// testImage is the tag these tests build: apart from the user's herald:dev,
+// and from any other run's on the same engine. TestMain removes it.
+func testImage() string { return fmt.Sprintf("herald:heraldcontainer-test-%d", os.Getpid()) }
 
 func TestMain(m *testing.M) {
 	// No registry here: Ryuk cannot be pulled, and only the exact "true"
@@ -31,7 +33,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TESTCONTAINERS_HOST_OVERRIDE") == "" {
 		os.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	_ = exec.Command("docker", "rmi", "-f", testImage()).Run()
+	os.Exit(code)
 }
 
 // needDocker skips loudly without Docker, and fails instead when
@@ -52,7 +56,7 @@ func repoRoot(t *testing.T) string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// buildImage builds the image as make image does, under testImage.
+// buildImage builds the image as make image does, under testImage().
 func buildImage(t *testing.T) {
 	t.Helper()
 	dir := t.TempDir()
@@ -69,7 +73,7 @@ func buildImage(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), df, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("docker", "build", "-q", "-t", testImage, dir)
+	cmd := exec.Command("docker", "build", "-q", "-t", testImage(), dir)
 	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0") // no buildx here: the classic builder
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker build: %v\n%s", err, out)
@@ -80,7 +84,7 @@ func TestImageRunsTheSuite(t *testing.T) {
 	needDocker(t)
 	buildImage(t)
 	ctx := context.Background()
-	c, err := Run(ctx, WithImage(testImage), WithSeed(9), WithArgs("--log-level", "warn"))
+	c, err := Run(ctx, WithImage(testImage()), WithSeed(9), WithArgs("--log-level", "warn"))
 	if c != nil {
 		testcontainers.CleanupContainer(t, c)
 	}
@@ -97,6 +101,16 @@ func TestImageRunsTheSuite(t *testing.T) {
 	target, err := steps.Discover(ctx, c.URL, c.Token, nil, modules)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A listener of a system's own (MNotify's HTTPS) is published on a
+	// port the container chose: the Herald inside reports its own, 8443.
+	for name, st := range target.Systems {
+		if u := c.URLs[name]; u != "" {
+			st.BaseURL = u
+		}
+	}
+	if !strings.HasPrefix(c.URLs["mnotify"], "https://") {
+		t.Fatalf("MNotify's listener is not published: URLs %v", c.URLs)
 	}
 	// Monnet's notifier, in the container, delivers to the suite's
 	// receiver on the host.
@@ -138,7 +152,7 @@ func TestConsumerModule(t *testing.T) {
 	buildImage(t)
 	cmd := exec.Command("go", "test", "-count=1", "./...")
 	cmd.Dir = filepath.Join(repoRoot(t), "simulator", "heraldcontainer", "testdata", "consumer")
-	cmd.Env = append(os.Environ(), "HERALD_IMAGE="+testImage, "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "HERALD_IMAGE="+testImage(), "GOFLAGS=-mod=mod")
 	done := make(chan struct{})
 	var out []byte
 	var err error

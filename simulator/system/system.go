@@ -160,8 +160,10 @@ type Controller interface {
 }
 
 // Control is a system's control routes: a document whose paths are relative
-// to /_herald/v1/<system>, and a handler per operation.
+// to /_herald/v1/<system>, and a handler per operation. Name an embedded
+// document in Spec (the core loads it once for every world), or give Doc.
 type Control struct {
+	Spec     string
 	Doc      *openapi3.T
 	Handlers map[string]engine.Handler
 }

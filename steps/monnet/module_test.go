@@ -1,14 +1,22 @@
 package monnet
 
 import (
+	"bytes"
+	"io/fs"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	gherkin "github.com/cucumber/gherkin/go/v26"
+	messages "github.com/cucumber/messages/go/v21"
+
 	"herald/fixtures"
 	monnetsim "herald/simulator/monnet"
 	"herald/specs"
+	"herald/steps"
 )
 
 // The module's name is the spec's: the one place it is written.
@@ -112,5 +120,70 @@ func TestReceiverRoutesEachNotificationToItsScenario(t *testing.T) {
 	h.close(b)
 	if _, err := http.Post(base, "application/json", strings.NewReader("{}")); err == nil {
 		t.Error("the receiver still listens after the last scenario ended")
+	}
+}
+
+func pickles(t *testing.T) []*messages.Pickle {
+	t.Helper()
+	m, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*messages.Pickle
+	id := 0
+	newID := func() string { id++; return strconv.Itoa(id) }
+	err = fs.WalkDir(m.Features(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
+			return err
+		}
+		src, err := fs.ReadFile(m.Features(), path)
+		if err != nil {
+			return err
+		}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
+		if err != nil {
+			return err
+		}
+		out = append(out, gherkin.Pickles(*doc, path, newID)...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatal("no Monnet scenarios")
+	}
+	return out
+}
+
+var (
+	// Steps that need Herald's control API.
+	controlStep = regexp.MustCompile(`simulator|control API|delivery|forged|receiver is down|comes back|picked as|notifier retries|redelivery|SUCCESS notification was delivered`)
+	// Steps that send a createPayout request.
+	createStep = regexp.MustCompile(`^the Monnet merchant creates? a payout|^the Monnet merchant created a payout|^a Monnet payout whose|^the vendor's Monnet HMAC example`)
+)
+
+// A scenario that uses the control API carries @simulator; one that sends
+// a createPayout request (a payout on a real Monnet, refused or not)
+// carries @mutating, and only such a scenario.
+func TestScenariosDeclareWhatTheyNeed(t *testing.T) {
+	for _, p := range pickles(t) {
+		tags := map[string]bool{}
+		for _, tag := range p.Tags {
+			tags[tag.Name] = true
+		}
+		if !tags["@monnet"] {
+			t.Errorf("%s: %q has no @monnet tag", p.Uri, p.Name)
+		}
+		changes := false
+		for _, s := range p.Steps {
+			if controlStep.MatchString(s.Text) && !tags[steps.TagSimulator] {
+				t.Errorf("%s: %q uses the control API (%q) without %s", p.Uri, p.Name, s.Text, steps.TagSimulator)
+			}
+			changes = changes || createStep.MatchString(s.Text)
+		}
+		if changes != tags[steps.TagMutating] {
+			t.Errorf("%s: %q creates payouts: %v, tagged %s: %v", p.Uri, p.Name, changes, steps.TagMutating, tags[steps.TagMutating])
+		}
 	}
 }

@@ -87,6 +87,7 @@ func register(sc *godog.ScenarioContext) {
 		_, err := w.call(request{operation: "getPayout", payoutID: id})
 		return err
 	}))
+	sc.Step(`^the Monnet merchant gets the payout with id "([^"]*)" but (.+)$`, on((*world).getFaulty))
 	sc.Step(`^the vendor's Monnet HMAC example request is sent as published$`, on((*world).vendorExample))
 	sc.Step(`^the Monnet payout reaches its final stage$`, on((*world).reachFinal))
 
@@ -171,7 +172,7 @@ func (w *world) schedule(backoff, timeout string) error {
 	if err := json.Unmarshal(b, &before); err != nil {
 		return fmt.Errorf("the notifier's schedule: %w", err)
 	}
-	w.undo = append(w.undo, func() error {
+	w.sc.Cleanup(func() error { // configuration: a reset keeps it
 		_, err := w.sc.Control(http.MethodPut, "monnet/notifier", before)
 		return err
 	})
@@ -186,6 +187,29 @@ func (w *world) pickOutcome(order, status, code string) error {
 
 // createFaulty creates a payout signed or sent wrongly in one way.
 func (w *world) createFaulty(order, fault string) error {
+	s, err := w.fault(fault)
+	if err != nil {
+		return err
+	}
+	_, err = w.create(order, "", s)
+	return err
+}
+
+// getFaulty reads a payout, signed or sent wrongly in one way.
+func (w *world) getFaulty(id, fault string) error {
+	s, err := w.fault(fault)
+	if err != nil {
+		return err
+	}
+	if s.tamper {
+		return errors.New("a GET has no body to change")
+	}
+	_, err = w.call(request{operation: "getPayout", payoutID: id, sign: s})
+	return err
+}
+
+// fault is how a request is signed or sent wrongly, as a step says it.
+func (w *world) fault(fault string) (signing, error) {
 	var s signing
 	switch {
 	case fault == "with an unknown API key":
@@ -203,7 +227,7 @@ func (w *world) createFaulty(order, fault string) error {
 	case strings.HasPrefix(fault, "with a timestamp ") && strings.HasSuffix(fault, " minutes old"):
 		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(fault, "with a timestamp "), " minutes old"))
 		if err != nil {
-			return fmt.Errorf("fault %q: want a number of minutes", fault)
+			return s, fmt.Errorf("fault %q: want a number of minutes", fault)
 		}
 		s.tsOffset = -time.Duration(n) * time.Minute
 	case strings.HasPrefix(fault, `with the query parameter "`) && strings.HasSuffix(fault, `" given twice`):
@@ -211,10 +235,9 @@ func (w *world) createFaulty(order, fault string) error {
 	case strings.HasPrefix(fault, `with the header "`) && strings.HasSuffix(fault, `" given twice`):
 		s.twiceHeader = strings.TrimSuffix(strings.TrimPrefix(fault, `with the header "`), `" given twice`)
 	default:
-		return fmt.Errorf("unknown fault %q", fault)
+		return s, fmt.Errorf("unknown fault %q", fault)
 	}
-	_, err := w.create(order, "", s)
-	return err
+	return s, nil
 }
 
 // createChanged creates a payout whose body is changed in one way.
@@ -289,7 +312,7 @@ func (w *world) vendorExample() error {
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(monnetsim.HeaderAPIKey, h.APIKey)
-		_, err = w.send("createPayout", req)
+		_, err = w.send("createPayout", req, body)
 		return err
 	}
 	return errors.New("the vendor fixtures hold no HMAC example")

@@ -32,8 +32,7 @@ type world struct {
 	suffix                        string // makes the scenario's orderIds unique
 
 	box     *inbox
-	undo    []func() error // what the scenario changed on a Herald, undone after it
-	reached bool           // the receiver URL was set on the Herald
+	reached bool // the receiver URL was set on the Herald
 	pub     *rsa.PublicKey
 
 	last   *answer
@@ -60,21 +59,13 @@ type answer struct {
 	}
 }
 
-// end undoes what the scenario changed on a Herald's default world (in a
-// world of its own, nothing needs undoing) and closes its inbox.
-func (w *world) end() error {
-	var errs []error
-	if !w.sc.InWorld() {
-		for i := len(w.undo) - 1; i >= 0; i-- {
-			if err := w.undo[i](); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
+// end closes the scenario's share of the receiver. What the scenario
+// changed on a Herald is undone by the cleanups it registered
+// (steps.Scenario.Cleanup), which run first.
+func (w *world) end() {
 	if w.box != nil {
 		w.module.host.close(w.box)
 	}
-	return errors.Join(errs...)
 }
 
 // order is the scenario's orderId for a name in a feature: unique, so that
@@ -117,7 +108,9 @@ func (w *world) setReceiverURL(u string) error {
 		if b, err := w.sc.Control(http.MethodGet, path, nil); err == nil {
 			_ = json.Unmarshal(b, &before)
 		}
-		w.undo = append(w.undo, func() error {
+		// Receiver URLs are configuration: a reset, or a world's reuse,
+		// keeps them. Put back the one before.
+		w.sc.Cleanup(func() error {
 			if before.URL == "" {
 				_, err := w.sc.Control(http.MethodDelete, path, nil)
 				return err
@@ -241,24 +234,25 @@ func (w *world) call(r request) (*answer, error) {
 	if r.sign.twiceHeader != "" {
 		req.Header.Add(r.sign.twiceHeader, "herald-second-value")
 	}
-	return w.send(r.operation, req)
+	return w.send(r.operation, req, body)
 }
 
-// send sends a request and checks its answer against the operation.
-func (w *world) send(operation string, req *http.Request) (*answer, error) {
+// send sends a request, checks its answer against the operation, and
+// records the exchange for the reports and the coverage.
+func (w *world) send(operation string, req *http.Request, reqBody []byte) (*answer, error) {
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: no answer: %w", req.Method, req.URL.Redacted(), err)
+		return nil, w.sc.Exchanged(System, operation, req, reqBody, nil, nil, nil, fmt.Errorf("%s %s: no answer: %w", req.Method, req.URL.Redacted(), err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading the answer: %w", req.Method, req.URL.Redacted(), err)
+		return nil, w.sc.Exchanged(System, operation, req, reqBody, resp, nil, nil, fmt.Errorf("%s %s: reading the answer: %w", req.Method, req.URL.Redacted(), err))
 	}
 	a := &answer{operation: operation, status: resp.StatusCode, header: resp.Header, body: b}
 	_ = json.Unmarshal(b, &a.v)
 	w.last = a
-	return a, w.sc.Checked("Monnet", w.checker.Response(operation, a.status, a.header, a.body), a.status, b)
+	return a, w.sc.Exchanged(System, operation, req, reqBody, resp, b, w.checker.Response(operation, a.status, a.header, a.body), nil)
 }
 
 // payoutBody is a valid createPayout body (Peru, an account number).

@@ -104,6 +104,8 @@ func register(sc *godog.ScenarioContext) {
 	sc.Step(`^the call succeeds$`, on((*world).succeeds))
 	sc.Step(`^the call fails with (ID|MSG) "([^"]*)" and code (\d+)$`, on((*world).failsWith))
 	sc.Step(`^the error details mention "([^"]*)"$`, on((*world).detailsMention))
+	sc.Step(`^the call is refused with code (\d+)$`, on(func(w *world, code int) error { return w.refused(code) }))
+	sc.Step(`^the call is refused$`, on(func(w *world) error { return w.refused(0) }))
 	sc.Step(`^the answer has a "([^"]*)" header$`, on(func(w *world, name string) error { return w.header(name, "") }))
 	sc.Step(`^the answer has the "([^"]*)" header "([^"]*)"$`, on((*world).header))
 	sc.Step(`^every one of them succeeds$`, on((*world).allSucceed))
@@ -292,6 +294,26 @@ func (w *world) failsWith(key, name string, code int) error {
 	}
 	if !mpsReference.MatchString(e.DETAILS) {
 		return fmt.Errorf("expected DETAILS to end with (MPS + 15 digits), but actual is %q", e.DETAILS)
+	}
+	return nil
+}
+
+// refused checks what the vendor documents of a refusal, whatever Herald
+// names it: a client error (code, when not 0) in the FAILED envelope.
+func (w *world) refused(code int) error {
+	a, err := w.lastAnswer()
+	if err != nil {
+		return err
+	}
+	if a.status < 400 || a.status > 499 || (code != 0 && a.status != code) {
+		want := "a client error (4xx)"
+		if code != 0 {
+			want = fmt.Sprintf("status %d", code)
+		}
+		return fmt.Errorf("expected the call refused with %s, but actual is %d: %s", want, a.status, steps.Clip(a.body))
+	}
+	if e := a.env.ERRORS; e == nil || a.env.REQUEST.STATUS != "FAILED" {
+		return fmt.Errorf("expected a FAILED envelope with ERRORS, but actual is %d: %s", a.status, steps.Clip(a.body))
 	}
 	return nil
 }

@@ -204,19 +204,19 @@ func (w *world) call(r request) (*answer, error) {
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: no answer: %w", method, target, err)
+		return nil, w.sc.Exchanged(System, action, req, r.body, nil, nil, nil, fmt.Errorf("%s %s: no answer: %w", method, target, err))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading the answer: %w", method, target, err)
+		return nil, w.sc.Exchanged(System, action, req, r.body, resp, nil, nil, fmt.Errorf("%s %s: reading the answer: %w", method, target, err))
 	}
 	a := &answer{action: action, status: resp.StatusCode, header: resp.Header, body: b}
 	w.last = a
 	if err := json.Unmarshal(b, &a.env); err != nil {
 		a.env = envelope{}
 	}
-	return a, w.sc.Checked("Mopay", w.checkSpec(a), a.status, b)
+	return a, w.sc.Exchanged(System, action, req, r.body, resp, b, w.checkSpec(a), nil)
 }
 
 // checkSpec checks an answer against its operation, or against the error

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"herald/steps"
+	"herald/steps/mnotify"
 	"herald/steps/monnet"
 	"herald/steps/mopay"
 )
@@ -11,6 +12,7 @@ func Modules() ([]steps.Module, error) {
 	var out []steps.Module
 	for _, build := range []func() (steps.Module, error){
 		mopay.Module,
+		mnotify.Module,
 		monnet.Module,
 	} {
 		m, err := build()

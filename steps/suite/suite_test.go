@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -85,11 +88,11 @@ func TestEffectiveTags(t *testing.T) {
 	ms := modules(t)
 	real := steps.Target{Name: "https://mopay.example/", Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: "https://mopay.example/"}}}
 	expr, notes := steps.EffectiveTags(real, ms, "@auth")
-	if expr != "@auth && ~@simulator && ~@herald-design && ~@notice-account" || len(notes) != 3 {
+	if expr != "@auth && ~@simulator && ~@herald-design && ~@mutating && ~@notice-account" || len(notes) != 4 {
 		t.Fatalf("got %q with %d notes", expr, len(notes))
 	}
-	if n, err := steps.Select(expr); err != nil || n == 0 {
-		t.Fatalf("Select(%q) = %d, %v", expr, n, err)
+	if _, err := steps.Select(expr); err != nil {
+		t.Fatalf("Select(%q): %v", expr, err)
 	}
 	herald := steps.Herald("http://127.0.0.1:1/_herald/v1/", []steps.SystemInfo{{Name: mopay.System, BaseURL: "http://127.0.0.1:1/mopay/"}}, ms)
 	if expr, notes := steps.EffectiveTags(herald, ms, ""); expr != "" || len(notes) != 0 {
@@ -123,7 +126,7 @@ func runAgainstBroken(t *testing.T, body string) (int, string) {
 // Every answer is checked against the spec: a violation fails the step…
 func TestViolationFailsTheStep(t *testing.T) {
 	status, out := runAgainstBroken(t, "  Scenario: register\n    Given I have registered a new Mopay account\n")
-	if status != 1 || !strings.Contains(out, "violates the Mopay spec") || !strings.Contains(out, "/DATA") {
+	if status != 1 || !strings.Contains(out, "violates the mopay spec") || !strings.Contains(out, "/DATA") {
 		t.Fatalf("status %d, want 1 with the violation named:\n%s", status, out)
 	}
 }
@@ -252,5 +255,68 @@ func TestShardsCoverTheSuiteOnce(t *testing.T) {
 	}
 	if hi-lo > 10 {
 		t.Errorf("unbalanced shards: %v runs", sizes)
+	}
+}
+
+// signatureBlind is a Mopay that accepts any signature value: a proxy in
+// front of the simulator that learns each key's secret from registration and
+// login answers and signs every request again, correctly.
+func signatureBlind(t *testing.T, upstream string) string {
+	t.Helper()
+	u, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	secrets := map[string]string{}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	director := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		director(r)
+		mu.Lock()
+		secret, ok := secrets[r.Header.Get("MPY-SECUREKEY")]
+		mu.Unlock()
+		if ok {
+			r.Header.Set("MPY-REQSIGNAL", mopay.Sign(secret, r.Header.Get("MPY-TIMESTAMP")))
+		}
+	}
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		var env struct {
+			DATA struct{ PbcKey, Secret string }
+		}
+		if json.Unmarshal(b, &env) == nil && env.DATA.PbcKey != "" {
+			mu.Lock()
+			secrets[env.DATA.PbcKey] = env.DATA.Secret
+			mu.Unlock()
+		}
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return srv.URL + u.Path
+}
+
+// Run as a real deployment, the suite fails a Mopay that accepts any
+// signature: the documented part of the signature scenarios runs on every
+// target.
+func TestSuiteFailsAMopayThatAcceptsAnySignature(t *testing.T) {
+	herald := inProcess(t, 5)
+	blind := signatureBlind(t, herald.Systems[mopay.System].BaseURL)
+	target := steps.Target{Name: "signature-blind Mopay", Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: blind, Params: map[string]string{}}}}
+	var out bytes.Buffer
+	status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Tags: "@auth", Format: "progress", Output: &out, AllowMutating: true})
+	if status != 1 || !strings.Contains(out.String(), "A wrongly signed request is refused") {
+		t.Fatalf("status %d, want 1 with the signature scenario failed:\n%s", status, out.String())
+	}
+	// The same run against the simulator itself passes: the proxy is the fault.
+	target.Systems[mopay.System].BaseURL = herald.Systems[mopay.System].BaseURL
+	out.Reset()
+	if status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Tags: "@auth", Format: "progress", Output: &out, AllowMutating: true}); status != 0 {
+		t.Fatalf("as a real deployment, the simulator itself: status %d\n%s", status, out.String())
 	}
 }

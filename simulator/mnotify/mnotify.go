@@ -1,0 +1,190 @@
+package mnotify
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"herald/fixtures"
+	"herald/simulator/clock"
+	"herald/simulator/engine"
+	"herald/simulator/entropy"
+	"herald/simulator/system"
+	"herald/specs"
+)
+
+// MaxBodyBytes is the largest request body: room for the documented 15 MB
+// body, or 10 MB of body and 10 MB of attachments in base64 (Herald design).
+const MaxBodyBytes = 32 << 20
+
+// DefaultAddr is where MNotify's own HTTPS listener is bound unless herald
+// serve is told otherwise (--listen mnotify=ADDRESS); 8443 is the vendor's
+// port.
+const DefaultAddr = "127.0.0.1:8443"
+
+// Config is what the MNotify simulator is built from.
+type Config struct {
+	Clock  clock.Clock
+	Random *entropy.Source
+	// Seed is the initial state; nil loads fixtures/mnotify/seed.json.
+	Seed *fixtures.MNotifySeed
+	// Doc is the spec; nil loads specs/mnotify.yaml.
+	Doc *openapi3.T
+	// Engine carries the settings the core decides for every system (name,
+	// faults, logger, observer, the reset gate); a zero value is a
+	// standalone simulator.
+	Engine system.EngineDefaults
+	// ClientCAs are the authorities client certificates must chain to; nil
+	// is the fixtures' test CA.
+	ClientCAs *x509.CertPool
+	// CheckCache is passed to the engine (0 default, negative off).
+	CheckCache int
+}
+
+// Sim is the MNotify simulator.
+type Sim struct {
+	clock    clock.Clock
+	random   *entropy.Source
+	seed     *fixtures.MNotifySeed
+	roots    *x509.CertPool
+	tls      *tls.Config
+	chains   *chainCache
+	registry *Registry
+	canon    *canon
+	engine   *engine.Engine
+	mu       sync.Mutex // guards st and what it holds
+	st       *state
+}
+
+// Definition registers MNotify with Herald's core. It has no settings; it
+// is served on a listener of its own, over TLS (system.Listener), and has
+// control routes for the MPass registry (system.Controller).
+func Definition() system.Definition {
+	return system.Definition{
+		Spec: system.Embedded(specs.Mnotify),
+		New: func(env system.Env) (system.System, error) {
+			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine})
+		},
+	}
+}
+
+// New builds the simulator from specs/mnotify.yaml.
+func New(cfg Config) (*Sim, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Random == nil {
+		cfg.Random = entropy.New(entropy.RandomSeed())
+	}
+	if cfg.Seed == nil {
+		seed, err := fixtures.LoadMNotifySeed()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Seed = seed
+	}
+	if cfg.ClientCAs == nil {
+		pool, err := TestCA()
+		if err != nil {
+			return nil, err
+		}
+		cfg.ClientCAs = pool
+	}
+	doc := cfg.Doc
+	if doc == nil {
+		var err error
+		if doc, err = specs.Load(specs.Mnotify); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Engine.Name == "" {
+		name, err := system.NameOf(doc)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Engine.Name = name
+	}
+	registry, err := NewRegistry(cfg.Seed.Registry)
+	if err != nil {
+		return nil, err
+	}
+	serverTLS, err := ServerTLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, roots: cfg.ClientCAs, tls: serverTLS,
+		chains: &chainCache{seen: map[[32]byte]error{}}, registry: registry, canon: newCanon(doc)}
+	s.st = newState(cfg.Seed, s.clock.Now(), s.newID)
+	// The spec declares no security scheme (OpenAPI 3.0.3 has none for
+	// mutual TLS): the engine authenticates every operation itself, before
+	// it validates parameters and body, so that a request without a
+	// certificate is a 401 whatever else is wrong with it.
+	s.engine, err = engine.New(cfg.Engine.Apply(engine.Config{
+		Doc:             doc,
+		Handlers:        s.handlers(),
+		Authenticate:    s.Authenticate,
+		AuthenticateAll: true,
+		Render:          s.render,
+		ErrorSchema:     "ProblemDetails",
+		Rewrite:         s.canon.rewrite,
+		MaxBodyBytes:    MaxBodyBytes,
+		CheckCache:      cfg.CheckCache,
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler serves MNotify's paths at /api/…, behind a TLS listener that asks
+// for client certificates (see Listener).
+func (s *Sim) Handler() http.Handler { return s.engine }
+
+// Checker returns the checker of specs/mnotify.yaml.
+func (s *Sim) Checker() *specs.Checker { return s.engine.Checker() }
+
+// Listener is MNotify's own HTTPS listener: the fixtures' server
+// certificate, and a request for the client's (see ServerTLSConfig).
+func (s *Sim) Listener() system.ListenerConfig {
+	return system.ListenerConfig{TLS: s.tls, DefaultAddr: DefaultAddr}
+}
+
+// Registry is the simulated MPass registry.
+func (s *Sim) Registry() *Registry { return s.registry }
+
+// Reset puts the state and the MPass registry back to the seed.
+func (s *Sim) Reset() error {
+	if err := s.registry.load(s.seed.Registry); err != nil {
+		return err
+	}
+	st := newState(s.seed, s.clock.Now(), s.newID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st = st
+	return nil
+}
+
+// newID is a random (version 4) UUID from the simulator's random source.
+func (s *Sim) newID() string {
+	var b [16]byte
+	_, _ = s.random.Read(b[:])
+	return formatUUID(b)
+}
+
+// formatUUID writes 16 bytes as a version 4 UUID.
+func formatUUID(b [16]byte) string {
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, v := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[v>>4], hex[v&15])
+	}
+	return string(out)
+}

@@ -1,0 +1,154 @@
+package steps
+
+import (
+	"html/template"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// htmlReport is what the HTML report shows.
+type htmlReport struct {
+	Target    string
+	Generated string
+	Totals    counts
+	BySystem  []row
+	ByTag     []row
+	Coverage  []Coverage
+	Failures  []*ScenarioResult
+	Skipped   []Skipped
+	Scenarios []*ScenarioResult
+}
+
+type counts struct{ Passed, Failed, Skipped int }
+
+type row struct {
+	Name string
+	counts
+}
+
+func (c *counts) add(status string) {
+	switch status {
+	case "passed":
+		c.Passed++
+	case "failed":
+		c.Failed++
+	default:
+		c.Skipped++
+	}
+}
+
+// writeHTML writes one self-contained page: no script, no link, nothing to
+// fetch, so it opens from a CI artifact as it is.
+func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage) error {
+	rep := htmlReport{Target: target, Generated: time.Now().UTC().Format(time.RFC3339), Coverage: coverage, Skipped: skipped, Scenarios: results}
+	systems, tags := map[string]*counts{}, map[string]*counts{}
+	tally := func(m map[string]*counts, key, status string) {
+		if m[key] == nil {
+			m[key] = &counts{}
+		}
+		m[key].add(status)
+	}
+	for _, r := range results {
+		rep.Totals.add(r.Status)
+		tally(systems, systemOf(r.URI), r.Status)
+		for _, t := range r.Tags {
+			tally(tags, t, r.Status)
+		}
+		if r.Status == "failed" {
+			rep.Failures = append(rep.Failures, r)
+		}
+	}
+	for _, s := range skipped {
+		rep.Totals.add("skipped")
+		tally(systems, systemOf(s.URI), "skipped")
+		for _, t := range s.Tags {
+			tally(tags, t, "skipped")
+		}
+	}
+	rows := func(m map[string]*counts) []row {
+		out := make([]row, 0, len(m))
+		for k, v := range m {
+			out = append(out, row{k, *v})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		return out
+	}
+	rep.BySystem, rep.ByTag = rows(systems), rows(tags)
+	return reportTemplate.Execute(w, rep)
+}
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"headers": func(h http.Header) string {
+		keys := make([]string, 0, len(h))
+		for k := range h {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			b.WriteString(k + ": " + strings.Join(h[k], ", ") + "\n")
+		}
+		return b.String()
+	},
+	"pct":  func(c Coverage) string { return formatPct(c.Percent()) },
+	"join": func(s []string) string { return strings.Join(s, ", ") },
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Herald conformance report</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1b1b1b;max-width:72em}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+.passed{color:#0a6b2d}.failed{color:#b00020;font-weight:bold}.skipped{color:#8a6d00}
+pre{background:#f5f5f5;padding:.5em;white-space:pre-wrap;word-break:break-all;margin:.2em 0}
+.violation{background:#fde7ea;border-left:4px solid #b00020;padding:.3em .6em}
+.scenario{border:1px solid #ddd;padding:.5em 1em;margin:1em 0}
+</style></head><body>
+<h1>Herald conformance report</h1>
+<p>Target: <b>{{.Target}}</b> · {{.Generated}} ·
+<span class="passed">{{.Totals.Passed}} passed</span>, <span class="failed">{{.Totals.Failed}} failed</span>,
+<span class="skipped">{{.Totals.Skipped}} skipped</span></p>
+
+<h2>Per system</h2>
+<table><tr><th>system</th><th>passed</th><th>failed</th><th>skipped</th></tr>
+{{range .BySystem}}<tr><td>{{.Name}}</td><td>{{.Passed}}</td><td>{{.Failed}}</td><td>{{.Skipped}}</td></tr>{{end}}</table>
+
+<h2>Per tag</h2>
+<table><tr><th>tag</th><th>passed</th><th>failed</th><th>skipped</th></tr>
+{{range .ByTag}}<tr><td>{{.Name}}</td><td>{{.Passed}}</td><td>{{.Failed}}</td><td>{{.Skipped}}</td></tr>{{end}}</table>
+
+<h2>Contract coverage</h2>
+{{range .Coverage}}<h3>{{.System}}: {{pct .}}%</h3>
+<table><tr><th></th><th>exercised</th><th>not exercised</th></tr>
+<tr><td>operations</td><td>{{.Operations}}</td><td>{{join .Operations.Missing}}</td></tr>
+<tr><td>documented responses</td><td>{{.Responses}}</td><td>{{join .Responses.Missing}}</td></tr>
+<tr><td>security schemes</td><td>{{.Schemes}}</td><td>{{join .Schemes.Missing}}</td></tr></table>
+{{end}}
+
+<h2>Failures</h2>
+{{if not .Failures}}<p class="passed">No scenario failed.</p>{{end}}
+{{range .Failures}}<div class="scenario"><h3 class="failed">{{.Name}}</h3>
+<p>{{.Feature}} · {{.URI}}:{{.Line}}</p>
+{{range .Steps}}{{if eq .Status "failed"}}<p>Failed step: <b>{{.Text}}</b></p><pre>{{.Err}}</pre>{{end}}{{end}}
+{{range .Exchanges}}<h4>{{.Method}} {{.URL}} → {{if .Err}}no answer{{else}}{{.Status}}{{end}}{{if .OperationID}} ({{.System}} {{.OperationID}}){{end}}</h4>
+{{if .Violation}}<p class="violation">Spec violation of {{.System}} {{if .OperationID}}{{.OperationID}}{{else}}(no operation){{end}}, status {{.Status}}: {{.Violation}}</p>{{end}}
+{{if .Err}}<p class="violation">{{.Err}}</p>{{end}}
+<details open><summary>Request</summary><pre>{{.Method}} {{.URL}}
+{{headers .ReqHeader}}
+{{.ReqBody}}</pre></details>
+{{if not .Err}}<details open><summary>Response</summary><pre>{{.Status}}
+{{headers .RespHeader}}
+{{.RespBody}}</pre></details>{{end}}
+{{end}}</div>{{end}}
+
+<h2>Skipped, with reasons</h2>
+{{if not .Skipped}}<p>None.</p>{{end}}
+<table>{{range .Skipped}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">{{.Reason}}</td></tr>{{end}}</table>
+
+<h2>Every scenario</h2>
+<table><tr><th>scenario</th><th>where</th><th>result</th></tr>
+{{range .Scenarios}}<tr><td>{{.Name}}</td><td>{{.URI}}:{{.Line}}</td><td class="{{.Status}}">{{.Status}}</td></tr>{{end}}</table>
+</body></html>
+`))

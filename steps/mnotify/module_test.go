@@ -1,0 +1,187 @@
+package mnotify
+
+import (
+	"bytes"
+	"io/fs"
+	"regexp"
+	"strconv"
+	"testing"
+
+	gherkin "github.com/cucumber/gherkin/go/v26"
+	messages "github.com/cucumber/messages/go/v21"
+
+	"herald/specs"
+	"herald/steps"
+)
+
+// The module's name is the spec's: the one place it is written.
+func TestSystemNameIsTheSpecs(t *testing.T) {
+	doc, err := specs.Load(specs.Mnotify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := doc.Info.Extensions["x-herald-system"].(string); name != System {
+		t.Fatalf("steps call the system %q, its spec %q", System, name)
+	}
+}
+
+func pickles(t *testing.T) []*messages.Pickle {
+	t.Helper()
+	m, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*messages.Pickle
+	id := 0
+	newID := func() string { id++; return strconv.Itoa(id) }
+	err = fs.WalkDir(m.Features(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := fs.ReadFile(m.Features(), path)
+		if err != nil {
+			return err
+		}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
+		if err != nil {
+			return err
+		}
+		out = append(out, gherkin.Pickles(*doc, path, newID)...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatal("no MNotify scenarios")
+	}
+	return out
+}
+
+var (
+	roleStep     = regexp.MustCompile(`^I am MNotify sender "([^"]*)"$`)
+	registryStep = regexp.MustCompile(`^MPass (?:revokes|registers) the MNotify certificate of "([^"]*)"$`)
+	controlStep  = regexp.MustCompile(`MNotify simulator|^MPass `)
+	changeStep   = regexp.MustCompile(`^I send an MNotify (POST|PUT|DELETE) |^MPass (revokes|registers) `)
+)
+
+// A scenario that uses a role's certificate (other than sender-a, which
+// every MNotify target has) carries @cert-<role>, so that a target without
+// it leaves the scenario out rather than failing it; one that uses the
+// control API carries @simulator; one that sends, changes or deletes
+// anything carries @mutating.
+func TestScenariosDeclareWhatTheyNeed(t *testing.T) {
+	for _, p := range pickles(t) {
+		tags := map[string]bool{}
+		for _, tag := range p.Tags {
+			tags[tag.Name] = true
+		}
+		if !tags["@mnotify"] {
+			t.Errorf("%s: %q has no @mnotify tag", p.Uri, p.Name)
+		}
+		for _, s := range p.Steps {
+			role := ""
+			if m := roleStep.FindStringSubmatch(s.Text); m != nil {
+				role = m[1]
+			}
+			if m := registryStep.FindStringSubmatch(s.Text); m != nil {
+				role = m[1]
+			}
+			if role != "" && role != RoleSenderA && !tags[TagCert+role] {
+				t.Errorf("%s: %q uses the role %s without the tag %s%s", p.Uri, p.Name, role, TagCert, role)
+			}
+			if role != "" && !KnownRole(role) {
+				t.Errorf("%s: %q names an unknown role %s", p.Uri, p.Name, role)
+			}
+			if controlStep.MatchString(s.Text) && !tags[steps.TagSimulator] {
+				t.Errorf("%s: %q uses the control API (%q) without %s", p.Uri, p.Name, s.Text, steps.TagSimulator)
+			}
+		}
+		// @mutating exactly when the scenario may create or change data:
+		// left out on a real MNotify (where a notification reaches people)
+		// unless --allow-mutating, and only then.
+		changes := false
+		for _, s := range p.Steps {
+			changes = changes || changeStep.MatchString(s.Text)
+		}
+		if changes != tags[steps.TagMutating] {
+			t.Errorf("%s: %q changes data: %v, tagged %s: %v", p.Uri, p.Name, changes, steps.TagMutating, tags[steps.TagMutating])
+		}
+	}
+}
+
+// A target without a role's certificate leaves out the scenarios tagged for it.
+func TestExclusions(t *testing.T) {
+	m, _ := Module()
+	real, err := Target("https://mnotify.example/", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.Exclusions(steps.Target{Systems: map[string]*steps.SystemTarget{System: real}})
+	if len(got) != len(CertRoles())-1 {
+		t.Fatalf("exclusions %v, want one per role but sender-a", got)
+	}
+	herald := m.ForHerald("https://127.0.0.1:8443/")
+	if got := m.Exclusions(steps.Target{Systems: map[string]*steps.SystemTarget{System: herald}}); len(got) != 0 {
+		t.Fatalf("a Herald has every certificate, got exclusions %v", got)
+	}
+	if len(herald.Clients) != len(CertRoles())+1 || herald.Params[ParamCertificate+RoleSenderB] == "" {
+		t.Fatalf("clients %d, want one per role and none", len(herald.Clients))
+	}
+	if _, err := Target("https://x/", nil, map[string]Identity{"sender-c": {}}); err == nil {
+		t.Fatal("an unknown role was accepted")
+	}
+}
+
+func TestOperationFor(t *testing.T) {
+	mod, _ := Module()
+	m := mod.(*module)
+	for _, c := range []struct{ method, target, want string }{
+		{"GET", "/api/Notification", "listNotifications"},
+		{"GET", "/api/notification/?page=1", "listNotifications"},
+		{"POST", "/API/NOTIFICATION", "sendNotification"},
+		{"GET", "/api/Notification/Recipient/2222222222222", "listRecipientNotifications"},
+		{"GET", "/api/Notification/9d871bac-f99c-4123-be7b-b391009a59db", "getNotification"},
+		{"POST", "/api/Template/x/check", "checkTemplateWithBody"},
+		{"PATCH", "/api/Notification", ""},
+		{"GET", "/api/Nothing", ""},
+	} {
+		if got := m.operationFor(c.method, c.target); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.method, c.target, got, c.want)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	doc := []byte(`{"id":"x","n":1.50,"ok":true,"body":{"ro":"Corp"},"recipients":[{"messages":[{"channel":"Email"},{"channel":"MCabinet"}]}]}`)
+	for path, want := range map[string]string{
+		"id": "x", "n": "1.50", "ok": "true", "body.ro": "Corp", "recipients[0].messages[1].channel": "MCabinet",
+		"body": `{"ro":"Corp"}`,
+	} {
+		if got, err := lookup(doc, path); err != nil || got != want {
+			t.Errorf("%s: %q %v, want %q", path, got, err, want)
+		}
+	}
+	if got, err := lookup([]byte(`[{"id":"a"}]`), "[0].id"); err != nil || got != "a" {
+		t.Errorf("[0].id: %q %v", got, err)
+	}
+	if got, err := lookup([]byte(`"an-id"`), ""); err != nil || got != "an-id" {
+		t.Errorf("whole: %q %v", got, err)
+	}
+	for _, bad := range []string{"missing", "recipients[3]", "id.x", "a]b"} {
+		if _, err := lookup(doc, bad); err == nil {
+			t.Errorf("%s: found", bad)
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	w := &world{ids: map[string]string{"their template": "T", "n": "N"}, unique: "u1", idnp: "2900000000001"}
+	got, err := w.expand(`{"id": "{their template}", "name": "x {unique}", "idnp": "{idnp}", "s": "{{var}} {{n}}", "v": "{\"a\":1}", "e": { }}/{n}`)
+	if want := `{"id": "T", "name": "x u1", "idnp": "2900000000001", "s": "{{var}} {{n}}", "v": "{\"a\":1}", "e": { }}/N`; err != nil || got != want {
+		t.Fatalf("expand:\n got %s %v\nwant %s", got, err, want)
+	}
+	if _, err := w.expand("/api/Notification/{typo}"); err == nil {
+		t.Fatal("an unknown name was sent as it is")
+	}
+}

@@ -1,0 +1,183 @@
+package steps
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Skipped is a scenario a run left out, and why: it is reported as skipped,
+// with its reason, in every format, never silently dropped.
+type Skipped struct {
+	URI     string
+	Feature string
+	Name    string
+	Line    int64
+	Tags    []string
+	Steps   []string
+	Reason  string
+}
+
+// skippedOf lists the scenarios that the user's expression selects and the
+// run's does not, each with the reason of the first exclusion it falls under.
+func skippedOf(runs []scenarioRun, userExpr string, exclusions []Exclusion) []Skipped {
+	user := parseGroups(userExpr)
+	var out []Skipped
+	for _, r := range runs {
+		if !matchNames(user, r.tags) {
+			continue
+		}
+		for _, e := range exclusions {
+			if hasTag(r.tags, e.Tag) {
+				out = append(out, Skipped{URI: r.uri, Feature: r.feature, Name: r.name, Line: r.line, Tags: r.tags, Steps: r.steps,
+					Reason: fmt.Sprintf("%s: %s", e.Tag, e.Why)})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// printSkipped lists the skipped scenarios on the console.
+func printSkipped(w io.Writer, skipped []Skipped) {
+	if len(skipped) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%d scenarios skipped, each with its reason:\n", len(skipped))
+	for _, s := range skipped {
+		fmt.Fprintf(w, "  - %s:%d %s — %s\n", s.URI, s.Line, s.Name, s.Reason)
+	}
+}
+
+// JUnit, as godog writes it, with the skipped scenarios added as
+// <testcase><skipped message="…"/></testcase>.
+type junitSuites struct {
+	XMLName  xml.Name      `xml:"testsuites"`
+	Name     string        `xml:"name,attr"`
+	Tests    int           `xml:"tests,attr"`
+	Skipped  int           `xml:"skipped,attr"`
+	Failures int           `xml:"failures,attr"`
+	Errors   int           `xml:"errors,attr"`
+	Time     string        `xml:"time,attr"`
+	Suites   []*junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Cases    []*junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name    string        `xml:"name,attr"`
+	Status  string        `xml:"status,attr"`
+	Time    string        `xml:"time,attr"`
+	Inner   string        `xml:",innerxml"`
+	Skipped *junitSkipped `xml:"skipped"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+// writeJUnit copies godog's JUnit report from src to dst, adding the skipped
+// scenarios.
+func writeJUnit(src, dst string, skipped []Skipped) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var doc junitSuites
+	if len(b) > 0 {
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			return fmt.Errorf("reading godog's JUnit report: %w", err)
+		}
+	}
+	if doc.Name == "" {
+		doc.Name = "herald"
+	}
+	for _, s := range skipped {
+		var suite *junitSuite
+		for _, su := range doc.Suites {
+			if su.Name == s.Feature {
+				suite = su
+			}
+		}
+		if suite == nil {
+			suite = &junitSuite{Name: s.Feature, Time: "0"}
+			doc.Suites = append(doc.Suites, suite)
+		}
+		suite.Cases = append(suite.Cases, &junitCase{Name: fmt.Sprintf("%s (%s:%d)", s.Name, s.URI, s.Line), Status: "skipped", Time: "0",
+			Skipped: &junitSkipped{Message: s.Reason}})
+		suite.Tests++
+		suite.Skipped++
+		doc.Tests++
+		doc.Skipped++
+	}
+	out, err := xml.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, append([]byte(xml.Header), append(out, '\n')...), 0o644)
+}
+
+// writeCucumber copies godog's Cucumber JSON report from src to dst, adding
+// the skipped scenarios, each with its steps skipped and the reason as the
+// error message (Cucumber JSON has no field of its own for it).
+func writeCucumber(src, dst string, skipped []Skipped) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var features []map[string]any
+	if len(strings.TrimSpace(string(b))) > 0 {
+		if err := json.Unmarshal(b, &features); err != nil {
+			return fmt.Errorf("reading godog's Cucumber report: %w", err)
+		}
+	}
+	byURI := map[string]map[string]any{}
+	for _, f := range features {
+		uri, _ := f["uri"].(string)
+		uri, _, _ = strings.Cut(uri, ":")
+		byURI[uri] = f
+	}
+	for _, s := range skipped {
+		f := byURI[s.URI]
+		if f == nil {
+			f = map[string]any{"uri": s.URI, "id": slug(s.Feature), "keyword": "Feature", "name": s.Feature, "description": "", "line": 1, "elements": []any{}}
+			byURI[s.URI] = f
+			features = append(features, f)
+		}
+		var steps []any
+		for _, text := range s.Steps {
+			steps = append(steps, map[string]any{"keyword": "* ", "name": text, "line": s.Line,
+				"result": map[string]any{"status": "skipped", "error_message": s.Reason}})
+		}
+		var tags []any
+		for _, t := range s.Tags {
+			tags = append(tags, map[string]any{"name": t, "line": s.Line})
+		}
+		elements, _ := f["elements"].([]any)
+		f["elements"] = append(elements, map[string]any{
+			"id": slug(s.Feature) + ";" + slug(s.Name), "keyword": "Scenario", "name": s.Name, "line": s.Line, "type": "scenario",
+			"description": "Skipped: " + s.Reason, "tags": tags, "steps": steps})
+	}
+	sort.SliceStable(features, func(i, j int) bool { return fmt.Sprint(features[i]["uri"]) < fmt.Sprint(features[j]["uri"]) })
+	out, err := json.MarshalIndent(features, "", "    ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, append(out, '\n'), 0o644)
+}
+
+func slug(s string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-")
+}
