@@ -42,8 +42,11 @@ type catalogue struct {
 	messages map[string]string
 }
 
-// Codes whose message names no field get the detail appended.
-var detailed = map[string]bool{"1001": true, "1035": true, "4099": true}
+// detailedCodes are the codes whose message names no field: the detail is
+// appended to them.
+func detailedCodes() []string { return []string{"1001", "1035", "4099"} }
+
+func detailed(code string) bool { return code == "1001" || code == "1035" || code == "4099" }
 
 func newCatalogue(doc *openapi3.T) (*catalogue, error) {
 	c := &catalogue{messages: map[string]string{}}
@@ -67,7 +70,7 @@ func newCatalogue(doc *openapi3.T) (*catalogue, error) {
 					continue
 				}
 				for name, ex := range mt.Examples {
-					if _, ok := c.messages[name]; ok || detailed[name] {
+					if _, ok := c.messages[name]; ok || detailed(name) {
 						continue
 					}
 					v, _ := ex.Value.Value.(map[string]any)
@@ -84,7 +87,7 @@ func newCatalogue(doc *openapi3.T) (*catalogue, error) {
 			}
 		}
 	}
-	for code := range detailed {
+	for _, code := range detailedCodes() {
 		if c.messages[code] == "" {
 			return nil, fmt.Errorf("monnet spec: no message for error %s", code)
 		}
@@ -99,7 +102,7 @@ func (c *catalogue) message(e *apiError) string {
 	if e.Field != "" {
 		msg = strings.Replace(msg, "[field]", "["+e.Field+"]", 1)
 	}
-	if detailed[e.Code] && e.Detail != "" {
+	if detailed(e.Code) && e.Detail != "" {
 		msg += ": " + e.Detail
 	}
 	return msg
@@ -114,21 +117,66 @@ type errorItem struct {
 	Message string `json:"message"`
 }
 
-// missingCodes maps a body field (as a JSON pointer) to its "Missing field" code.
-var missingCodes = map[string]string{
-	"/country": "1010", "/amount": "1011", "/currency": "1012", "/orderId": "1013",
-	"/beneficiary": "1014", "/beneficiary/name": "1015", "/beneficiary/lastName": "1016",
-	"/beneficiary/document": "1017", "/beneficiary/document/type": "1019", "/destination": "1020",
-	"/destination/bankAccount": "1021", "/beneficiary/document/number": "1022",
-	"/destination/bankAccount/bankCode": "1023", "/destination/bankAccount/accountType": "1024",
+// missingCode is the "Missing field" code of a body field (a JSON pointer),
+// "" for none.
+func missingCode(pointer string) string {
+	switch pointer {
+	case "/country":
+		return "1010"
+	case "/amount":
+		return "1011"
+	case "/currency":
+		return "1012"
+	case "/orderId":
+		return "1013"
+	case "/beneficiary":
+		return "1014"
+	case "/beneficiary/name":
+		return "1015"
+	case "/beneficiary/lastName":
+		return "1016"
+	case "/beneficiary/document":
+		return "1017"
+	case "/beneficiary/document/type":
+		return "1019"
+	case "/destination":
+		return "1020"
+	case "/destination/bankAccount":
+		return "1021"
+	case "/beneficiary/document/number":
+		return "1022"
+	case "/destination/bankAccount/bankCode":
+		return "1023"
+	case "/destination/bankAccount/accountType":
+		return "1024"
+	}
+	return ""
 }
 
-// invalidCodes maps a body field to the code of a value of the wrong kind.
-var invalidCodes = map[string]string{
-	"/country": "1102", "/currency": "1104", "/amount": "1117", "/beneficiary/document/type": "1118",
-	"/destination/bankAccount/accountNumber": "1111", "/destination/bankAccount/cci": "1112",
-	"/destination/bankAccount/cbu": "1113", "/destination/bankAccount/clabe": "1114",
-	"/destination/bankAccount/bankCode": "1115",
+// invalidCode is the code of a body field's value of the wrong kind, ""
+// for none.
+func invalidCode(pointer string) string {
+	switch pointer {
+	case "/country":
+		return "1102"
+	case "/currency":
+		return "1104"
+	case "/amount":
+		return "1117"
+	case "/beneficiary/document/type":
+		return "1118"
+	case "/destination/bankAccount/accountNumber":
+		return "1111"
+	case "/destination/bankAccount/cci":
+		return "1112"
+	case "/destination/bankAccount/cbu":
+		return "1113"
+	case "/destination/bankAccount/clabe":
+		return "1114"
+	case "/destination/bankAccount/bankCode":
+		return "1115"
+	}
+	return ""
 }
 
 // dotted turns "/a/b" into "a.b", as the vendor's messages name fields.
@@ -175,7 +223,7 @@ func (s *Sim) classify(ex *engine.Exchange, err error) (*apiError, int) {
 		}
 		missing := p.Kind == engine.Missing || strings.Contains(p.Reason, "minimum string length") ||
 			(strings.HasPrefix(p.Reason, "property ") && strings.HasSuffix(p.Reason, " is missing"))
-		if code := missingCodes[ptr]; code != "" && missing {
+		if code := missingCode(ptr); code != "" && missing {
 			return &apiError{Code: code}, http.StatusBadRequest
 		}
 		if p.Reason == "this property is not allowed" {
@@ -184,7 +232,7 @@ func (s *Sim) classify(ex *engine.Exchange, err error) (*apiError, int) {
 		if ptr == "/orderId" && strings.Contains(p.Reason, "maximum string length") {
 			return &apiError{Code: "1031"}, http.StatusBadRequest
 		}
-		if code := invalidCodes[ptr]; code != "" {
+		if code := invalidCode(ptr); code != "" {
 			return &apiError{Code: code}, http.StatusBadRequest
 		}
 		return invalidAttribute(dotted(ptr), "%s", p.Reason), http.StatusBadRequest

@@ -16,7 +16,7 @@ import (
 func frozenSim(t testing.TB) (*Sim, http.Handler) {
 	t.Helper()
 	keys := testKeys(t)
-	sched := newFakeScheduler(t0)
+	sched := newFakeScheduler(t0())
 	n, err := NewNotifier(NotifierConfig{Scheduler: sched, Clock: sched.clock, Key: keys.notifier, Certificate: keys.certPEM, Forger: keys.forger})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ type malformed struct {
 // send builds and serves the request; the signature covers the path and
 // body as sent.
 func (m malformed) send(h http.Handler) (*httptest.ResponseRecorder, bool) {
-	ts := strconv.FormatInt(t0.UnixMilli(), 10)
+	ts := strconv.FormatInt(t0().UnixMilli(), 10)
 	q := "timestamp=" + ts + "&signature=" + PayoutSignature(secret22, m.method, m.path, ts, []byte(m.body))
 	if m.unsigned {
 		q = ""
@@ -97,9 +97,9 @@ func vendorError(t testing.TB, sim *Sim, rec *httptest.ResponseRecorder) (string
 	return v.Errors[0].Code, v.Errors[0].Message
 }
 
-var validBody = string(payoutBody("M-1", ""))
+func validBody() string { return string(payoutBody("M-1", "")) }
 
-// malformedRequests are refused in Monnet's format, never with a 5xx, each
+// malformedRequests() are refused in Monnet's format, never with a 5xx, each
 // naming what is wrong.
 type malformedCase struct {
 	malformed
@@ -108,34 +108,36 @@ type malformedCase struct {
 	mention string // what the message must mention
 }
 
-var malformedRequests = []malformedCase{
-	{malformed{name: "signature twice", method: "POST", path: "/api/v1/22/payouts", query: "signature=00", ctype: "application/json", body: validBody}, 400, "1035", "[signature]"},
-	{malformed{name: "timestamp twice", method: "POST", path: "/api/v1/22/payouts", query: "timestamp=1", ctype: "application/json", body: validBody}, 400, "1035", "[timestamp]"},
-	{malformed{name: "API key twice", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody, header: HeaderAPIKey, value: "other"}, 400, "1035", "[" + HeaderAPIKey + "]"},
-	{malformed{name: "status read with signature twice", method: "GET", path: "/api/v1/22/payouts/100", query: "signature=ab"}, 400, "1035", "[signature]"},
-	{malformed{name: "not JSON", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `{"country":`}, 400, "1035", "[body]"},
-	{malformed{name: "invalid UTF-8", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: "{\"country\":\"P\xffE\"}"}, 400, "1035", "[body]"},
-	{malformed{name: "an array", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `[]`}, 400, "1035", "body"},
-	{malformed{name: "null", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `null`}, 400, "1035", "body"},
-	{malformed{name: "empty body", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json"}, 400, "1035", "[body]"},
-	{malformed{name: "trailing data", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody + "{}"}, 400, "1035", "[body]"},
-	{malformed{name: "huge amount", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: strings.Replace(validBody, `"amount":100000`, `"amount":1e400`, 1)}, 400, "", "amount"},
-	{malformed{name: "text/plain", method: "POST", path: "/api/v1/22/payouts", ctype: "text/plain", body: validBody}, 415, "1035", "Content-Type"},
-	{malformed{name: "no content type", method: "POST", path: "/api/v1/22/payouts", body: validBody}, 415, "1035", "Content-Type"},
-	{malformed{name: "unparseable media type", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json; charset=utf-8;;", body: validBody}, 0, "1035", ""},
-	{malformed{name: "gzip", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody, header: "Content-Encoding", value: "gzip"}, 0, "1035", ""},
-	{malformed{name: "body too large", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `{"description":"` + strings.Repeat("x", 2<<20) + `"}`}, 413, "1035", "[body]"},
-	{malformed{name: "bad percent-encoding", method: "GET", path: "/api/v1/22/payouts/100", query: "timestamp=%zz"}, 0, "", ""},
-	{malformed{name: "id not a number", method: "GET", path: "/api/v1/22/payouts/abc"}, 404, "1035", "[id]"},
-	{malformed{name: "DELETE", method: "DELETE", path: "/api/v1/22/payouts/100"}, 405, "1035", "[method]"},
-	{malformed{name: "unknown path", method: "GET", path: "/api/v2/22/payouts"}, 404, "1035", "[path]"},
-	{malformed{name: "unsigned", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody, unsigned: true}, 401, "1001", "timestamp"},
-	{malformed{name: "timestamp not a number", method: "POST", path: "/api/v1/22/payouts", query: "", ctype: "application/json", body: validBody, unsigned: true, header: "X-Unused", value: "1"}, 401, "1001", ""},
+func malformedRequests() []malformedCase {
+	return []malformedCase{
+		{malformed{name: "signature twice", method: "POST", path: "/api/v1/22/payouts", query: "signature=00", ctype: "application/json", body: validBody()}, 400, "1035", "[signature]"},
+		{malformed{name: "timestamp twice", method: "POST", path: "/api/v1/22/payouts", query: "timestamp=1", ctype: "application/json", body: validBody()}, 400, "1035", "[timestamp]"},
+		{malformed{name: "API key twice", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody(), header: HeaderAPIKey, value: "other"}, 400, "1035", "[" + HeaderAPIKey + "]"},
+		{malformed{name: "status read with signature twice", method: "GET", path: "/api/v1/22/payouts/100", query: "signature=ab"}, 400, "1035", "[signature]"},
+		{malformed{name: "not JSON", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `{"country":`}, 400, "1035", "[body]"},
+		{malformed{name: "invalid UTF-8", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: "{\"country\":\"P\xffE\"}"}, 400, "1035", "[body]"},
+		{malformed{name: "an array", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `[]`}, 400, "1035", "body"},
+		{malformed{name: "null", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `null`}, 400, "1035", "body"},
+		{malformed{name: "empty body", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json"}, 400, "1035", "[body]"},
+		{malformed{name: "trailing data", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody() + "{}"}, 400, "1035", "[body]"},
+		{malformed{name: "huge amount", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: strings.Replace(validBody(), `"amount":100000`, `"amount":1e400`, 1)}, 400, "", "amount"},
+		{malformed{name: "text/plain", method: "POST", path: "/api/v1/22/payouts", ctype: "text/plain", body: validBody()}, 415, "1035", "Content-Type"},
+		{malformed{name: "no content type", method: "POST", path: "/api/v1/22/payouts", body: validBody()}, 415, "1035", "Content-Type"},
+		{malformed{name: "unparseable media type", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json; charset=utf-8;;", body: validBody()}, 0, "1035", ""},
+		{malformed{name: "gzip", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody(), header: "Content-Encoding", value: "gzip"}, 0, "1035", ""},
+		{malformed{name: "body too large", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `{"description":"` + strings.Repeat("x", 2<<20) + `"}`}, 413, "1035", "[body]"},
+		{malformed{name: "bad percent-encoding", method: "GET", path: "/api/v1/22/payouts/100", query: "timestamp=%zz"}, 0, "", ""},
+		{malformed{name: "id not a number", method: "GET", path: "/api/v1/22/payouts/abc"}, 404, "1035", "[id]"},
+		{malformed{name: "DELETE", method: "DELETE", path: "/api/v1/22/payouts/100"}, 405, "1035", "[method]"},
+		{malformed{name: "unknown path", method: "GET", path: "/api/v2/22/payouts"}, 404, "1035", "[path]"},
+		{malformed{name: "unsigned", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody(), unsigned: true}, 401, "1001", "timestamp"},
+		{malformed{name: "timestamp not a number", method: "POST", path: "/api/v1/22/payouts", query: "", ctype: "application/json", body: validBody(), unsigned: true, header: "X-Unused", value: "1"}, 401, "1001", ""},
+	}
 }
 
 func TestMalformedPayoutRequests(t *testing.T) {
 	sim, h := frozenSim(t)
-	for _, c := range malformedRequests {
+	for _, c := range malformedRequests() {
 		rec, ok := c.send(h)
 		if !ok {
 			t.Fatalf("%s: not a request", c.name)
@@ -164,15 +166,15 @@ func TestMalformedPayoutRequests(t *testing.T) {
 //	go test -run '^$' -fuzz FuzzPayoutAPI -fuzztime 60s ./simulator/monnet/
 func FuzzPayoutAPI(f *testing.F) {
 	sim, h := frozenSim(f)
-	for _, c := range malformedRequests {
+	for _, c := range malformedRequests() {
 		if len(c.body) < 4096 {
 			f.Add(c.method, c.path, c.query, c.ctype, c.body, c.unsigned, c.header, c.value)
 		}
 	}
-	f.Add("POST", "/api/v1/22/payouts", "", "application/json", validBody, false, "", "")
+	f.Add("POST", "/api/v1/22/payouts", "", "application/json", validBody(), false, "", "")
 	f.Add("GET", "/api/v1/22/payouts/100", "", "", "", false, "", "")
 	f.Add("HEAD", "/api/v1/22/payouts/100", "", "", "", false, "", "")
-	f.Add("POST", "/api/v1/234/payouts", "", "application/json", validBody, false, "", "")
+	f.Add("POST", "/api/v1/234/payouts", "", "application/json", validBody(), false, "", "")
 	f.Fuzz(func(t *testing.T, method, path, query, ctype, body string, unsigned bool, header, value string) {
 		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
 			return

@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+// t0 is when the tests' frozen clocks start.
+func t0() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 
 const fixedLatency = 7 * time.Millisecond
 
@@ -66,7 +67,7 @@ func (r *receiver) requests() []received {
 func newTestNotifier(t *testing.T, backoff []time.Duration) (*Notifier, *fakeScheduler) {
 	t.Helper()
 	keys := testKeys(t)
-	s := newFakeScheduler(t0)
+	s := newFakeScheduler(t0())
 	n, err := NewNotifier(NotifierConfig{Scheduler: s, Clock: s.clock, Key: keys.notifier, Certificate: keys.certPEM, Forger: keys.forger,
 		Backoff: backoff, AttemptTimeout: 100 * time.Millisecond,
 		Stopwatch: func() func() time.Duration { return func() time.Duration { return fixedLatency } }})
@@ -76,7 +77,9 @@ func newTestNotifier(t *testing.T, backoff []time.Duration) (*Notifier, *fakeSch
 	return n, s
 }
 
-var testBody = []byte(`{"payout":{"id":"5","amount":"100","merchantId":"22"},"output":{"stage":"SUCCESS","status":"PROCESSED"}}`)
+func testBody() []byte {
+	return []byte(`{"payout":{"id":"5","amount":"100","merchantId":"22"},"output":{"stage":"SUCCESS","status":"PROCESSED"}}`)
+}
 
 // checkIdentical fails unless every request carries the same bytes and a
 // signature that verifies.
@@ -102,36 +105,36 @@ func TestNotifierRetriesAfter500(t *testing.T) {
 	n, s := newTestNotifier(t, nil)
 	r := newReceiver(t, 500, 200)
 	n.SetReceiver("22", r.srv.URL)
-	id, err := n.Notify(t0, "22", "5", "ORD-5", testBody)
+	id, err := n.Notify(t0(), "22", "5", "ORD-5", testBody())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := n.Pending(); len(p) != 1 || p[0].ID != id {
 		t.Fatalf("pending %+v", p)
 	}
-	s.runUntil(t0.Add(9 * time.Second))
+	s.runUntil(t0().Add(9 * time.Second))
 	d, _ := n.Delivery(id)
-	if d.State != StatePending || len(d.Attempts) != 1 || !d.Next.Equal(t0.Add(10*time.Second)) {
+	if d.State != StatePending || len(d.Attempts) != 1 || !d.Next.Equal(t0().Add(10*time.Second)) {
 		t.Fatalf("after the 500: %+v", d)
 	}
-	s.runUntil(t0.Add(10 * time.Second))
+	s.runUntil(t0().Add(10 * time.Second))
 	d, _ = n.Delivery(id)
 	want := []Attempt{
-		{At: t0, URL: r.srv.URL, Status: 500, Latency: fixedLatency},
-		{At: t0.Add(10 * time.Second), URL: r.srv.URL, Status: 200, Latency: fixedLatency},
+		{At: t0(), URL: r.srv.URL, Status: 500, Latency: fixedLatency},
+		{At: t0().Add(10 * time.Second), URL: r.srv.URL, Status: 200, Latency: fixedLatency},
 	}
 	if d.State != StateDelivered || !reflect.DeepEqual(d.Attempts, want) {
 		t.Fatalf("log %+v, state %s; want %+v", d.Attempts, d.State, want)
 	}
 	got := r.requests()
-	if len(got) != 2 || !bytes.Equal(got[0].body, testBody) {
+	if len(got) != 2 || !bytes.Equal(got[0].body, testBody()) {
 		t.Fatalf("receiver got %d requests", len(got))
 	}
 	checkIdentical(t, n, got, "22")
 	if len(n.Pending()) != 0 {
 		t.Error("a delivered notification is pending")
 	}
-	if s.runUntil(t0.Add(24*time.Hour)) != 0 || len(r.requests()) != 2 {
+	if s.runUntil(t0().Add(24*time.Hour)) != 0 || len(r.requests()) != 2 {
 		t.Error("attempts after delivery")
 	}
 }
@@ -140,8 +143,8 @@ func TestNotifierRetriesAfterTimeout(t *testing.T) {
 	n, s := newTestNotifier(t, []time.Duration{0, 30 * time.Second})
 	r := newReceiver(t, -2000, 204)
 	n.SetReceiver("22", r.srv.URL)
-	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
-	s.runUntil(t0.Add(time.Minute))
+	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
+	s.runUntil(t0().Add(time.Minute))
 	d, _ := n.Delivery(id)
 	if d.State != StateDelivered || len(d.Attempts) != 2 {
 		t.Fatalf("%+v", d)
@@ -149,7 +152,7 @@ func TestNotifierRetriesAfterTimeout(t *testing.T) {
 	if a := d.Attempts[0]; a.Status != 0 || a.Error != "timeout: no answer within 100ms" {
 		t.Errorf("first attempt %+v", a)
 	}
-	if a := d.Attempts[1]; a.Status != 204 || !a.At.Equal(t0.Add(30*time.Second)) || a.Error != "" {
+	if a := d.Attempts[1]; a.Status != 204 || !a.At.Equal(t0().Add(30*time.Second)) || a.Error != "" {
 		t.Errorf("second attempt %+v", a)
 	}
 	checkIdentical(t, n, r.requests(), "22")
@@ -161,8 +164,8 @@ func TestNotifierRetriesWhileReceiverIsDown(t *testing.T) {
 	downURL := down.URL
 	down.Close()
 	n.SetReceiver("22", downURL)
-	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
-	s.runUntil(t0.Add(10 * time.Second))
+	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
+	s.runUntil(t0().Add(10 * time.Second))
 	d, _ := n.Delivery(id)
 	if len(d.Attempts) != 2 || d.State != StatePending {
 		t.Fatalf("%+v", d)
@@ -174,9 +177,9 @@ func TestNotifierRetriesWhileReceiverIsDown(t *testing.T) {
 	}
 	r := newReceiver(t, 200)
 	n.SetReceiver("22", r.srv.URL)
-	s.runUntil(t0.Add(time.Minute))
+	s.runUntil(t0().Add(time.Minute))
 	d, _ = n.Delivery(id)
-	if d.State != StateDelivered || len(d.Attempts) != 3 || !d.Attempts[2].At.Equal(t0.Add(time.Minute)) {
+	if d.State != StateDelivered || len(d.Attempts) != 3 || !d.Attempts[2].At.Equal(t0().Add(time.Minute)) {
 		t.Fatalf("%+v", d)
 	}
 }
@@ -185,8 +188,8 @@ func TestNotifierGivesUpThenRedelivers(t *testing.T) {
 	n, s := newTestNotifier(t, []time.Duration{0, time.Second})
 	r := newReceiver(t, 503, 503, 200, 200)
 	n.SetReceiver("22", r.srv.URL)
-	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
-	s.runUntil(t0.Add(time.Hour))
+	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
+	s.runUntil(t0().Add(time.Hour))
 	d, _ := n.Delivery(id)
 	if d.State != StateFailed || len(d.Attempts) != 2 || len(n.Pending()) != 0 {
 		t.Fatalf("%+v", d)
@@ -194,14 +197,14 @@ func TestNotifierGivesUpThenRedelivers(t *testing.T) {
 	if err := n.Redeliver(id); err != nil {
 		t.Fatal(err)
 	}
-	s.runUntil(t0.Add(time.Hour))
+	s.runUntil(t0().Add(time.Hour))
 	d, _ = n.Delivery(id)
 	if d.State != StateDelivered || len(d.Attempts) != 3 || !d.Attempts[2].Redelivery || d.Attempts[2].Status != 200 {
 		t.Fatalf("%+v", d)
 	}
 	// A redelivery of a delivered notification is sent again, identical.
 	_ = n.Redeliver(id)
-	s.runUntil(t0.Add(time.Hour))
+	s.runUntil(t0().Add(time.Hour))
 	checkIdentical(t, n, r.requests(), "22")
 	if len(r.requests()) != 4 {
 		t.Errorf("receiver got %d requests, want 4", len(r.requests()))
@@ -213,8 +216,8 @@ func TestNotifierGivesUpThenRedelivers(t *testing.T) {
 
 func TestNotifierNoReceiver(t *testing.T) {
 	n, s := newTestNotifier(t, []time.Duration{0})
-	id, _ := n.Notify(t0, "234", "5", "ORD-5", testBody)
-	s.runUntil(t0)
+	id, _ := n.Notify(t0(), "234", "5", "ORD-5", testBody())
+	s.runUntil(t0())
 	d, _ := n.Delivery(id)
 	if d.State != StateFailed || d.Attempts[0].Error != "no receiver URL is set for merchant 234" {
 		t.Fatalf("%+v", d)
@@ -228,8 +231,8 @@ func TestNotifierSendsForgeries(t *testing.T) {
 	if _, err := n.SendForged("ntf-1", ForgeTamperedBody); err == nil {
 		t.Error("forging without a notification succeeds")
 	}
-	id, _ := n.Notify(t0, "22", "5", "ORD-5", testBody)
-	s.runUntil(t0)
+	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
+	s.runUntil(t0())
 	var ids []string
 	for _, kind := range Forgeries() {
 		fid, err := n.SendForged(id, kind)
@@ -238,7 +241,7 @@ func TestNotifierSendsForgeries(t *testing.T) {
 		}
 		ids = append(ids, fid)
 	}
-	s.runUntil(t0)
+	s.runUntil(t0())
 	got := r.requests()
 	if len(got) != 1+len(Forgeries()) {
 		t.Fatalf("receiver got %d requests", len(got))
@@ -267,9 +270,9 @@ func TestNotifierReset(t *testing.T) {
 	n, s := newTestNotifier(t, nil)
 	r := newReceiver(t, 200)
 	n.SetReceiver("22", r.srv.URL)
-	_, _ = n.Notify(t0.Add(time.Second), "22", "5", "ORD-5", testBody)
+	_, _ = n.Notify(t0().Add(time.Second), "22", "5", "ORD-5", testBody())
 	n.Reset()
-	s.runUntil(t0.Add(time.Hour))
+	s.runUntil(t0().Add(time.Hour))
 	if len(r.requests()) != 0 || len(n.Deliveries()) != 0 {
 		t.Error("a notification scheduled before Reset was sent")
 	}
@@ -279,7 +282,7 @@ func TestNotifierReset(t *testing.T) {
 }
 
 func TestNotifierConfig(t *testing.T) {
-	s := newFakeScheduler(t0)
+	s := newFakeScheduler(t0())
 	if _, err := NewNotifier(NotifierConfig{}); err == nil {
 		t.Error("no scheduler accepted")
 	}

@@ -40,15 +40,27 @@ type outcomeRule struct {
 	early       bool   // rejected straight after CREATED
 }
 
-var outcomeRules = map[string]outcomeRule{
-	"SUCCESS":        {},
-	"REJECTED_BANK":  {defaultCode: "1000", layers: "14"},
-	"BUSINESS_ERROR": {defaultCode: "2005", layers: "2", early: true},
-	"NO_BALANCE":     {layers: "1234"},
-	"REVERSED":       {defaultCode: "4001", layers: "4"},
-	"DENIED":         {defaultCode: "3007", layers: "3", early: true},
-	"DATA_ERROR":     {defaultCode: "1035", layers: "1", early: true},
-	"ERROR":          {defaultCode: "4099", layers: "1234"},
+// ruleOf is an outcome's rule; false for an unknown outcome.
+func ruleOf(status string) (outcomeRule, bool) {
+	switch status {
+	case "SUCCESS":
+		return outcomeRule{}, true
+	case "REJECTED_BANK":
+		return outcomeRule{defaultCode: "1000", layers: "14"}, true
+	case "BUSINESS_ERROR":
+		return outcomeRule{defaultCode: "2005", layers: "2", early: true}, true
+	case "NO_BALANCE":
+		return outcomeRule{layers: "1234"}, true
+	case "REVERSED":
+		return outcomeRule{defaultCode: "4001", layers: "4"}, true
+	case "DENIED":
+		return outcomeRule{defaultCode: "3007", layers: "3", early: true}, true
+	case "DATA_ERROR":
+		return outcomeRule{defaultCode: "1035", layers: "1", early: true}, true
+	case "ERROR":
+		return outcomeRule{defaultCode: "4099", layers: "1234"}, true
+	}
+	return outcomeRule{}, false
 }
 
 var outcomeWord = regexp.MustCompile(`HERALD_OUTCOME=([A-Z_]+)(?::([0-9]+))?`)
@@ -65,7 +77,7 @@ func (s *Sim) parseOutcome(description string) (Outcome, bool, error) {
 
 // checkOutcome validates an outcome and fills in its default code.
 func (s *Sim) checkOutcome(o Outcome) (Outcome, error) {
-	rule, ok := outcomeRules[o.Status]
+	rule, ok := ruleOf(o.Status)
 	if !ok {
 		return Outcome{}, fmt.Errorf("outcome %q is not one of SUCCESS, REJECTED_BANK, BUSINESS_ERROR, NO_BALANCE, REVERSED, DENIED, DATA_ERROR, ERROR", o.Status)
 	}
@@ -132,7 +144,7 @@ type createRequest struct {
 
 // final is when the payout reaches its final stage.
 func (p *payout) final() time.Time {
-	if outcomeRules[p.outcome.Status].early {
+	if rule, _ := ruleOf(p.outcome.Status); rule.early {
 		return p.created.Add(EarlyRejectAfter)
 	}
 	return p.created.Add(FinalAfter)

@@ -26,7 +26,8 @@ const (
 	secret22 = "P5yjICOFoE0kmJVMALeBRmoxuWXz0BJKuoSaIXEHTgE="
 )
 
-var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+// start is when the tests' frozen clocks start.
+func start() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 
 // syncBuffer is a log sink safe for concurrent writes.
 type syncBuffer struct {
@@ -65,7 +66,7 @@ func newHerald(t *testing.T, settings map[string]string) *herald {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Clock().Set(start, true)
+	h.Clock().Set(start(), true)
 	ctx, stop := context.WithCancel(context.Background())
 	if err := h.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -240,7 +241,7 @@ func TestMonnetThroughTheSeam(t *testing.T) {
 	id := hh.createPayout("SEAM-1", "")
 	hh.advance("5s")
 	d := hh.waitDelivery(id, func(d delivery) bool { return len(d.Attempts) == 1 })
-	if d.State != "pending" || d.Attempts[0].Status != 500 || !d.Attempts[0].At.Equal(start.Add(5*time.Second)) || !d.Due.Equal(d.Attempts[0].At) {
+	if d.State != "pending" || d.Attempts[0].Status != 500 || !d.Attempts[0].At.Equal(start().Add(5*time.Second)) || !d.Due.Equal(d.Attempts[0].At) {
 		t.Fatalf("after the 500: %+v", d)
 	}
 	hh.advance("9s")
@@ -249,7 +250,7 @@ func TestMonnetThroughTheSeam(t *testing.T) {
 	}
 	hh.advance("1s")
 	d = hh.waitDelivery(id, func(d delivery) bool { return d.State == "delivered" })
-	if len(d.Attempts) != 2 || d.Attempts[1].Status != 200 || !d.Attempts[1].At.Equal(start.Add(15*time.Second)) {
+	if len(d.Attempts) != 2 || d.Attempts[1].Status != 200 || !d.Attempts[1].At.Equal(start().Add(15*time.Second)) {
 		t.Fatalf("after the retry: %+v", d)
 	}
 	if rcv.count() != 2 || !bytes.Equal(rcv.got[0], rcv.got[1]) || rcv.sigs[0] != rcv.sigs[1] || *d.Verification != rcv.sigs[0] || d.Body != string(rcv.got[0]) {

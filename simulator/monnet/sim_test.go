@@ -31,7 +31,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	keys := testKeys(t)
-	sched := newFakeScheduler(t0)
+	sched := newFakeScheduler(t0())
 	n, err := NewNotifier(NotifierConfig{Scheduler: sched, Clock: sched.clock, Key: keys.notifier, Certificate: keys.certPEM, Forger: keys.forger,
 		Stopwatch: func() func() time.Duration { return func() time.Duration { return fixedLatency } }})
 	if err != nil {
@@ -135,7 +135,7 @@ func TestPayoutAuth(t *testing.T) {
 		},
 		"stale timestamp": func(r *http.Request) {
 			q := r.URL.Query()
-			ts := strconv.FormatInt(t0.Add(-6*time.Minute).UnixMilli(), 10)
+			ts := strconv.FormatInt(t0().Add(-6*time.Minute).UnixMilli(), 10)
 			q.Set("timestamp", ts)
 			q.Set("signature", PayoutSignature(secret22, "POST", "/api/v1/22/payouts", ts, body))
 			r.URL.RawQuery = q.Encode()
@@ -160,7 +160,7 @@ func TestPayoutAuth(t *testing.T) {
 	}
 	// Within the window: 4 minutes old passes.
 	status, v := h.do("GET", "/api/v1/22/payouts/100", nil, func(r *http.Request) {
-		ts := strconv.FormatInt(t0.Add(-4*time.Minute).UnixMilli(), 10)
+		ts := strconv.FormatInt(t0().Add(-4*time.Minute).UnixMilli(), 10)
 		r.URL.RawQuery = "timestamp=" + ts + "&signature=" + PayoutSignature(secret22, "GET", "/api/v1/22/payouts/100", ts, nil)
 	})
 	if status != 200 {
@@ -229,7 +229,7 @@ func TestDuplicateOrderID(t *testing.T) {
 	if code, msg := errorCode(v); status != 400 || code != "2005" || msg != "[orderId] Duplicated" {
 		t.Fatalf("duplicate: %d %v", status, v)
 	}
-	h.sched.runUntil(t0.Add(time.Hour))
+	h.sched.runUntil(t0().Add(time.Hour))
 	if n := len(h.sim.Notifier().Deliveries()); n != 1 {
 		t.Errorf("%d notifications, want 1 (the duplicate makes none)", n)
 	}
@@ -262,14 +262,14 @@ func TestStagesAndNotification(t *testing.T) {
 			t.Fatalf("%s: %d %v", c.description, status, v)
 		}
 		for i, want := range c.stages {
-			h.sched.runUntil(t0.Add(time.Duration(i) * time.Second))
+			h.sched.runUntil(t0().Add(time.Duration(i) * time.Second))
 			_, v := h.do("GET", "/api/v1/22/payouts/100", nil, nil)
 			out, _ := v["output"].(map[string]any)
 			if out["status"] != want {
 				t.Errorf("%s: at %d s status %v, want %s", c.description, i, out["status"], want)
 			}
 		}
-		h.sched.runUntil(t0.Add(time.Hour))
+		h.sched.runUntil(t0().Add(time.Hour))
 		got = rcv.requests()
 		if len(got) != 1 {
 			t.Fatalf("%s: %d notifications, want 1", c.description, len(got))
@@ -312,7 +312,7 @@ func TestSetOutcomeWins(t *testing.T) {
 		t.Error("SUCCESS with a code accepted")
 	}
 	h.do("POST", "/api/v1/22/payouts", payoutBody("O-1", "HERALD_OUTCOME=SUCCESS"), nil)
-	h.sched.runUntil(t0.Add(time.Minute))
+	h.sched.runUntil(t0().Add(time.Minute))
 	_, v := h.do("GET", "/api/v1/22/payouts/100", nil, nil)
 	if out := v["output"].(map[string]any); out["status"] != "REVERSED" {
 		t.Errorf("status %v", out["status"])
@@ -325,7 +325,7 @@ func TestSetOutcomeWins(t *testing.T) {
 func TestOtherMerchantsPayoutIsNotFound(t *testing.T) {
 	h := newHarness(t)
 	h.do("POST", "/api/v1/22/payouts", payoutBody("M-1", ""), nil)
-	ts := strconv.FormatInt(t0.UnixMilli(), 10)
+	ts := strconv.FormatInt(t0().UnixMilli(), 10)
 	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/234/payouts/100?timestamp="+ts+"&signature="+PayoutSignature("herald-monnet-234-secret", "GET", "/api/v1/234/payouts/100", ts, nil), nil)
 	req.Header.Set(HeaderAPIKey, key234)
 	resp, err := http.DefaultClient.Do(req)
