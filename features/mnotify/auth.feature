@@ -19,6 +19,29 @@ Feature: MNotify client-certificate authentication
     When I send an MNotify GET to "/api/Notification"
     Then the MNotify answer is a problem 401
 
+  Scenario Outline: A certificate MPass would not accept is refused
+    The vendor documents 401 and 403 for refused callers; which one each case gets, and the
+    ProblemDetails body, are Herald's reading (checked below, against a Herald only).
+
+    Given I am MNotify sender "<role>"
+    When I send an MNotify GET to "/api/Template"
+    Then the MNotify answer refuses the caller
+
+    @cert-expired
+    Examples: past its validity
+      | role    |
+      | expired |
+
+    @cert-foreign
+    Examples: issued by another CA
+      | role    |
+      | foreign |
+
+    @cert-unregistered
+    Examples: not in MPass
+      | role         |
+      | unregistered |
+
   @herald-design
   Scenario Outline: Certificates that cannot identify the caller are refused with 401
     Given I am MNotify sender "<role>"

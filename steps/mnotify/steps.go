@@ -56,6 +56,7 @@ func register(sc *godog.ScenarioContext) {
 	sc.Step(`^the MNotify answer is an id remembered as "([^"]*)"$`, on((*world).rememberID))
 	sc.Step(`^the MNotify answer is a problem (\d+)$`, on(func(w *world, status int) error { return w.problem(status, "") }))
 	sc.Step(`^the MNotify answer is a problem (\d+) naming "([^"]*)"$`, on((*world).problem))
+	sc.Step(`^the MNotify answer refuses the caller$`, on((*world).refusesCaller))
 	sc.Step(`^the MNotify answer is a list of (\d+) items?$`, on((*world).listOf))
 	sc.Step(`^the MNotify answer has "([^"]*)" equal to "([^"]*)"$`, on((*world).answerHas))
 	sc.Step(`^the MNotify notification "([^"]*)" has status "([^"]*)"$`, on((*world).notificationStatus))
@@ -109,6 +110,18 @@ func (w *world) problem(status int, field string) error {
 	}
 	if field != "" && len(p.Errors[field]) == 0 {
 		return fmt.Errorf("expected errors to name %q, but actual is %s", field, steps.Clip(a.body))
+	}
+	return nil
+}
+
+// refusesCaller checks what the vendor documents of a refused caller: 401
+// (not identified) or 403 (not allowed), whatever the body.
+func (w *world) refusesCaller() error {
+	if w.last == nil {
+		return fmt.Errorf("no MNotify answer yet")
+	}
+	if st := w.last.status; st != http.StatusUnauthorized && st != http.StatusForbidden {
+		return fmt.Errorf("expected the caller refused with 401 or 403, but actual is %d: %s", st, steps.Clip(w.last.body))
 	}
 	return nil
 }
