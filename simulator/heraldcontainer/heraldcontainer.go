@@ -16,6 +16,8 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"herald/fixtures"
 )
 
 // HostGateway is the name the container reaches the host by: give a
@@ -276,4 +278,25 @@ func control(ctx context.Context, client *http.Client, base, token, method, path
 		}
 	}
 	return nil
+}
+
+// MNotifyClient is an HTTP client of MNotify presenting role's test
+// certificate ("sender-a", "sender-b", "unregistered", "expired", "revoked",
+// "foreign"; "" presents none), trusting the test CA. TestCA is that CA's
+// PEM, for clients of your own.
+func (c *Container) MNotifyClient(role string) (*http.Client, error) {
+	cfg, err := fixtures.MNotifyClientTLS(role)
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
+}
+
+// TestCA is the PEM of the CA that issued the MNotify server and sender
+// test certificates.
+func (c *Container) TestCA() []byte {
+	ca, _, _ := fixtures.MNotifyCert("ca")
+	return ca
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/fixtures"
 	"herald/simulator"
 	"herald/simulator/clock"
 )
@@ -162,4 +163,25 @@ func control(t testing.TB, client *http.Client, base, method, path string, body,
 			t.Fatalf("heraldtest: control %s %s: %v", method, path, err)
 		}
 	}
+}
+
+// MNotifyClient is an HTTP client of MNotify presenting role's test
+// certificate ("sender-a", "sender-b", "unregistered", "expired", "revoked",
+// "foreign"; "" presents none), trusting the test CA. TestCA is that CA's
+// PEM, for clients of your own.
+func (s *Server) MNotifyClient(role string) (*http.Client, error) {
+	cfg, err := fixtures.MNotifyClientTLS(role)
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
+}
+
+// TestCA is the PEM of the CA that issued the MNotify server and sender
+// test certificates.
+func (s *Server) TestCA() []byte {
+	ca, _, _ := fixtures.MNotifyCert("ca")
+	return ca
 }

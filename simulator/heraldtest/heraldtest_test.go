@@ -42,3 +42,32 @@ func TestServerAndWorld(t *testing.T) {
 		t.Fatal("world clock not frozen")
 	}
 }
+
+// MNotify, on its own TLS listener, answers the registered test sender and
+// refuses a caller without a certificate, in every world.
+func TestMNotifyClients(t *testing.T) {
+	s := New(t)
+	sender, err := s.MNotifyClient("sender-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anonymous, err := s.MNotifyClient("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{s.URLs["mnotify"], s.World(t).URLs["mnotify"]} {
+		for client, want := range map[*http.Client]int{sender: 200, anonymous: 401} {
+			resp, err := client.Get(base + "api/Notification")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Fatalf("%s: %d, want %d", base, resp.StatusCode, want)
+			}
+		}
+	}
+	if len(s.TestCA()) == 0 {
+		t.Fatal("no test CA")
+	}
+}

@@ -57,10 +57,36 @@ func TestWithContainer(t *testing.T) {
 	}
 	defer world.Close(ctx)
 	register(t, http.DefaultClient, world.URLs["mopay"]) // the same user again: a world of its own
+
+	// MNotify, on its own TLS listener, with a test sender's certificate.
+	sender, err := herald.MNotifyClient("sender-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listNotifications(t, sender, herald.URLs["mnotify"])
+	listNotifications(t, sender, world.URLs["mnotify"])
+}
+
+// listNotifications is the integrator's MNotify code under test.
+func listNotifications(t *testing.T, client *http.Client, mnotifyURL string) {
+	t.Helper()
+	resp, err := client.Get(mnotifyURL + "api/Notification")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("MNotify at %s: %d", mnotifyURL, resp.StatusCode)
+	}
 }
 
 func TestInProcess(t *testing.T) {
 	herald := heraldtest.New(t)
 	register(t, herald.Client, herald.URLs["mopay"])
 	register(t, herald.Client, herald.World(t).URLs["mopay"])
+	sender, err := herald.MNotifyClient("sender-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listNotifications(t, sender, herald.URLs["mnotify"])
 }
