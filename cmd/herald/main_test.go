@@ -417,7 +417,7 @@ func exitCode(err error) int {
 // when none is given; herald test passes it on.
 func TestControlToken(t *testing.T) {
 	bin := buildHerald(t)
-	cmd := exec.Command(bin, "serve", "--listen", "0.0.0.0:0", "--seed", "3")
+	cmd := exec.Command(bin, "serve", "--listen", "0.0.0.0:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3")
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

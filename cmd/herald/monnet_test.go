@@ -445,7 +445,7 @@ func createMonnetPayout(t *testing.T, base, merchant, key, secret, orderID strin
 func TestServeDrainsMonnetDeliveriesOnSIGTERM(t *testing.T) {
 	bin := buildHerald(t)
 	var stderr syncBuffer
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--seed", "3", "--log-level", "debug",
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3", "--log-level", "debug",
 		"--monnet-backoff", "0s,1h", "--monnet-attempt-timeout", "20s")
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = &stderr
