@@ -40,6 +40,37 @@ type Module interface {
 	Init(sc *godog.ScenarioContext)
 }
 
+// ParamDeclarer is a module that names the parameters it reads, so that a
+// misspelt one in a target is refused rather than silently unused.
+type ParamDeclarer interface {
+	// Params lists the parameter keys; a key ending in "." takes any
+	// suffix ("certificate." for "certificate.sender-a").
+	Params() []string
+}
+
+// checkParams refuses a target parameter no module reads.
+func checkParams(t Target, modules []Module) error {
+	for _, m := range modules {
+		st := t.Systems[m.System()]
+		d, ok := m.(ParamDeclarer)
+		if st == nil || !ok {
+			continue
+		}
+		known := d.Params()
+		for key := range st.Params {
+			ok := false
+			for _, k := range known {
+				ok = ok || key == k || (strings.HasSuffix(k, ".") && strings.HasPrefix(key, k))
+			}
+			if !ok {
+				return fmt.Errorf("target %s: systems.%s.params.%s: %s reads no such parameter (it reads %s)",
+					t.Name, m.System(), key, m.System(), strings.Join(known, ", "))
+			}
+		}
+	}
+	return nil
+}
+
 // Exclusion is a tag whose scenarios are left out of a run, and why.
 type Exclusion struct {
 	Tag string
@@ -196,6 +227,10 @@ func Run(opts RunOptions) int {
 			return 2
 		}
 	}
+	if err := checkParams(opts.Target, opts.Modules); err != nil {
+		fmt.Fprintln(opts.Output, err)
+		return 2
+	}
 	tags, exclusions := effective(opts.Target, opts.Modules, opts.Tags, opts.AllowMutating)
 	formats, err := parseFormats(opts.Format)
 	if err != nil {
@@ -212,7 +247,14 @@ func Run(opts RunOptions) int {
 		return 2
 	}
 	if n == 0 {
-		fmt.Fprintf(opts.Output, "no scenario matches the tag expression %q\n", tags)
+		fmt.Fprintf(opts.Output, "no scenario is left to run: the run's tag expression is %q", tags)
+		if len(exclusions) > 0 {
+			fmt.Fprint(opts.Output, "; of the scenarios your tags select, these are left out:")
+			for _, e := range exclusions {
+				fmt.Fprintf(opts.Output, "\n  %s: %s", e.Tag, e.Why)
+			}
+		}
+		fmt.Fprintln(opts.Output)
 		return 2
 	}
 	paths := []string{"."}
@@ -227,9 +269,9 @@ func Run(opts RunOptions) int {
 			return 2
 		}
 		paths = parts[opts.Shard.K-1]
-		if len(paths) == 0 {
-			fmt.Fprintf(opts.Output, "shard %d/%d holds no scenario (%d selected)\n", opts.Shard.K, opts.Shard.N, n)
-			return 2
+		if len(paths) == 0 { // more runners than scenarios: this one has nothing to do
+			fmt.Fprintf(opts.Output, "shard %d/%d holds none of the %d selected scenarios: nothing to run\n", opts.Shard.K, opts.Shard.N, n)
+			return 0
 		}
 		fmt.Fprintf(opts.Output, "shard %d/%d: %d of the selected scenarios and outlines\n", opts.Shard.K, opts.Shard.N, len(paths))
 	}

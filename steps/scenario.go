@@ -132,6 +132,7 @@ func On[W any](key any, f any) any {
 func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		s := &Scenario{Target: r.target, started: time.Now()}
+		ctx = context.WithValue(ctx, scenarioKey{}, s) // modules find it, even when this fails
 		if r.isolate {
 			if err := s.openWorld(&r.worlds); err != nil {
 				return ctx, err
@@ -142,7 +143,7 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 				s.expectViolation = true
 			}
 		}
-		return context.WithValue(ctx, scenarioKey{}, s), s.SyncClock()
+		return ctx, s.SyncClock()
 	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		if s := ScenarioOf(ctx); s != nil {
@@ -229,16 +230,25 @@ func (s *Scenario) Checked(system string, violation error, status int, body []by
 func (s *Scenario) openWorld(pool *worldPool) error {
 	var w struct{ ID string }
 	reused := false
-	if id, ok := pool.take(); ok {
-		w.ID, reused = id, true
-	} else {
+	// Other scenarios, or other suites, may hold every world the Herald
+	// keeps: wait for one of ours to come back, or for room for a new one.
+	for wait, waited := 50*time.Millisecond, time.Duration(0); ; wait = min(2*wait, time.Second) {
+		if id, ok := pool.take(); ok {
+			w.ID, reused = id, true
+			break
+		}
 		b, err := s.Target.control(http.MethodPost, "worlds", nil)
-		if err != nil {
-			return fmt.Errorf("opening the scenario's world: %w", err)
+		if err == nil {
+			if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
+				return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+			}
+			break
 		}
-		if err := json.Unmarshal(b, &w); err != nil || w.ID == "" {
-			return fmt.Errorf("opening the scenario's world: the answer names none: %s", Clip(b))
+		if !strings.Contains(err.Error(), "answered 429") || waited > 60*time.Second {
+			return fmt.Errorf("opening the scenario's world (the Herald's --max-worlds may be below the --concurrency of the suites sharing it): %w", err)
 		}
+		time.Sleep(wait)
+		waited += wait
 	}
 	s.root, s.world, s.pool, s.createdWorld = s.Target, w.ID, pool, !reused
 	t := s.Target

@@ -303,7 +303,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			fmt.Fprintf(stderr, "herald serve: listener %s: %v\n", l.Name, err)
+			hint := ""
+			if l.Name != simulator.MainListener {
+				hint = fmt.Sprintf(" (choose another with --listen %s=ADDRESS; port 0 picks a free one)", l.Name)
+			}
+			fmt.Fprintf(stderr, "herald serve: listener %s: %v%s\n", l.Name, err, hint)
 			for _, b := range servers {
 				b.ln.Close()
 			}
@@ -448,6 +452,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := checkFormat(string(format)); err != nil {
+		fmt.Fprintln(stderr, "herald test: --format:", err)
+		return 2
+	}
+	if err := writable(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
 		return 2
 	}
@@ -602,7 +610,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: the suite could not run (bad options?)")
 		return 2
 	default:
-		fmt.Fprintln(stderr, "herald test: some scenarios failed")
+		fmt.Fprintln(stderr, "herald test: a scenario failed, or a spec's coverage is below --min-coverage (see above)")
 		return 1
 	}
 }
@@ -686,6 +694,23 @@ func (s setFlag) Set(v string) error {
 		return fmt.Errorf("%s given twice", k)
 	}
 	s[k] = val
+	return nil
+}
+
+// writable makes sure every report file of the formats can be written,
+// before a run that would otherwise find out at its end.
+func writable(formats string) error {
+	for _, f := range strings.Split(formats, ",") {
+		_, file, hasFile := strings.Cut(strings.TrimSpace(f), ":")
+		if !hasFile {
+			continue
+		}
+		out, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("the report %s cannot be written: %w", file, err)
+		}
+		out.Close()
+	}
 	return nil
 }
 

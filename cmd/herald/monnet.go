@@ -48,8 +48,8 @@ forged ones.
   --key FILE          PEM private key to sign with (default: Herald's notifier key, whose
                       certificate a Herald serves at /_herald/v1/monnet/notifier/certificate;
                       install that certificate in the receiver under test)
-  --format FORMATS    report formats, as for herald test: pretty (default), progress,
-                      junit:FILE, cucumber:FILE, comma-separated
+  --format FORMATS    report formats: pretty (default), progress, junit:FILE,
+                      cucumber:FILE, comma-separated or repeated
   --timeout D         how long to wait for each answer (default 10s)
 
   Exit status: 0 every answer right, 1 a wrong answer, 2 usage errors.
@@ -134,7 +134,8 @@ func runMonnetCheck(args []string, stdout, stderr io.Writer) int {
 	target := fs.String("url", "", "")
 	merchantID := fs.String("merchant-id", "", "")
 	keyFile := fs.String("key", "", "")
-	format := fs.String("format", "pretty", "")
+	var format formatFlag
+	fs.Var(&format, "format", "")
 	timeout := fs.Duration("timeout", 10*time.Second, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -160,7 +161,16 @@ func runMonnetCheck(args []string, stdout, stderr io.Writer) int {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return usage("--url: want the receiver's absolute http:// or https:// URL, got %q", *target)
 	}
-	if err := checkFormat(*format); err != nil {
+	if format == "" {
+		format = "pretty"
+	}
+	if err := checkFormat(string(format)); err != nil {
+		return usage("--format: %v", err)
+	}
+	if strings.Contains(string(format), "html:") {
+		return usage("--format: check-receiver writes pretty, progress, junit:FILE and cucumber:FILE (html is herald test's)")
+	}
+	if err := writable(string(format)); err != nil {
 		return usage("--format: %v", err)
 	}
 	var key *rsa.PrivateKey
@@ -174,7 +184,7 @@ func runMonnetCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	status := monnetsteps.CheckReceiver(monnetsteps.CheckOptions{URL: *target, MerchantID: *merchantID, Key: key,
-		Timeout: *timeout, Format: *format, Output: stdout})
+		Timeout: *timeout, Format: string(format), Output: stdout})
 	switch status {
 	case 0:
 		return 0

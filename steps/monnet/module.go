@@ -110,3 +110,6 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 	})
 	register(sc)
 }
+
+// Params lists the parameters the module reads from its target section.
+func (m *module) Params() []string { return []string{ParamMerchantID, ParamAPIKey, ParamAPISecret, ParamNotifierCert, ParamReceiverListen, ParamReceiverURL} }

@@ -76,3 +76,6 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 	})
 	register(sc)
 }
+
+// Params lists the parameters the module reads from its target section.
+func (m *module) Params() []string { return []string{ParamEmail, ParamPassword, ParamReqForm} }

@@ -320,3 +320,29 @@ func TestSuiteFailsAMopayThatAcceptsAnySignature(t *testing.T) {
 		t.Fatalf("as a real deployment, the simulator itself: status %d\n%s", status, out.String())
 	}
 }
+
+// More scenarios at once than the Herald keeps worlds: they wait for one.
+func TestConcurrencyAboveMaxWorlds(t *testing.T) {
+	h, err := simulator.New(simulator.Options{Seed: 6, MaxWorlds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	srv := httptest.NewServer(h.Handler())
+	defer srv.Close()
+	h.SetBaseURL(simulator.MainListener, srv.URL)
+	target := steps.Herald(srv.URL+"/_herald/v1/", []steps.SystemInfo{{Name: mopay.System, Listener: "http", BasePath: "/mopay/", BaseURL: srv.URL + "/mopay/"}}, modules(t))
+	var out bytes.Buffer
+	if status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Tags: "@newsletter", Format: "progress", Output: &out, Concurrency: 4}); status != 0 {
+		t.Fatalf("status %d:\n%s", status, out.String())
+	}
+}
+
+// A parameter no module reads is a usage error naming it.
+func TestMisspeltParameter(t *testing.T) {
+	target := steps.Target{Name: "staging", Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: "http://127.0.0.1:1/", Params: map[string]string{"emial": "x"}}}}
+	var out bytes.Buffer
+	if status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Output: &out}); status != 2 || !strings.Contains(out.String(), "systems.mopay.params.emial") {
+		t.Fatalf("status %d:\n%s", status, out.String())
+	}
+}
