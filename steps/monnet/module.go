@@ -112,4 +112,6 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 }
 
 // Params lists the parameters the module reads from its target section.
-func (m *module) Params() []string { return []string{ParamMerchantID, ParamAPIKey, ParamAPISecret, ParamNotifierCert, ParamReceiverListen, ParamReceiverURL} }
+func (m *module) Params() []string {
+	return []string{ParamMerchantID, ParamAPIKey, ParamAPISecret, ParamNotifierCert, ParamReceiverListen, ParamReceiverURL}
+}
