@@ -118,14 +118,17 @@ func Discover(ctx context.Context, base, token string, client *http.Client, modu
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusUnauthorized {
-		return Target{}, fmt.Errorf("its control API asks for a token: give --control-token or HERALD_CONTROL_TOKEN (herald serve printed it)")
+		if token != "" {
+			return Target{}, fmt.Errorf("its control API refuses the token given (--control-token or HERALD_CONTROL_TOKEN)")
+		}
+		return Target{}, fmt.Errorf("its control API asks for a token: give --control-token or HERALD_CONTROL_TOKEN (the one herald serve was given, or made up and printed)")
 	}
 	var info struct {
 		Name    string
 		Systems []SystemInfo
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&info); err != nil || resp.StatusCode != http.StatusOK || info.Name != "herald" {
-		return Target{}, fmt.Errorf("this is not a Herald (GET %sinfo answered %d); for a real deployment give each system's URL", controlURL, resp.StatusCode)
+		return Target{}, fmt.Errorf("this is not a Herald (GET %sinfo answered %d)", controlURL, resp.StatusCode)
 	}
 	for i, s := range info.Systems {
 		info.Systems[i].BaseURL = reachable(base, s)

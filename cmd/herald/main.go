@@ -580,7 +580,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if t, err = steps.Discover(context.Background(), u, *controlToken, nil, modules); err != nil {
-			fmt.Fprintf(stderr, "herald test: --target %s: %v\n", u, err)
+			fmt.Fprintf(stderr, "herald test: --target %s: %v; for a real deployment, use a target file or --mopay-url, --mnotify-url, --monnet-url\n", u, err)
 			return 1
 		}
 	}
