@@ -40,6 +40,9 @@ type receiverHost struct {
 	tokens  map[string]*inbox
 	orders  map[string]*inbox
 	address string // where it listens, once started
+	// keep leaves the server running between scenarios: it was asked to
+	// listen on a fixed port, which another program could take meanwhile.
+	keep bool
 }
 
 func newReceiverHost() *receiverHost {
@@ -51,9 +54,12 @@ func newReceiverHost() *receiverHost {
 func (h *receiverHost) open(listen, public, merchantID string) (*inbox, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.users == 0 {
+	if h.srv == nil {
 		if listen == "" {
 			listen = "127.0.0.1:0"
+		}
+		if _, port, err := net.SplitHostPort(listen); err == nil && port != "0" {
+			h.keep = true
 		}
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
@@ -97,7 +103,7 @@ func (h *receiverHost) close(box *inbox) {
 	h.users--
 	var srv *http.Server
 	var done chan struct{}
-	if h.users == 0 {
+	if h.users == 0 && !h.keep {
 		srv, done, h.srv = h.srv, h.done, nil
 	}
 	h.mu.Unlock()
