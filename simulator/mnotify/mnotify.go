@@ -93,19 +93,9 @@ func New(cfg Config) (*Sim, error) {
 		}
 		cfg.ClientCAs = pool
 	}
-	doc := cfg.Doc
-	if doc == nil {
-		var err error
-		if doc, err = specs.Load(specs.Mnotify); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Engine.Name == "" {
-		name, err := system.NameOf(doc)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Engine.Name = name
+	doc, err := cfg.Engine.Standalone(cfg.Doc, specs.Mnotify)
+	if err != nil {
+		return nil, err
 	}
 	registry, err := NewRegistry(cfg.Seed.Registry)
 	if err != nil {

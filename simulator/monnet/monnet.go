@@ -162,19 +162,9 @@ func New(cfg Config) (*Sim, error) {
 		}
 		cfg.Seed = seed
 	}
-	doc := cfg.Doc
-	if doc == nil {
-		var err error
-		if doc, err = specs.Load(specs.Monnet); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Engine.Name == "" {
-		name, err := system.NameOf(doc)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Engine.Name = name
+	doc, err := cfg.Engine.Standalone(cfg.Doc, specs.Monnet)
+	if err != nil {
+		return nil, err
 	}
 	s := &Sim{clock: cfg.Clock, random: cfg.Random, notifier: cfg.Notifier, merchants: map[string]*merchant{}, ids: map[string]*merchant{}, st: newState()}
 	for _, m := range cfg.Seed.Merchants {
@@ -192,7 +182,6 @@ func New(cfg Config) (*Sim, error) {
 			}
 		}
 	}
-	var err error
 	if s.errors, err = newCatalogue(doc); err != nil {
 		return nil, err
 	}

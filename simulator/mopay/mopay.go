@@ -83,25 +83,14 @@ func New(cfg Config) (*Sim, error) {
 		}
 		cfg.Seed = seed
 	}
-	doc := cfg.Doc
-	if doc == nil {
-		var err error
-		if doc, err = specs.Load(specs.Mopay); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Engine.Name == "" {
-		name, err := system.NameOf(doc)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Engine.Name = name
+	doc, err := cfg.Engine.Standalone(cfg.Doc, specs.Mopay)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.RateLimit < 0 {
 		return nil, fmt.Errorf("mopay: rate limit %d: want 0 (off) or more", cfg.RateLimit)
 	}
 	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, limit: cfg.RateLimit}
-	var err error
 	if s.errors, err = newCatalogue(doc); err != nil {
 		return nil, err
 	}

@@ -206,3 +206,23 @@ func Resolve(name string, declared []Setting, given map[string]string) (Settings
 	}
 	return out, nil
 }
+
+// Standalone completes what a system built outside the core (in its own
+// tests, say) is not given: its document, loaded from the embedded spec
+// when doc is nil, and the engine's name, read from it when unset.
+func (d *EngineDefaults) Standalone(doc *openapi3.T, spec string) (*openapi3.T, error) {
+	if doc == nil {
+		var err error
+		if doc, err = specs.Load(spec); err != nil {
+			return nil, err
+		}
+	}
+	if d.Name == "" {
+		name, err := NameOf(doc)
+		if err != nil {
+			return nil, err
+		}
+		d.Name = name
+	}
+	return doc, nil
+}
