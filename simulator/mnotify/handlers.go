@@ -93,12 +93,18 @@ func (m *message) short(now time.Time) messageShort {
 		CreatedAt: stamp(m.notif.created), LastUpdatedAt: stamp(at), CreatedBy: by, LastUpdatedBy: by}
 }
 
+// recipientMessages carries the audit fields too: the official client's
+// NotificationStatusRecipient requires createdBy and lastUpdatedBy.
 type recipientMessages struct {
-	Value    string         `json:"value"`
-	Type     string         `json:"type"`
-	IsLegal  bool           `json:"isLegal"`
-	Status   string         `json:"status"`
-	Messages []messageShort `json:"messages"`
+	Value         string         `json:"value"`
+	Type          string         `json:"type"`
+	IsLegal       bool           `json:"isLegal"`
+	Status        string         `json:"status"`
+	CreatedAt     string         `json:"createdAt"`
+	LastUpdatedAt string         `json:"lastUpdatedAt"`
+	CreatedBy     string         `json:"createdBy"`
+	LastUpdatedBy string         `json:"lastUpdatedBy"`
+	Messages      []messageShort `json:"messages"`
 }
 
 type notificationFull struct {
@@ -118,8 +124,10 @@ func (n *notification) full(now time.Time) notificationFull {
 		LastUpdatedAt: sh.LastUpdatedAt, CreatedBy: sh.CreatedBy, LastUpdatedBy: sh.LastUpdatedBy,
 		Recipients: make([]recipientMessages, 0, len(n.recipients))}
 	for _, r := range n.recipients {
-		st, _ := r.status(n, now)
-		rm := recipientMessages{Value: r.value, Type: r.typ, IsLegal: r.isLegal, Status: st, Messages: make([]messageShort, 0, len(r.messages))}
+		st, at := r.status(n, now)
+		rm := recipientMessages{Value: r.value, Type: r.typ, IsLegal: r.isLegal, Status: st,
+			CreatedAt: sh.CreatedAt, LastUpdatedAt: stamp(at), CreatedBy: sh.CreatedBy, LastUpdatedBy: sh.LastUpdatedBy,
+			Messages: make([]messageShort, 0, len(r.messages))}
 		for _, m := range r.messages {
 			rm.Messages = append(rm.Messages, m.short(now))
 		}
