@@ -320,6 +320,7 @@ func Run(opts RunOptions) int {
 	}
 	printSkipped(opts.Output, skipped)
 	results := run.journal.results()
+	printSkippedWhileRunning(opts.Output, results)
 	var exchanges []Exchange
 	for _, r := range results {
 		exchanges = append(exchanges, r.Exchanges...)

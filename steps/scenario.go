@@ -89,6 +89,7 @@ type Scenario struct {
 	exchanges       []Exchange
 	cleanups        []func() error
 	steps           []StepResult
+	skipped         string // why a step skipped the scenario, if one did
 	started         time.Time
 }
 
@@ -150,6 +151,14 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 			res := StepResult{Text: st.Text, Status: stepStatus(status)}
 			if err != nil && status == godog.StepFailed {
 				res.Err = err.Error()
+			}
+			if err != nil && status == godog.StepSkipped && errors.Is(err, godog.ErrSkip) {
+				// A step that skips its scenario says why; godog itself
+				// counts such a scenario as passed.
+				res.Err = skipReason(err)
+				if s.skipped == "" {
+					s.skipped = res.Err
+				}
 			}
 			s.steps = append(s.steps, res)
 		}
@@ -409,6 +418,12 @@ func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
 	}
 	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: tags,
 		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
+	if res.Status == "skipped" {
+		res.Reason = skipReason(err)
+	}
+	if res.Status == "passed" && s.skipped != "" {
+		res.Status, res.Reason = "skipped", s.skipped
+	}
 	if res.Status == "failed" && !anyFailed(res.Steps) {
 		res.Steps = append(res.Steps, StepResult{Text: "(scenario hooks)", Status: "failed", Err: err.Error()})
 	}
@@ -422,4 +437,9 @@ func anyFailed(steps []StepResult) bool {
 		}
 	}
 	return false
+}
+
+// skipReason is the reason a step gave with godog.ErrSkip ("%w: reason").
+func skipReason(err error) string {
+	return strings.TrimPrefix(err.Error(), godog.ErrSkip.Error()+": ")
 }

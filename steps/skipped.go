@@ -53,6 +53,21 @@ func printSkipped(w io.Writer, skipped []Skipped) {
 	}
 }
 
+// printSkippedWhileRunning lists the scenarios a step skipped (godog.ErrSkip),
+// with the reason it gave: godog's own summary counts them as passed.
+func printSkippedWhileRunning(w io.Writer, results []*ScenarioResult) {
+	var lines []string
+	for _, r := range results {
+		if r.Status == "skipped" {
+			lines = append(lines, fmt.Sprintf("  - %s:%d %s — %s", r.URI, r.Line, r.Name, r.Reason))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%d scenarios skipped while running, each with its reason:\n%s\n", len(lines), strings.Join(lines, "\n"))
+}
+
 // JUnit, as godog writes it, with the skipped scenarios added as
 // <testcase><skipped message="…"/></testcase>.
 type junitSuites struct {
