@@ -42,6 +42,11 @@ Feature: MNotify client-certificate authentication
       | role         |
       | unregistered |
 
+    @cert-revoked
+    Examples: revoked in MPass
+      | role    |
+      | revoked |
+
   @herald-design
   Scenario Outline: Certificates that cannot identify the caller are refused with 401
     Given I am MNotify sender "<role>"

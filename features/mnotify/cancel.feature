@@ -22,17 +22,28 @@ Feature: Cancelling MNotify notifications
     When the MNotify simulator clock advances by 1 seconds
     Then the MNotify notification "mistake" has status "Cancelled"
 
-  @simulator
+  Scenario: A notification cancelled at once is cancelling, unless it was transmitted already
+    When I send an MNotify POST to "/api/Notification" with:
+      """
+      {"subject": {"ro": "Anulat"}, "body": {"ro": "Corp"},
+       "recipients": [{"value": "cancel.at.once@example.md", "type": "Email"}], "priority": "Low"}
+      """
+    Then the MNotify answer is an id remembered as "at once"
+    When I send an MNotify DELETE to "/api/Notification/{at once}"
+    Then the MNotify answer is the id "at once", unless it was transmitted already
+    And the MNotify notification "at once" has status "Cancelling" or "Cancelled"
+
   Scenario: A transmitted notification cannot be cancelled
-    Given the MNotify simulator clock is frozen at "2025-11-10T09:00:00Z"
+    Waits until the target has transmitted it (on a Herald, by moving the simulator clock on).
+
     When I send an MNotify POST to "/api/Notification" with:
       """
       {"subject": {"ro": "Trimis"}, "body": {"ro": "Corp"},
-       "recipients": [{"value": "2222222222222", "type": "IDNP"}], "priority": "Low"}
+       "recipients": [{"value": "transmitted@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "gone"
-    When the MNotify simulator clock advances by 5 seconds
-    And I send an MNotify DELETE to "/api/Notification/{gone}"
+    And the MNotify notification "gone" has been transmitted
+    When I send an MNotify DELETE to "/api/Notification/{gone}"
     Then the MNotify answer is a problem 409
 
   @simulator @herald-design

@@ -5,7 +5,8 @@ Feature: MNotify errors
   So that I fix my request without guessing
 
   Errors are ProblemDetails (application/problem+json), Herald's design as the vendor publishes
-  no error shape. A 400 names each field in the vendor's JSON path spelling.
+  no error shape. A 400 names each field in the vendor's JSON path spelling. A real MNotify is
+  held to the status alone: "is a problem <status>" checks the body on a Herald only.
 
   Background:
     Given I am MNotify sender "sender-a"
@@ -40,7 +41,15 @@ Feature: MNotify errors
     When I send an MNotify GET to "/api/Notification?Page=1&page=2"
     Then the MNotify answer is a problem 400 naming "Page"
 
-  Scenario: An id that is not a UUID is refused
+  Scenario: An id that is not a UUID is refused or not found
+    The vendor documents ids as UUIDs; whether ASP.NET refuses another value (400) or finds no
+    route for it (404) depends on how the route is written.
+
+    When I send an MNotify GET to "/api/Notification/12345"
+    Then the MNotify answer is 400 or 404
+
+  @herald-design
+  Scenario: An id that is not a UUID is a 400 naming it
     When I send an MNotify GET to "/api/Notification/12345"
     Then the MNotify answer is a problem 400 naming "id"
 
@@ -50,10 +59,13 @@ Feature: MNotify errors
     Then the MNotify answer is a problem 401
 
   @cert-unregistered
-  Scenario: An unregistered certificate is 403
+  Scenario: An unregistered certificate is refused
+    The vendor documents 401 and 403 for refused callers: a real MNotify may answer either, a
+    Herald answers 403 (identified, not allowed), as a problem.
+
     Given I am MNotify sender "unregistered"
     When I send an MNotify GET to "/api/Template"
-    Then the MNotify answer is a problem 403
+    Then the MNotify answer refuses the caller, with 403 on a Herald
 
   Scenario: An unknown id is 404
     When I send an MNotify GET to "/api/Template/9d871bac-f99c-4123-be7b-b391009a59db"

@@ -24,7 +24,7 @@ Feature: MNotify notification history
     Then the MNotify answer is a list of 1 items
     And the MNotify answer has "[0].id" equal to "{mine}"
 
-  @herald-design @cert-sender-b
+  @cert-sender-b
   Scenario: Another sender's history does not show it
     Given I am MNotify sender "sender-b"
     When I send an MNotify GET to "/api/Notification?SearchBy={mine}"

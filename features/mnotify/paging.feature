@@ -28,6 +28,11 @@ Feature: MNotify paging and ordering
     And the MNotify answer has "[0].id" equal to "{second}"
     And the MNotify answer has "[1].id" equal to "{first}"
 
+  Scenario: Newest first, one per page
+    When I send an MNotify GET to "/api/Notification?Page=2&ItemsPerPage=1&OrderField=createdAt%20desc"
+    Then the MNotify answer is a list of 1 items
+    And the MNotify answer has "[0].id" equal to "{first}"
+
   @simulator @cert-unregistered
   Scenario: Oldest first, one per page
     Given MPass registers the MNotify certificate of "unregistered"

@@ -14,6 +14,7 @@ import (
 
 	"herald/features"
 	"herald/fixtures"
+	"herald/fixtures/mnotify/clientmodel"
 	"herald/specs"
 	"herald/steps"
 )
@@ -110,6 +111,9 @@ func newClient(roots *x509.CertPool, serverName string, cert *tls.Certificate) *
 type module struct {
 	checker *specs.Checker
 	routes  []route
+	// models are the official .NET client's, which every success answer of
+	// a call it makes must read as.
+	models *clientmodel.Models
 }
 
 // Module returns MNotify's part of the suite.
@@ -119,7 +123,11 @@ func Module() (steps.Module, error) {
 		return nil, err
 	}
 	c := specs.NewChecker(specs.Mnotify, doc)
-	return &module{checker: c, routes: routesOf(c)}, nil
+	models, err := clientmodel.Load()
+	if err != nil {
+		return nil, err
+	}
+	return &module{checker: c, routes: routesOf(c), models: models}, nil
 }
 
 func (m *module) System() string          { return System }
@@ -175,11 +183,12 @@ func (m *module) Exclusions(t steps.Target) []steps.Exclusion {
 func (m *module) Init(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		s := steps.ScenarioOf(ctx)
-		w := &world{sc: s, m: m, st: s.Target.Systems[System], ids: map[string]string{},
+		w := &world{sc: s, m: m, st: s.Target.Systems[System], ids: map[string]string{}, found: map[string][]string{},
 			unique: randomToken(8), idnp: "29" + randomDigits(11)}
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})
 	register(sc)
+	registerReading(sc)
 }
 
 // Params lists the parameters the module reads from its target section.

@@ -3,6 +3,7 @@ package mnotify
 import (
 	"bytes"
 	"io/fs"
+	"net/http"
 	"regexp"
 	"strconv"
 	"testing"
@@ -183,5 +184,82 @@ func TestExpand(t *testing.T) {
 	}
 	if _, err := w.expand("/api/Notification/{typo}"); err == nil {
 		t.Fatal("an unknown name was sent as it is")
+	}
+}
+
+func testWorld(t *testing.T, herald bool) *world {
+	t.Helper()
+	mod, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := steps.Target{Name: "real"}
+	if herald {
+		target = steps.Target{Name: "herald", ControlURL: "http://127.0.0.1:1/_herald/v1/"}
+	}
+	return &world{sc: &steps.Scenario{Target: target}, m: mod.(*module), ids: map[string]string{}, found: map[string][]string{}}
+}
+
+// The vendor publishes no error body: a real target's error answer is held
+// to a documented status only; a Herald's to ProblemDetails. Success answers
+// are held to the spec and to the official client's models everywhere.
+func TestCheckSpecHoldsARealTargetToTheDocumentedPart(t *testing.T) {
+	plain := http.Header{"Content-Type": {"text/plain"}}
+	real, herald := testWorld(t, false), testWorld(t, true)
+	unauthorised := &answer{operationID: "listTemplates", status: 401, header: plain, body: []byte("Unauthorized")}
+	if err := real.checkSpec(unauthorised); err != nil {
+		t.Errorf("a real target's plain-text 401: %v", err)
+	}
+	if err := herald.checkSpec(unauthorised); err == nil {
+		t.Error("a Herald's plain-text 401 passed")
+	}
+	if err := real.checkSpec(&answer{operationID: "listTemplates", status: 422, header: plain}); err == nil {
+		t.Error("an undocumented 422 passed")
+	}
+	if err := real.checkSpec(&answer{operationID: "listTemplates", status: 503, header: plain}); err != nil {
+		t.Errorf("a 503: %v", err)
+	}
+	if err := real.checkSpec(&answer{status: 404, header: plain}); err != nil {
+		t.Errorf("a real target's 404 for an unknown path: %v", err)
+	}
+	js := http.Header{"Content-Type": {"application/json"}}
+	noAudit := []byte(`{"id":"9d871bac-f99c-4123-be7b-b391009a59db","status":"Sent","recipients":[{"value":"a@example.md","type":"Email","messages":[]}]}`)
+	for _, w := range []*world{real, herald} {
+		if err := w.checkSpec(&answer{operationID: "getNotification", status: 200, header: js, body: noAudit}); err == nil {
+			t.Errorf("%s: a recipient without the client's required members passed", w.sc.Target.Name)
+		}
+	}
+}
+
+func TestOrderedBy(t *testing.T) {
+	w := testWorld(t, false)
+	set := func(body string) { w.last = &answer{status: 200, body: []byte(body)} }
+	set(`[{"createdAt":"2025-11-10T09:00:02Z"},{"createdAt":"2025-11-10T09:00:01.5Z"},{"createdAt":"2025-11-10T09:00:01.5Z"}]`)
+	if err := w.orderedBy("createdAt", "descending"); err != nil {
+		t.Error(err)
+	}
+	if err := w.orderedBy("createdAt", "ascending"); err == nil {
+		t.Error("a descending list passed as ascending")
+	}
+	set(`[{"name":"a"},{"name":"b"}]`)
+	if err := w.orderedBy("name", "ascending"); err != nil {
+		t.Error(err)
+	}
+	set(`[{"name":"a"}]`)
+	if err := w.orderedBy("name", "ascending"); err == nil {
+		t.Error("one item cannot show an order")
+	}
+}
+
+func TestListsNoneFound(t *testing.T) {
+	w := testWorld(t, false)
+	w.found[kindNotifications] = []string{"9D871BAC-F99C-4123-BE7B-B391009A59DB"}
+	w.last = &answer{status: 200, body: []byte(`[{"id":"3f1c2b4a-5d6e-4f70-8192-a3b4c5d6e7f8"}]`)}
+	if err := w.listsNoneFound(kindNotifications); err != nil {
+		t.Error(err)
+	}
+	w.last = &answer{status: 200, body: []byte(`[{"id":"9d871bac-f99c-4123-be7b-b391009a59db"}]`)}
+	if err := w.listsNoneFound(kindNotifications); err == nil {
+		t.Error("another sender's id passed")
 	}
 }

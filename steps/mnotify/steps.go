@@ -56,7 +56,8 @@ func register(sc *godog.ScenarioContext) {
 	sc.Step(`^the MNotify answer is an id remembered as "([^"]*)"$`, on((*world).rememberID))
 	sc.Step(`^the MNotify answer is a problem (\d+)$`, on(func(w *world, status int) error { return w.problem(status, "") }))
 	sc.Step(`^the MNotify answer is a problem (\d+) naming "([^"]*)"$`, on((*world).problem))
-	sc.Step(`^the MNotify answer refuses the caller$`, on((*world).refusesCaller))
+	sc.Step(`^the MNotify answer refuses the caller(?:, with (401|403) on a Herald)?$`, on((*world).refusesCaller))
+	sc.Step(`^the MNotify answer is (\d+) or (\d+)$`, on((*world).answerIsEither))
 	sc.Step(`^the MNotify answer is a list of (\d+) items?$`, on((*world).listOf))
 	sc.Step(`^the MNotify answer has "([^"]*)" equal to "([^"]*)"$`, on((*world).answerHas))
 	sc.Step(`^the MNotify notification "([^"]*)" has status "([^"]*)"$`, on((*world).notificationStatus))
@@ -96,9 +97,15 @@ type problemDetails struct {
 	Errors map[string][]string `json:"errors"`
 }
 
+// problem checks a refusal: its status on every target; on a Herald also
+// the body, ProblemDetails naming the field at fault, which is Herald's
+// design (the vendor publishes no error shape).
 func (w *world) problem(status int, field string) error {
 	if err := w.answerIs(status); err != nil {
 		return err
+	}
+	if !w.sc.Target.IsHerald() {
+		return nil
 	}
 	a := w.last
 	if mt, _, err := mime.ParseMediaType(a.header.Get("Content-Type")); err != nil || mt != "application/problem+json" {
@@ -115,13 +122,30 @@ func (w *world) problem(status int, field string) error {
 }
 
 // refusesCaller checks what the vendor documents of a refused caller: 401
-// (not identified) or 403 (not allowed), whatever the body.
-func (w *world) refusesCaller() error {
+// (not identified) or 403 (not allowed), whatever the body. heraldStatus,
+// when given, is the one of the two a Herald must answer, as a problem:
+// which of them a refused certificate gets is Herald's reading.
+func (w *world) refusesCaller(heraldStatus string) error {
 	if w.last == nil {
 		return fmt.Errorf("no MNotify answer yet")
 	}
+	if heraldStatus != "" && w.sc.Target.IsHerald() {
+		n, _ := strconv.Atoi(heraldStatus)
+		return w.problem(n, "")
+	}
 	if st := w.last.status; st != http.StatusUnauthorized && st != http.StatusForbidden {
 		return fmt.Errorf("expected the caller refused with 401 or 403, but actual is %d: %s", st, steps.Clip(w.last.body))
+	}
+	return nil
+}
+
+// answerIsEither checks a status the vendor leaves open between two.
+func (w *world) answerIsEither(a, b int) error {
+	if w.last == nil {
+		return fmt.Errorf("no MNotify answer yet")
+	}
+	if st := w.last.status; st != a && st != b {
+		return fmt.Errorf("expected MNotify to answer %d or %d, but actual is %d: %s", a, b, st, steps.Clip(w.last.body))
 	}
 	return nil
 }
