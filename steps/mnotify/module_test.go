@@ -2,10 +2,17 @@ package mnotify
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
 	"io/fs"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	gherkin "github.com/cucumber/gherkin/go/v26"
@@ -261,5 +268,44 @@ func TestListsNoneFound(t *testing.T) {
 	w.last = &answer{status: 200, body: []byte(`[{"id":"9d871bac-f99c-4123-be7b-b391009a59db"}]`)}
 	if err := w.listsNoneFound(kindNotifications); err == nil {
 		t.Error("another sender's id passed")
+	}
+}
+
+// A real MNotify may refuse a certificate it will not take at the TLS
+// handshake: that refuses the caller, and answers nothing else.
+func TestARefusedHandshakeRefusesTheCaller(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: x509.NewCertPool()}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	st, err := Target(srv.URL+"/", caPEM, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := testWorld(t, false)
+	w.st, w.role = st, RoleNone
+	w.sc.Target.Systems = map[string]*steps.SystemTarget{System: st}
+	if err := w.call(http.MethodGet, "/api/Template", nil); err != nil {
+		t.Fatalf("a refused handshake failed the call: %v", err)
+	}
+	if w.last.refused == "" {
+		t.Fatalf("not seen as refused: %+v", w.last)
+	}
+	if err := w.refusesCaller(""); err != nil {
+		t.Error(err)
+	}
+	if err := w.problem(401, ""); err != nil {
+		t.Error(err)
+	}
+	if err := w.answerIs(200); err == nil || !strings.Contains(err.Error(), "TLS handshake") {
+		t.Errorf("200 after a refused handshake: %v", err)
+	}
+	// Against a Herald, or for a registered sender, it is a failure.
+	w.role = RoleSenderA
+	w.st.Clients[RoleSenderA] = w.st.Clients[RoleNone]
+	if err := w.call(http.MethodGet, "/api/Template", nil); err == nil {
+		t.Error("a registered sender's refused handshake passed")
 	}
 }

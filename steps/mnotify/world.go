@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"mime"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -26,6 +28,10 @@ type answer struct {
 	status      int
 	header      http.Header
 	body        []byte
+	// refused is why a real target refused the TLS handshake of a
+	// certificate MPass would not accept (or of none): no HTTP answer, and
+	// a refusal all the same.
+	refused string
 }
 
 // world is one scenario's MNotify state, kept in the scenario's context.
@@ -189,7 +195,12 @@ func (w *world) call(method, target string, body []byte) error {
 	op := w.m.operationFor(method, target)
 	resp, err := client.Do(req)
 	if err != nil {
-		return w.sc.Exchanged(System, op, req, body, nil, nil, nil, fmt.Errorf("%s %s as %s: no answer: %w", method, url, w.role, err))
+		failed := w.sc.Exchanged(System, op, req, body, nil, nil, nil, fmt.Errorf("%s %s as %s: no answer: %w", method, url, w.role, err))
+		if refusedHandshake(err) && !w.sc.Target.IsHerald() && w.role != RoleSenderA && w.role != RoleSenderB {
+			w.last = &answer{operationID: op, refused: err.Error()}
+			return nil
+		}
+		return failed
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
@@ -199,6 +210,13 @@ func (w *world) call(method, target string, body []byte) error {
 	a := &answer{operationID: op, status: resp.StatusCode, header: resp.Header, body: b}
 	w.last = a
 	return w.sc.Exchanged(System, op, req, body, resp, b, w.checkSpec(a), nil)
+}
+
+// refusedHandshake reports whether the server ended the TLS handshake with
+// an alert (a certificate it will not take, or none when it needs one).
+func refusedHandshake(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // checkSpec checks an answer against its operation or, when the request
