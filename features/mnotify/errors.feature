@@ -28,7 +28,7 @@ Feature: MNotify errors
       | {"subject": {"en": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}              | Subject.Ro              |
       | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low", "attachments": [{"fileName": "run.exe", "base64": "aGk="}]} | Attachments[0].FileName |
 
-  @herald-design @mutating
+  @mutating
   Scenario: A body that is not JSON is refused as a whole
     When I send an MNotify POST to "/api/Notification" with:
       """

@@ -45,6 +45,16 @@ Feature: What an MNotify sender already has
     Then the MNotify answer is a list of 1 items
     And the MNotify answer has "[0].id" equal to "{notification 2}"
 
+  @paging @templates
+  Scenario: Templates page and search like notifications
+    Given the MNotify sender already has at least 2 templates
+    When I send an MNotify GET to "/api/Template?Page=2&ItemsPerPage=1&OrderField=Id"
+    Then the MNotify answer is a list of 1 items
+    And the MNotify answer has "[0].id" equal to "{template 2}"
+    When I send an MNotify GET to "/api/Template?SearchBy={template 2}"
+    Then the MNotify answer is a list of 1 items
+    And the MNotify answer has "[0].id" equal to "{template 2}"
+
   @paging
   Scenario: The official client's lowercase paths are served
     When I send an MNotify GET to "/api/notification?Page=1&ItemsPerPage=1"
