@@ -7,7 +7,7 @@ Feature: What an MNotify sender already has
   These scenarios create nothing on a real target. Each reads the first records of the sender by
   id, the vendor's documented default order; a sender with fewer records than a scenario needs
   skips it, saying so: give a sender with history, or run with --allow-mutating, whose scenarios
-  send some. A Herald's sender is topped up first.
+  send some (this file's name puts it after theirs). A Herald's sender is topped up first.
 
   Background:
     Given I am MNotify sender "sender-a"
