@@ -98,7 +98,7 @@ Feature: MNotify client-certificate authentication
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corpul mesajului"},
+      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corpul mesajului"}, "bodyShort": {"ro": "Corpul mesajului"},
        "recipients": [{"value": "someone@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "theirs"
@@ -111,7 +111,7 @@ Feature: MNotify client-certificate authentication
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Template" with:
       """
-      {"name": "Isolation check {unique}", "description": "d", "subject": {"ro": "S"}, "body": {"ro": "B"}}
+      {"name": "Isolation check {unique}", "description": "d", "subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}}
       """
     Then the MNotify answer is an id remembered as "their template"
     Given I am MNotify sender "sender-b"

@@ -12,7 +12,7 @@ Feature: Cancelling MNotify notifications
     Given the MNotify simulator clock is frozen at "2025-11-10T09:00:00Z"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Greșit"}, "body": {"ro": "Corp"},
+      {"subject": {"ro": "Greșit"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
        "recipients": [{"value": "2222222222222", "type": "IDNP"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "mistake"
@@ -25,7 +25,7 @@ Feature: Cancelling MNotify notifications
   Scenario: A notification cancelled at once is cancelling, unless it was transmitted already
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Anulat"}, "body": {"ro": "Corp"},
+      {"subject": {"ro": "Anulat"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
        "recipients": [{"value": "cancel.at.once@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "at once"
@@ -38,7 +38,7 @@ Feature: Cancelling MNotify notifications
 
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Trimis"}, "body": {"ro": "Corp"},
+      {"subject": {"ro": "Trimis"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
        "recipients": [{"value": "transmitted@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "gone"
@@ -51,7 +51,7 @@ Feature: Cancelling MNotify notifications
     Given the MNotify simulator clock is frozen at "2025-11-10T09:00:00Z"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "De două ori"}, "body": {"ro": "Corp"},
+      {"subject": {"ro": "De două ori"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
        "recipients": [{"value": "2222222222222", "type": "IDNP"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "twice"

@@ -21,12 +21,12 @@ Feature: MNotify errors
 
     Examples:
       | body                                                                                                                                     | field                   |
-      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "222222222222", "type": "IDNP"}], "priority": "Low"}               | Recipients[0].Value     |
-      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "not-an-address", "type": "Email"}], "priority": "Low"}           | Recipients[0].Value     |
-      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Urgent"}          | Priority                |
-      | {"subject": {"ro": "A subject that is longer than forty-one chars"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"} | Subject.Ro |
-      | {"subject": {"en": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}              | Subject.Ro              |
-      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low", "attachments": [{"fileName": "run.exe", "base64": "aGk="}]} | Attachments[0].FileName |
+      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}, "recipients": [{"value": "222222222222", "type": "IDNP"}], "priority": "Low"}               | Recipients[0].Value     |
+      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}, "recipients": [{"value": "not-an-address", "type": "Email"}], "priority": "Low"}           | Recipients[0].Value     |
+      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Urgent"}          | Priority                |
+      | {"subject": {"ro": "A subject that is longer than forty-one chars"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"} | Subject.Ro |
+      | {"subject": {"en": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}              | Subject.Ro              |
+      | {"subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low", "attachments": [{"fileName": "run.exe", "base64": "aGk="}]} | Attachments[0].FileName |
 
   @mutating
   Scenario: A body that is not JSON is refused as a whole
@@ -76,7 +76,7 @@ Feature: MNotify errors
     Given the MNotify simulator clock is frozen at "2025-11-10T09:00:00Z"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "S"}, "body": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
+      {"subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "delivered"
     When the MNotify simulator clock advances by 5 seconds

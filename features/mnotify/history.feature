@@ -8,7 +8,7 @@ Feature: MNotify notification history
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Istoric"}, "body": {"ro": "Corp"},
+      {"subject": {"ro": "Istoric"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
        "recipients": [{"value": "2222222222222", "type": "IDNP"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "mine"

@@ -13,12 +13,12 @@ Feature: MNotify paging and ordering
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Primul"}, "body": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
+      {"subject": {"ro": "Primul"}, "body": {"ro": "1"}, "bodyShort": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "first"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Al doilea"}, "body": {"ro": "2"}, "recipients": [{"value": "b@example.md", "type": "Email"}], "priority": "Low"}
+      {"subject": {"ro": "Al doilea"}, "body": {"ro": "2"}, "bodyShort": {"ro": "2"}, "recipients": [{"value": "b@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "second"
 
@@ -39,12 +39,12 @@ Feature: MNotify paging and ordering
     And I am MNotify sender "unregistered"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Vechi"}, "body": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
+      {"subject": {"ro": "Vechi"}, "body": {"ro": "1"}, "bodyShort": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "older"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Nou"}, "body": {"ro": "2"}, "recipients": [{"value": "b@example.md", "type": "Email"}], "priority": "Low"}
+      {"subject": {"ro": "Nou"}, "body": {"ro": "2"}, "bodyShort": {"ro": "2"}, "recipients": [{"value": "b@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "newer"
     When I send an MNotify GET to "/api/Notification?Page=2&ItemsPerPage=1&OrderField=createdAt"
@@ -57,7 +57,7 @@ Feature: MNotify paging and ordering
     And I am MNotify sender "unregistered"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Singur"}, "body": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
+      {"subject": {"ro": "Singur"}, "body": {"ro": "1"}, "bodyShort": {"ro": "1"}, "recipients": [{"value": "a@example.md", "type": "Email"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "only"
     When I send an MNotify GET to "/api/Notification?Page=2&ItemsPerPage=1"
@@ -68,7 +68,13 @@ Feature: MNotify paging and ordering
     Then the MNotify answer is a list of 1 items
     And the MNotify answer has "[0].id" equal to "{first}"
 
-  Scenario: Paths and query parameter names match in any case, as in ASP.NET
+  Scenario: Paths match in any case, as the official client writes them
+    When I send an MNotify GET to "/api/notification?Page=1&ItemsPerPage=1&OrderField=createdAt%20desc"
+    Then the MNotify answer is a list of 1 items
+    And the MNotify answer has "[0].id" equal to "{second}"
+
+  @herald-design
+  Scenario: Query parameter names match in any case, as in ASP.NET
     When I send an MNotify GET to "/api/notification?page=1&itemsperpage=1&orderfield=createdAt%20desc"
     Then the MNotify answer is a list of 1 items
     And the MNotify answer has "[0].id" equal to "{second}"

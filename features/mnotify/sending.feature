@@ -14,7 +14,7 @@ Feature: Sending MNotify notifications
     When I send an MNotify POST to "/api/Notification" with:
       """
       {"subject": {"ro": "Titlu", "en": "Title", "ru": "Заголовок"},
-       "body": {"ro": "Corpul mesajului", "en": "Message body", "ru": "Текст сообщения"},
+       "body": {"ro": "Corpul mesajului", "en": "Message body", "ru": "Текст сообщения"}, "bodyShort": {"ro": "Corpul mesajului", "en": "Message body", "ru": "Текст сообщения"},
        "recipients": [{"value": "customer.email@example.md", "type": "Email"}],
        "priority": "Low"}
       """
@@ -27,7 +27,7 @@ Feature: Sending MNotify notifications
     Given the MNotify simulator clock is frozen at "2025-11-10T09:00:00Z"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corp"},
+      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
        "recipients": [{"value": "2222222222222", "type": "IDNP"}], "priority": "Medium"}
       """
     Then the MNotify answer is an id remembered as "n"
@@ -48,7 +48,7 @@ Feature: Sending MNotify notifications
     Given the MNotify simulator clock is frozen at "2025-11-10T09:00:00Z"
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corp"},
+      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
        "recipients": [{"value": "2999999999999", "type": "IDNP"}], "priority": "High"}
       """
     Then the MNotify answer is an id remembered as "unreachable"
@@ -60,7 +60,7 @@ Feature: Sending MNotify notifications
   Scenario: Messages use the recipient's preferred language
     When I send an MNotify POST to "/api/Notification" with:
       """
-      {"subject": {"ro": "Titlu", "ru": "Заголовок"}, "body": {"ro": "Corp", "ru": "Текст"},
+      {"subject": {"ro": "Titlu", "ru": "Заголовок"}, "body": {"ro": "Corp", "ru": "Текст"}, "bodyShort": {"ro": "Corp", "ru": "Текст"},
        "recipients": [{"value": "2000000000011", "type": "IDNP"}], "priority": "Low"}
       """
     Then the MNotify answer is an id remembered as "ru"
@@ -71,7 +71,7 @@ Feature: Sending MNotify notifications
   Scenario: A notification from a template fills its variables and the static ones
     When I send an MNotify POST to "/api/Template" with:
       """
-      {"name": "Greeting {unique}", "description": "d", "subject": {"ro": "Salut {{RecipientFirstName}}"}, "body": {"ro": "Cod {{code}}"}}
+      {"name": "Greeting {unique}", "description": "d", "subject": {"ro": "Salut {{RecipientFirstName}}"}, "body": {"ro": "Cod {{code}}"}, "bodyShort": {"ro": "Cod {{code}}"}}
       """
     Then the MNotify answer is an id remembered as "greeting"
     When I send an MNotify POST to "/api/Notification" with:
@@ -88,11 +88,27 @@ Feature: Sending MNotify notifications
     And the MNotify simulator delivered "[0].body" equal to "Cod 7"
     And the MNotify simulator delivered "[1].channel" equal to "MCabinet"
 
-  Scenario: The recipient types of the vendor's examples are accepted in any case
+  Scenario: The recipient types as the vendor's examples spell them are accepted
+    The vendor's overview writes "Idnp" and "email", its examples and the official client "IDNP"
+    and "Email".
+
+    When I send an MNotify POST to "/api/Notification" with:
+      """
+      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corp"}, "bodyShort": {"ro": "Corp"},
+       "recipients": [{"value": "2222222222222", "type": "Idnp"}, {"value": "someone@example.md", "type": "email"}],
+       "priority": "Low"}
+      """
+    Then the MNotify answer is an id remembered as "any case"
+
+  @herald-design
+  Scenario: A priority in any case, and no bodyShort, are accepted
+    The reference and the official client require bodyShort, the examples page leaves it out:
+    Herald accepts a notification without it (body stands in) and reads enums in any case, as
+    ASP.NET does.
+
     When I send an MNotify POST to "/api/Notification" with:
       """
       {"subject": {"ro": "Titlu"}, "body": {"ro": "Corp"},
-       "recipients": [{"value": "2222222222222", "type": "Idnp"}, {"value": "someone@example.md", "type": "email"}],
-       "priority": "low"}
+       "recipients": [{"value": "someone@example.md", "type": "Email"}], "priority": "low"}
       """
-    Then the MNotify answer is an id remembered as "any case"
+    Then the MNotify answer is an id remembered as "lenient"

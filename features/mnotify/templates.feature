@@ -12,7 +12,7 @@ Feature: MNotify templates
       """
       {"name": "Order received {unique}", "description": "Sent when an order is placed",
        "subject": {"ro": "Comanda {{orderId}}", "en": "Order {{orderId}}", "ru": "Заказ {{orderId}}"},
-       "body": {"ro": "Dragă {{customerName}}", "en": "Dear {{customerName}}", "ru": "Уважаемый {{customerName}}"}}
+       "body": {"ro": "Dragă {{customerName}}", "en": "Dear {{customerName}}", "ru": "Уважаемый {{customerName}}"}, "bodyShort": {"ro": "Dragă {{customerName}}", "en": "Dear {{customerName}}", "ru": "Уважаемый {{customerName}}"}}
       """
     Then the MNotify answer is an id remembered as "order"
 
@@ -29,7 +29,7 @@ Feature: MNotify templates
   Scenario: A template is replaced
     When I send an MNotify PUT to "/api/Template/{order}" with:
       """
-      {"name": "Order received {unique}", "description": "v2", "subject": {"ro": "Comanda"}, "body": {"ro": "Mulțumim"}}
+      {"name": "Order received {unique}", "description": "v2", "subject": {"ro": "Comanda"}, "body": {"ro": "Mulțumim"}, "bodyShort": {"ro": "Mulțumim"}}
       """
     Then the MNotify answer has "" equal to "{order}"
     When I send an MNotify GET to "/api/Template/{order}"
@@ -65,7 +65,7 @@ Feature: MNotify templates
   Scenario: Check fills the IDNP from userId
     When I send an MNotify PUT to "/api/Template/{order}" with:
       """
-      {"name": "Order received {unique}", "description": "d", "subject": {"ro": "S"}, "body": {"ro": "Pentru {{IDNP}}"}}
+      {"name": "Order received {unique}", "description": "d", "subject": {"ro": "S"}, "body": {"ro": "Pentru {{IDNP}}"}, "bodyShort": {"ro": "Pentru {{IDNP}}"}}
       """
     And I send an MNotify GET to "/api/Template/{order}/check?userId=2222222222222"
     Then the MNotify answer has "body.ro" equal to "Pentru 2222222222222"
@@ -81,7 +81,7 @@ Feature: MNotify templates
   Scenario: Two templates of one sender cannot share a name
     When I send an MNotify POST to "/api/Template" with:
       """
-      {"name": "Order received {unique}", "description": "again", "subject": {"ro": "S"}, "body": {"ro": "B"}}
+      {"name": "Order received {unique}", "description": "again", "subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}}
       """
     Then the MNotify answer is a problem 409
 
