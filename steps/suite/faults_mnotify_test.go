@@ -514,6 +514,10 @@ func TestSuiteFailsFaultyMNotifyDeployments(t *testing.T) {
 	readOnly := upstreamMNotify(t, 21)
 	t.Run("no fault", func(t *testing.T) {
 		t.Parallel()
+		// The simulator itself, as a real deployment.
+		if status, results := runMNotify(t, realMNotify(t, "the simulator as a real MNotify", readOnly), false); status != 0 {
+			t.Fatalf("the simulator itself: status %d; failed: %v", status, failedOf(results))
+		}
 		for _, mutating := range []bool{false, true} {
 			upstream := readOnly
 			if mutating {
