@@ -72,7 +72,8 @@ func newHarness(t *testing.T) *harness {
 		}
 		tr := &http.Transport{TLSClientConfig: tc}
 		t.Cleanup(tr.CloseIdleConnections)
-		h.clients[who] = &http.Client{Transport: tr, Timeout: 10 * time.Second}
+		// Generous: a 13 MB body under the race detector on a loaded machine.
+		h.clients[who] = &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	}
 	return h
 }
