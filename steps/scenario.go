@@ -409,6 +409,9 @@ func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
 	}
 	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: tags,
 		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
+	if res.Status == "skipped" && err != nil {
+		res.Reason = err.Error()
+	}
 	if res.Status == "failed" && !anyFailed(res.Steps) {
 		res.Steps = append(res.Steps, StepResult{Text: "(scenario hooks)", Status: "failed", Err: err.Error()})
 	}

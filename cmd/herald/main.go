@@ -110,6 +110,31 @@ func runSpec(args []string, stdout, stderr io.Writer) int {
 }
 
 // seedFlag is a uint64 flag whose default is a fresh random seed.
+// gateFlag collects --min-coverage and --min-scenarios: PERCENT for every
+// system, or SYSTEM=PERCENT, repeated.
+type gateFlag map[string]float64
+
+func (g gateFlag) String() string { return "" }
+func (g gateFlag) Set(v string) error {
+	sys, pct, per := strings.Cut(v, "=")
+	if !per {
+		sys, pct = "", v
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(pct), "%"), 64)
+	if err != nil || f < 0 || f > 100 || (per && strings.TrimSpace(sys) == "") {
+		return fmt.Errorf("%q: want a percentage from 0 to 100, for every system, or SYSTEM=PERCENT (mopay=60)", v)
+	}
+	sys = strings.TrimSpace(sys)
+	if _, dup := g[sys]; dup {
+		if sys == "" {
+			return fmt.Errorf("%q: a percentage for every system is given twice", v)
+		}
+		return fmt.Errorf("%q: %s is given twice", v, sys)
+	}
+	g[sys] = f
+	return nil
+}
+
 type seedFlag struct {
 	value uint64
 	set   bool
@@ -433,7 +458,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	var format formatFlag
 	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
 	allowMutating := fs.Bool("allow-mutating", false, "against a target that is not a Herald, also run the scenarios that create or change data there (tagged @mutating)")
-	minCoverage := fs.Float64("min-coverage", 0, "fail (exit 1) when a spec's contract coverage is below this `percent`; the report names what is missing")
+	minCoverage := gateFlag{}
+	fs.Var(minCoverage, "min-coverage", "fail (exit 1) when a spec's contract coverage is below `[SYSTEM=]PERCENT`; without SYSTEM= for every system; repeat per system (mopay=60); the report names what is missing")
+	minScenarios := gateFlag{}
+	fs.Var(minScenarios, "min-scenarios", "fail (exit 1) when less than `[SYSTEM=]PERCENT` of a system's selected scenarios ran to a verdict (the rest left out for want of --allow-mutating, a Herald, an account…); without SYSTEM= for every system; repeat per system")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
 	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
@@ -446,10 +474,6 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	if format == "" {
 		format = "pretty"
-	}
-	if *minCoverage < 0 || *minCoverage > 100 {
-		fmt.Fprintln(stderr, "herald test: --min-coverage: want a percentage from 0 to 100")
-		return 2
 	}
 	if err := checkFormat(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
@@ -602,7 +626,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
 	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
-		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
+		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating,
+		MinCoverageOf: steps.Gate(minCoverage), MinScenarios: steps.Gate(minScenarios)})
 	switch status {
 	case 0:
 		return 0
@@ -610,7 +635,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: the suite could not run (bad options?)")
 		return 2
 	default:
-		fmt.Fprintln(stderr, "herald test: a scenario failed, or a spec's coverage is below --min-coverage (see above)")
+		fmt.Fprintln(stderr, "herald test: a scenario failed, or the run fell short of --min-coverage or --min-scenarios (see above)")
 		return 1
 	}
 }
