@@ -635,7 +635,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: the suite could not run (bad options?)")
 		return 2
 	default:
-		fmt.Fprintln(stderr, "herald test: a scenario failed, or the run fell short of --min-coverage or --min-scenarios (see above)")
+		if len(minCoverage) == 0 && len(minScenarios) == 0 {
+			fmt.Fprintln(stderr, "herald test: a scenario failed (see above)")
+		} else {
+			fmt.Fprintln(stderr, "herald test: a scenario failed, or the run fell short of --min-coverage or --min-scenarios (see above)")
+		}
 		return 1
 	}
 }
