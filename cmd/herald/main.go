@@ -73,6 +73,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "health":
 		return runHealth(args[1:], stdout, stderr)
 	case "version", "--version":
+		if len(args) == 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+			fmt.Fprintln(stdout, "Usage: herald version\n\nPrints Herald's version.")
+			return 0
+		}
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "herald version: unexpected argument %q\n", args[1])
 			return 2
@@ -592,6 +596,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
 	case !strings.HasPrefix(*target, "http://") && !strings.HasPrefix(*target, "https://"):
+		if _, err := os.Stat(*target); err != nil && looksLikeAddress(*target) {
+			fmt.Fprintf(stderr, "herald test: --target %s: no such target file; for a running Herald give its URL: --target http://%s\n", *target, *target)
+			return 2
+		}
 		var err error
 		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
@@ -811,4 +819,15 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 		return 2, true
 	}
 	return 0, false
+}
+
+// looksLikeAddress reports whether a --target that names no file is a host
+// and port given without a scheme (127.0.0.1:8080, localhost:8080).
+func looksLikeAddress(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return false
+	}
+	_, err = strconv.Atoi(port)
+	return err == nil
 }

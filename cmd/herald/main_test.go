@@ -340,8 +340,17 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// A host and port without a scheme is taken for a file no more silently:
+// the message suggests the URL.
+func TestTargetWithoutScheme(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if got := run([]string{"test", "--target", "127.0.0.1:8080"}, &out, &errOut); got != 2 || !strings.Contains(errOut.String(), "--target http://127.0.0.1:8080") {
+		t.Fatalf("exit %d, stderr %q", got, errOut.String())
+	}
+}
+
 func TestHelpGoesToStdout(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "--help"}, {"spec", "-h"}} {
+	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "--help"}, {"spec", "-h"}, {"version", "-h"}} {
 		var out, errOut bytes.Buffer
 		if got := run(args, &out, &errOut); got != 0 || !strings.Contains(out.String(), "Usage") || errOut.Len() != 0 {
 			t.Errorf("herald %v: exit %d, stdout %d bytes, stderr %q", args, got, out.Len(), errOut.String())
