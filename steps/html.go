@@ -104,10 +104,10 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 		}
 		return b.String()
 	},
-	"pct":  func(c Coverage) string { return formatPct(c.Percent()) },
-	"pctf": formatPct,
+	"pct":             func(c Coverage) string { return formatPct(c.Percent()) },
+	"pctf":            formatPct,
 	"failingExchange": failingExchange,
-	"join": func(s []string) string { return strings.Join(s, ", ") },
+	"join":            func(s []string) string { return strings.Join(s, ", ") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Herald conformance report</title>
 <style>
