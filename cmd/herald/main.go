@@ -316,6 +316,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	// Signals are caught before anything is bound or printed: a SIGTERM
+	// right after the banner shuts down gracefully, never kills.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	type bound struct {
 		srv *http.Server
 		ln  net.Listener
@@ -332,9 +336,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			hint := ""
-			if l.Name != simulator.MainListener {
-				hint = fmt.Sprintf(" (choose another with --listen %s=ADDRESS; port 0 picks a free one)", l.Name)
+			hint := fmt.Sprintf(" (choose another with --listen %s=ADDRESS; port 0 picks a free one)", l.Name)
+			if l.Name == simulator.MainListener {
+				hint = " (choose another with --listen ADDRESS; port 0 picks a free one)"
 			}
 			fmt.Fprintf(stderr, "herald serve: listener %s: %v%s\n", l.Name, err, hint)
 			for _, b := range servers {
@@ -365,8 +369,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "  the control API asks for the bearer token given")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := h.Start(ctx); err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1

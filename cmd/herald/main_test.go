@@ -665,3 +665,19 @@ func TestTwoSuitesShareOneHerald(t *testing.T) {
 		}
 	}
 }
+
+// SIGTERM as soon as the banner is out shuts down gracefully (exit 0),
+// every time: signals are caught before the banner is printed.
+func TestSigtermRightAfterTheBanner(t *testing.T) {
+	bin := buildHerald(t)
+	for i := 0; i < 30; i++ {
+		_, cmd, rest := serve(t, bin)
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		if out := rest(); err != nil || !strings.Contains(out, "shutting down") {
+			t.Fatalf("try %d: %v (exit %d), output %q", i, err, exitCode(err), out)
+		}
+	}
+}
