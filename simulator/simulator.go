@@ -472,8 +472,9 @@ func (h *Herald) controlAllowed(r *http.Request) bool {
 	if len(values) != 1 {
 		return false
 	}
-	given, ok := strings.CutPrefix(values[0], "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(given), []byte(h.opts.ControlToken)) == 1
+	// RFC 9110 §11.1: the scheme is case-insensitive ("bearer" is Bearer).
+	scheme, given, ok := strings.Cut(values[0], " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(given), []byte(h.opts.ControlToken)) == 1
 }
 
 func (h *Herald) noWorld(rw http.ResponseWriter, r *http.Request) {

@@ -202,13 +202,20 @@ func TestControlToken(t *testing.T) {
 	}
 	defer h.Close()
 	bearer := http.Header{"Authorization": {"Bearer s3cret"}}
-	for _, hd := range []http.Header{nil, {"Authorization": {"Bearer wrong"}}, {"Authorization": {"s3cret"}}, {"Authorization": {"Bearer s3cret", "Bearer s3cret"}}} {
+	for _, hd := range []http.Header{nil, {"Authorization": {"Bearer wrong"}}, {"Authorization": {"s3cret"}}, {"Authorization": {"Bearer s3cret", "Bearer s3cret"}},
+		{"Authorization": {"Basic s3cret"}}, {"Authorization": {"Bearers3cret"}}} {
 		if ex := call(t, h.Handler(), "POST", "/_herald/v1/worlds", "", hd); ex.status != 401 || !strings.Contains(ex.raw, "unauthorized") {
 			t.Fatalf("with %v: %d %s", hd, ex.status, ex.raw)
 		}
 	}
 	if ex := call(t, h.Handler(), "POST", "/_herald/v1/worlds", "", bearer); ex.status != 201 {
 		t.Fatalf("with the token: %d %s", ex.status, ex.raw)
+	}
+	// RFC 9110: the scheme is case-insensitive.
+	for _, scheme := range []string{"bearer", "BEARER"} {
+		if ex := call(t, h.Handler(), "GET", "/_herald/v1/info", "", http.Header{"Authorization": {scheme + " s3cret"}}); ex.status != 200 {
+			t.Fatalf("with the scheme %q: %d %s", scheme, ex.status, ex.raw)
+		}
 	}
 	for _, p := range []string{"/_herald/worlds/w1/_herald/v1/info", "/_herald/v1/mopay/verification-codes/a@example.com"} {
 		if ex := call(t, h.Handler(), "GET", p, "", nil); ex.status != 401 {

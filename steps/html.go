@@ -14,12 +14,18 @@ type htmlReport struct {
 	Target    string
 	Generated string
 	Totals    counts
-	BySystem  []row
 	ByTag     []row
 	Coverage  []Coverage
 	Failures  []*ScenarioResult
 	Skipped   []Skipped
 	Scenarios []*ScenarioResult
+	// Verdict says whether the run was partial; Summaries, per system,
+	// how much ran and why the rest did not.
+	Verdict   string
+	Partial   bool
+	Summaries []SystemSummary
+	// SkippedAtRun are the scenarios that started and skipped themselves.
+	SkippedAtRun []*ScenarioResult
 }
 
 type counts struct{ Passed, Failed, Skipped int }
@@ -42,9 +48,13 @@ func (c *counts) add(status string) {
 
 // writeHTML writes one self-contained page: no script, no link, nothing to
 // fetch, so it opens from a CI artifact as it is.
-func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage) error {
-	rep := htmlReport{Target: target, Generated: time.Now().UTC().Format(time.RFC3339), Coverage: coverage, Skipped: skipped, Scenarios: results}
-	systems, tags := map[string]*counts{}, map[string]*counts{}
+func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary) error {
+	rep := htmlReport{Target: target, Generated: time.Now().UTC().Format(time.RFC3339), Coverage: coverage, Skipped: skipped, Scenarios: results,
+		Verdict: RunVerdict(sums), Summaries: sums}
+	for _, s := range sums {
+		rep.Partial = rep.Partial || s.Partial()
+	}
+	tags := map[string]*counts{}
 	tally := func(m map[string]*counts, key, status string) {
 		if m[key] == nil {
 			m[key] = &counts{}
@@ -53,17 +63,18 @@ func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []
 	}
 	for _, r := range results {
 		rep.Totals.add(r.Status)
-		tally(systems, systemOf(r.URI), r.Status)
 		for _, t := range r.Tags {
 			tally(tags, t, r.Status)
 		}
 		if r.Status == "failed" {
 			rep.Failures = append(rep.Failures, r)
 		}
+		if r.Status == "skipped" {
+			rep.SkippedAtRun = append(rep.SkippedAtRun, r)
+		}
 	}
 	for _, s := range skipped {
 		rep.Totals.add("skipped")
-		tally(systems, systemOf(s.URI), "skipped")
 		for _, t := range s.Tags {
 			tally(tags, t, "skipped")
 		}
@@ -76,7 +87,7 @@ func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []
 		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 		return out
 	}
-	rep.BySystem, rep.ByTag = rows(systems), rows(tags)
+	rep.ByTag = rows(tags)
 	return reportTemplate.Execute(w, rep)
 }
 
@@ -93,8 +104,10 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 		}
 		return b.String()
 	},
-	"pct":  func(c Coverage) string { return formatPct(c.Percent()) },
-	"join": func(s []string) string { return strings.Join(s, ", ") },
+	"pct":             func(c Coverage) string { return formatPct(c.Percent()) },
+	"pctf":            formatPct,
+	"failingExchange": failingExchange,
+	"join":            func(s []string) string { return strings.Join(s, ", ") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Herald conformance report</title>
 <style>
@@ -105,15 +118,37 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 pre{background:#f5f5f5;padding:.5em;white-space:pre-wrap;word-break:break-all;margin:.2em 0}
 .violation{background:#fde7ea;border-left:4px solid #b00020;padding:.3em .6em}
 .scenario{border:1px solid #ddd;padding:.5em 1em;margin:1em 0}
+.verdict{padding:.6em 1em;margin:1em 0;font-size:1.1em;font-weight:bold}
+.verdict.partial{background:#fff4d6;border-left:6px solid #c98a00}.verdict.full{background:#e6f4ea;border-left:6px solid #0a6b2d}
+td.num{text-align:right}
+.exchange{margin:.4em 0}.exchange.failing{border-left:4px solid #b00020;padding-left:.6em;background:#fffafa}
 </style></head><body>
 <h1>Herald conformance report</h1>
 <p>Target: <b>{{.Target}}</b> · {{.Generated}} ·
 <span class="passed">{{.Totals.Passed}} passed</span>, <span class="failed">{{.Totals.Failed}} failed</span>,
 <span class="skipped">{{.Totals.Skipped}} skipped</span></p>
+<p class="verdict {{if .Partial}}partial{{else}}full{{end}}">{{.Verdict}}</p>
+<table><tr><th>system</th><th>scenarios</th><th>ran</th><th>passed</th><th>failed</th><th>left out, and what would bring them back</th><th>coverage</th></tr>
+{{range .Summaries}}<tr><td>{{.System}}</td><td class="num">{{.Scenarios}}{{if ne .Selected .Scenarios}} ({{.Selected}} selected){{end}}</td><td class="num"><b>{{.Ran}}</b></td><td class="num passed">{{.Passed}}</td><td class="num{{if .Failed}} failed{{end}}">{{.Failed}}</td>
+<td>{{range .LeftOut}}{{.Count}} need {{.Need}}<br>{{end}}{{if .SkippedAtRun}}{{.SkippedAtRun}} skipped themselves (reasons below)<br>{{end}}{{if .OtherShards}}{{.OtherShards}} in other shards{{end}}</td><td class="num">{{pctf .Coverage}}%</td></tr>
+{{end}}</table>
 
-<h2>Per system</h2>
-<table><tr><th>system</th><th>passed</th><th>failed</th><th>skipped</th></tr>
-{{range .BySystem}}<tr><td>{{.Name}}</td><td>{{.Passed}}</td><td>{{.Failed}}</td><td>{{.Skipped}}</td></tr>{{end}}</table>
+<h2>Failures</h2>
+{{if not .Failures}}<p class="passed">No scenario failed.</p>{{else}}<ol>{{range $i, $f := .Failures}}<li><a href="#failure-{{$i}}" class="failed">{{$f.Name}}</a> · {{$f.URI}}:{{$f.Line}}</li>{{end}}</ol>{{end}}
+{{range $i, $f := .Failures}}<div class="scenario" id="failure-{{$i}}"><h3 class="failed">{{$f.Name}}</h3>
+<p>{{$f.Feature}} · {{$f.URI}}:{{$f.Line}}</p>
+{{range $f.Steps}}{{if eq .Status "failed"}}<p>Failed step: <b>{{.Text}}</b></p><pre>{{.Err}}</pre>{{end}}{{end}}
+{{$at := failingExchange $f}}{{if gt (len $f.Exchanges) 1}}<p>{{len $f.Exchanges}} exchanges; the one that failed is open, the others folded.</p>{{end}}
+{{range $j, $x := $f.Exchanges}}<div class="exchange{{if eq $j $at}} failing{{end}}"><h4>{{if eq $j $at}}▶ {{end}}{{$x.Method}} {{$x.URL}} → {{if $x.Err}}no answer{{else}}{{$x.Status}}{{end}}{{if $x.OperationID}} ({{$x.System}} {{$x.OperationID}}){{end}}</h4>
+{{if $x.Violation}}<p class="violation">Spec violation of {{$x.System}} {{if $x.OperationID}}{{$x.OperationID}}{{else}}(no operation){{end}}, status {{$x.Status}}: {{$x.Violation}}</p>{{end}}
+{{if $x.Err}}<p class="violation">{{$x.Err}}</p>{{end}}
+<details{{if eq $j $at}} open{{end}}><summary>Request</summary><pre>{{$x.Method}} {{$x.URL}}
+{{headers $x.ReqHeader}}
+{{$x.ReqBody}}</pre></details>
+{{if not $x.Err}}<details{{if eq $j $at}} open{{end}}><summary>Response</summary><pre>{{$x.Status}}
+{{headers $x.RespHeader}}
+{{$x.RespBody}}</pre></details>{{end}}</div>
+{{end}}</div>{{end}}
 
 <h2>Per tag</h2>
 <table><tr><th>tag</th><th>passed</th><th>failed</th><th>skipped</th></tr>
@@ -127,28 +162,23 @@ pre{background:#f5f5f5;padding:.5em;white-space:pre-wrap;word-break:break-all;ma
 <tr><td>security schemes</td><td>{{.Schemes}}</td><td>{{join .Schemes.Missing}}</td></tr></table>
 {{end}}
 
-<h2>Failures</h2>
-{{if not .Failures}}<p class="passed">No scenario failed.</p>{{end}}
-{{range .Failures}}<div class="scenario"><h3 class="failed">{{.Name}}</h3>
-<p>{{.Feature}} · {{.URI}}:{{.Line}}</p>
-{{range .Steps}}{{if eq .Status "failed"}}<p>Failed step: <b>{{.Text}}</b></p><pre>{{.Err}}</pre>{{end}}{{end}}
-{{range .Exchanges}}<h4>{{.Method}} {{.URL}} → {{if .Err}}no answer{{else}}{{.Status}}{{end}}{{if .OperationID}} ({{.System}} {{.OperationID}}){{end}}</h4>
-{{if .Violation}}<p class="violation">Spec violation of {{.System}} {{if .OperationID}}{{.OperationID}}{{else}}(no operation){{end}}, status {{.Status}}: {{.Violation}}</p>{{end}}
-{{if .Err}}<p class="violation">{{.Err}}</p>{{end}}
-<details open><summary>Request</summary><pre>{{.Method}} {{.URL}}
-{{headers .ReqHeader}}
-{{.ReqBody}}</pre></details>
-{{if not .Err}}<details open><summary>Response</summary><pre>{{.Status}}
-{{headers .RespHeader}}
-{{.RespBody}}</pre></details>{{end}}
-{{end}}</div>{{end}}
-
 <h2>Skipped, with reasons</h2>
-{{if not .Skipped}}<p>None.</p>{{end}}
-<table>{{range .Skipped}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">{{.Reason}}</td></tr>{{end}}</table>
+{{if and (not .Skipped) (not .SkippedAtRun)}}<p>None.</p>{{end}}
+<table>{{range .Skipped}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">{{.Reason}}</td></tr>{{end}}{{range .SkippedAtRun}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">skipped at run: {{.Reason}}</td></tr>{{end}}</table>
 
 <h2>Every scenario</h2>
 <table><tr><th>scenario</th><th>where</th><th>result</th></tr>
 {{range .Scenarios}}<tr><td>{{.Name}}</td><td>{{.URI}}:{{.Line}}</td><td class="{{.Status}}">{{.Status}}</td></tr>{{end}}</table>
 </body></html>
 `))
+
+// failingExchange is the index of the exchange a failed scenario failed
+// on: the last with a spec violation or no answer, else the last one.
+func failingExchange(r *ScenarioResult) int {
+	for i := len(r.Exchanges) - 1; i >= 0; i-- {
+		if r.Exchanges[i].Violation != "" || r.Exchanges[i].Err != "" {
+			return i
+		}
+	}
+	return len(r.Exchanges) - 1
+}

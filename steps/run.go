@@ -75,6 +75,9 @@ func checkParams(t Target, modules []Module) error {
 type Exclusion struct {
 	Tag string
 	Why string
+	// Need is what would bring them back, in a few words, for the run's
+	// summary: "--allow-mutating", "a Herald", "a Mopay account".
+	Need string
 }
 
 // Tags that mark scenarios a real deployment cannot run as they are.
@@ -121,6 +124,13 @@ type RunOptions struct {
 	// MinCoverage fails the run (status 1) when a spec's contract coverage
 	// is below this percentage; 0 turns the gate off.
 	MinCoverage float64
+	// MinCoverageOf is MinCoverage per system ("" for every other system).
+	MinCoverageOf Gate
+	// MinScenarios fails the run (status 1) when a smaller share of a
+	// system's selected scenarios than this percentage ran to a verdict
+	// (passed or failed): a run that left out too much ("" for every other
+	// system).
+	MinScenarios Gate
 }
 
 // Shard names one of N parts of a run.
@@ -145,7 +155,7 @@ const TagMutating = "@mutating"
 func effective(t Target, modules []Module, tags string, allowMutating bool) (string, []Exclusion) {
 	expr := strings.TrimSpace(tags)
 	var out []Exclusion
-	exclude := func(tag, why string) {
+	exclude := func(tag, why, need string) {
 		if strings.Contains(tags, tag) || strings.Contains(expr, "~"+tag) {
 			return
 		}
@@ -153,13 +163,13 @@ func effective(t Target, modules []Module, tags string, allowMutating bool) (str
 			expr += " && "
 		}
 		expr += "~" + tag
-		out = append(out, Exclusion{Tag: tag, Why: why})
+		out = append(out, Exclusion{Tag: tag, Why: why, Need: need})
 	}
 	if !t.IsHerald() {
-		exclude(TagSimulator, "they need Herald's control API, and "+t.Name+" is not a Herald")
-		exclude(TagHeraldDesign, "they check behaviour the vendor does not document, which Herald designed")
+		exclude(TagSimulator, "they need Herald's control API, and "+t.Name+" is not a Herald", "a Herald")
+		exclude(TagHeraldDesign, "they check behaviour the vendor does not document, which Herald designed", "a Herald")
 		if !allowMutating {
-			exclude(TagMutating, "they create or change data on "+t.Name+", and --allow-mutating was not given")
+			exclude(TagMutating, "they create or change data on "+t.Name+", and --allow-mutating was not given", "--allow-mutating")
 		}
 	}
 	for _, m := range modules {
@@ -167,7 +177,7 @@ func effective(t Target, modules []Module, tags string, allowMutating bool) (str
 			continue
 		}
 		for _, e := range m.Exclusions(t) {
-			exclude(e.Tag, e.Why)
+			exclude(e.Tag, e.Why, e.Need)
 		}
 	}
 	return expr, out
@@ -227,6 +237,10 @@ func Run(opts RunOptions) int {
 			return 2
 		}
 	}
+	if err := checkGateSystems(opts); err != nil {
+		fmt.Fprintln(opts.Output, err)
+		return 2
+	}
 	if err := checkParams(opts.Target, opts.Modules); err != nil {
 		fmt.Fprintln(opts.Output, err)
 		return 2
@@ -284,9 +298,17 @@ func Run(opts RunOptions) int {
 	for _, r := range runs {
 		places[r.key()] = r
 	}
+	allSkipped := skippedOf(runs, opts.Tags, exclusions)
 	var skipped []Skipped
 	if opts.Shard.N == 0 || opts.Shard.K == 1 { // one shard reports them, once
-		skipped = skippedOf(runs, opts.Tags, exclusions)
+		skipped = allSkipped
+	}
+	var shardPaths map[string]bool
+	if opts.Shard.N > 0 {
+		shardPaths = map[string]bool{}
+		for _, p := range paths {
+			shardPaths[p] = true
+		}
 	}
 	tmp, err := os.MkdirTemp("", "herald-reports-")
 	if err != nil {
@@ -333,20 +355,54 @@ func Run(opts RunOptions) int {
 	}
 	fmt.Fprintln(opts.Output)
 	printCoverage(opts.Output, coverage)
-	if err := formats.write(tmp, opts.Target.Name, results, skipped, coverage); err != nil {
+	var systems []string
+	for _, m := range opts.Modules {
+		if opts.Target.Systems[m.System()] != nil {
+			systems = append(systems, m.System())
+		}
+	}
+	sums := summarize(systems, runs, opts.Tags, exclusions, allSkipped, results, coverage, shardPaths)
+	printSummary(opts.Output, sums)
+	if err := formats.write(tmp, opts.Target.Name, results, skipped, coverage, sums); err != nil {
 		fmt.Fprintln(opts.Output, "reports:", err)
 		return 2
 	}
-	if opts.MinCoverage > 0 {
-		for _, c := range coverage {
-			if c.Percent() < opts.MinCoverage {
-				fmt.Fprintf(opts.Output, "coverage %s is %.1f%%, below the %.1f%% asked for (--min-coverage): see what is not exercised above\n",
-					c.System, c.Percent(), opts.MinCoverage)
-				status = 1
+	minCoverage := Gate{}
+	for k, v := range opts.MinCoverageOf {
+		minCoverage[k] = v
+	}
+	if _, ok := minCoverage[""]; !ok && opts.MinCoverage > 0 {
+		minCoverage[""] = opts.MinCoverage
+	}
+	if fails := checkGates(sums, minCoverage, opts.MinScenarios); len(fails) > 0 {
+		for _, f := range fails {
+			fmt.Fprintln(opts.Output, f)
+		}
+		status = 1
+	}
+	return status
+}
+
+// checkGateSystems refuses a per-system gate that names a system the run
+// does not test: it would never hold anything.
+func checkGateSystems(opts RunOptions) error {
+	for flag, g := range map[string]Gate{"--min-coverage": opts.MinCoverageOf, "--min-scenarios": opts.MinScenarios} {
+		for sys, v := range g {
+			if v < 0 || v > 100 {
+				return fmt.Errorf("%s %s=%g: want a percentage from 0 to 100", flag, sys, v)
+			}
+			if sys != "" && opts.Target.Systems[sys] == nil {
+				var known []string
+				for _, m := range opts.Modules {
+					if opts.Target.Systems[m.System()] != nil {
+						known = append(known, m.System())
+					}
+				}
+				return fmt.Errorf("%s %s=%g: the target does not serve %s (it serves %s)", flag, sys, v, sys, strings.Join(known, ", "))
 			}
 		}
 	}
-	return status
+	return nil
 }
 
 // formats are the reports a run writes.
@@ -403,14 +459,14 @@ func (f formats) godog(tmp string) string {
 	return strings.Join(parts, ",")
 }
 
-func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage) error {
+func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary) error {
 	for _, dst := range f.junit {
-		if err := writeJUnit(filepath.Join(tmp, "junit.xml"), dst, skipped); err != nil {
+		if err := writeJUnit(filepath.Join(tmp, "junit.xml"), dst, skipped, sums); err != nil {
 			return err
 		}
 	}
 	for _, dst := range f.cucumber {
-		if err := writeCucumber(filepath.Join(tmp, "cucumber.json"), dst, skipped); err != nil {
+		if err := writeCucumber(filepath.Join(tmp, "cucumber.json"), dst, skipped, sums); err != nil {
 			return err
 		}
 	}
@@ -419,7 +475,7 @@ func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []
 		if err != nil {
 			return err
 		}
-		err = writeHTML(out, target, results, skipped, coverage)
+		err = writeHTML(out, target, results, skipped, coverage, sums)
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}

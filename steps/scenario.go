@@ -418,10 +418,12 @@ func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
 	}
 	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: tags,
 		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
-	if res.Status == "skipped" {
+	if res.Status == "skipped" && err != nil {
 		res.Reason = skipReason(err)
 	}
 	if res.Status == "passed" && s.skipped != "" {
+		// godog hands the scenario's hooks the last step's error only: a
+		// step before it that skipped the scenario is known from its own.
 		res.Status, res.Reason = "skipped", s.skipped
 	}
 	if res.Status == "failed" && !anyFailed(res.Steps) {

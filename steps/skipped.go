@@ -82,13 +82,62 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     string       `xml:"time,attr"`
-	Cases    []*junitCase `xml:"testcase"`
+	Name       string           `xml:"name,attr"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Tests      int              `xml:"tests,attr"`
+	Skipped    int              `xml:"skipped,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Time       string           `xml:"time,attr"`
+	Cases      []*junitCase     `xml:"testcase"`
+}
+
+type junitProperties struct {
+	Items []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// summarySuite is the run's summary as a JUnit suite of its own, first:
+// properties a CI can read (herald.run, herald.<system>.ran …) and one
+// test case per system, skipped with its summary when it ran in part, so
+// that a partial run shows as such in any JUnit viewer.
+func summarySuite(sums []SystemSummary) *junitSuite {
+	verdict := RunVerdict(sums)
+	suite := &junitSuite{Name: "Herald run summary: " + verdict, Time: "0", Properties: &junitProperties{}}
+	add := func(name, value string) {
+		suite.Properties.Items = append(suite.Properties.Items, junitProperty{Name: name, Value: value})
+	}
+	run := "full"
+	for _, s := range sums {
+		if s.Partial() {
+			run = "partial"
+		}
+	}
+	add("herald.run", run)
+	add("herald.verdict", verdict)
+	for _, s := range sums {
+		p := "herald." + s.System + "."
+		add(p+"scenarios", fmt.Sprint(s.Scenarios))
+		add(p+"selected", fmt.Sprint(s.Selected))
+		add(p+"ran", fmt.Sprint(s.Ran))
+		add(p+"passed", fmt.Sprint(s.Passed))
+		add(p+"failed", fmt.Sprint(s.Failed))
+		add(p+"left-out", fmt.Sprint(s.LeftOutCount()))
+		add(p+"coverage", formatPct(s.Coverage))
+		add(p+"summary", s.String())
+		c := &junitCase{Name: s.String(), Status: "passed", Time: "0"}
+		if s.Partial() {
+			c.Status, c.Skipped = "skipped", &junitSkipped{Message: "partial: " + s.String()}
+			suite.Skipped++
+		}
+		suite.Cases = append(suite.Cases, c)
+		suite.Tests++
+	}
+	return suite
 }
 
 type junitCase struct {
@@ -105,7 +154,7 @@ type junitSkipped struct {
 
 // writeJUnit copies godog's JUnit report from src to dst, adding the skipped
 // scenarios.
-func writeJUnit(src, dst string, skipped []Skipped) error {
+func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -137,6 +186,12 @@ func writeJUnit(src, dst string, skipped []Skipped) error {
 		doc.Tests++
 		doc.Skipped++
 	}
+	if len(sums) > 0 {
+		sum := summarySuite(sums)
+		doc.Suites = append([]*junitSuite{sum}, doc.Suites...)
+		doc.Tests += sum.Tests
+		doc.Skipped += sum.Skipped
+	}
 	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
@@ -147,7 +202,7 @@ func writeJUnit(src, dst string, skipped []Skipped) error {
 // writeCucumber copies godog's Cucumber JSON report from src to dst, adding
 // the skipped scenarios, each with its steps skipped and the reason as the
 // error message (Cucumber JSON has no field of its own for it).
-func writeCucumber(src, dst string, skipped []Skipped) error {
+func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -186,6 +241,18 @@ func writeCucumber(src, dst string, skipped []Skipped) error {
 			"description": "Skipped: " + s.Reason, "tags": tags, "steps": steps})
 	}
 	sort.SliceStable(features, func(i, j int) bool { return fmt.Sprint(features[i]["uri"]) < fmt.Sprint(features[j]["uri"]) })
+	if len(sums) > 0 {
+		// The summary comes first, as a feature of its own with no
+		// scenario: its name says whether the run was partial, and its
+		// description gives each system's line.
+		var lines []string
+		for _, s := range sums {
+			lines = append(lines, s.String())
+		}
+		features = append([]map[string]any{{"uri": "herald/run-summary", "id": "herald-run-summary", "keyword": "Summary",
+			"name": "Herald run summary: " + RunVerdict(sums), "description": strings.Join(lines, "\n"), "line": 1,
+			"tags": []any{map[string]any{"name": "@herald-summary", "line": 1}}, "elements": []any{}}}, features...)
+	}
 	out, err := json.MarshalIndent(features, "", "    ")
 	if err != nil {
 		return err

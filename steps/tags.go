@@ -239,3 +239,7 @@ func Shards(fsys fs.FS, expr string, n int) ([][]string, error) {
 	}
 	return parts, nil
 }
+
+// SelectIn counts the scenario runs of fsys that expr selects; a tag no
+// scenario has is no error (it selects nothing).
+func SelectIn(fsys fs.FS, expr string) (int, error) { return selectIn(fsys, expr, false) }

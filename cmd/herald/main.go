@@ -73,6 +73,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "health":
 		return runHealth(args[1:], stdout, stderr)
 	case "version", "--version":
+		if len(args) == 2 && (args[1] == "-h" || args[1] == "-help" || args[1] == "--help") {
+			fmt.Fprintln(stdout, "Usage: herald version\n\nPrints Herald's version.")
+			return 0
+		}
 		if len(args) > 1 {
 			fmt.Fprintf(stderr, "herald version: unexpected argument %q\n", args[1])
 			return 2
@@ -110,6 +114,31 @@ func runSpec(args []string, stdout, stderr io.Writer) int {
 }
 
 // seedFlag is a uint64 flag whose default is a fresh random seed.
+// gateFlag collects --min-coverage and --min-scenarios: PERCENT for every
+// system, or SYSTEM=PERCENT, repeated.
+type gateFlag map[string]float64
+
+func (g gateFlag) String() string { return "" }
+func (g gateFlag) Set(v string) error {
+	sys, pct, per := strings.Cut(v, "=")
+	if !per {
+		sys, pct = "", v
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(pct), "%"), 64)
+	if err != nil || f < 0 || f > 100 || (per && strings.TrimSpace(sys) == "") {
+		return fmt.Errorf("%q: want a percentage from 0 to 100, for every system, or SYSTEM=PERCENT (mopay=60)", v)
+	}
+	sys = strings.TrimSpace(sys)
+	if _, dup := g[sys]; dup {
+		if sys == "" {
+			return fmt.Errorf("%q: a percentage for every system is given twice", v)
+		}
+		return fmt.Errorf("%q: %s is given twice", v, sys)
+	}
+	g[sys] = f
+	return nil
+}
+
 type seedFlag struct {
 	value uint64
 	set   bool
@@ -287,6 +316,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	// Signals are caught before anything is bound or printed: a SIGTERM
+	// right after the banner shuts down gracefully, never kills.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	type bound struct {
 		srv *http.Server
 		ln  net.Listener
@@ -303,9 +336,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			hint := ""
-			if l.Name != simulator.MainListener {
-				hint = fmt.Sprintf(" (choose another with --listen %s=ADDRESS; port 0 picks a free one)", l.Name)
+			hint := fmt.Sprintf(" (choose another with --listen %s=ADDRESS; port 0 picks a free one)", l.Name)
+			if l.Name == simulator.MainListener {
+				hint = " (choose another with --listen ADDRESS; port 0 picks a free one)"
 			}
 			fmt.Fprintf(stderr, "herald serve: listener %s: %v%s\n", l.Name, err, hint)
 			for _, b := range servers {
@@ -336,8 +369,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "  the control API asks for the bearer token given")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := h.Start(ctx); err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1
@@ -433,23 +464,22 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	var format formatFlag
 	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
 	allowMutating := fs.Bool("allow-mutating", false, "against a target that is not a Herald, also run the scenarios that create or change data there (tagged @mutating)")
-	minCoverage := fs.Float64("min-coverage", 0, "fail (exit 1) when a spec's contract coverage is below this `percent`; the report names what is missing")
+	minCoverage := gateFlag{}
+	fs.Var(minCoverage, "min-coverage", "fail (exit 1) when a spec's contract coverage is below `[SYSTEM=]PERCENT`; without SYSTEM= for every system; repeat per system (mopay=60); the report names what is missing")
+	minScenarios := gateFlag{}
+	fs.Var(minScenarios, "min-scenarios", "fail (exit 1) when less than `[SYSTEM=]PERCENT` of a system's selected scenarios ran to a verdict (the rest left out for want of --allow-mutating, a Herald, an account…); without SYSTEM= for every system; repeat per system")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` of the in-process simulator (default: a fresh one, printed)")
 	controlToken := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of the target Herald's control API (env HERALD_CONTROL_TOKEN)")
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
-	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks (for\nMNotify, a role's certificate: tagged @cert-<role>); each is reported as\nskipped with its reason in every format. --tags naming a tag brings its\nscenarios back. A real deployment is a target file, or one or more of\n--mopay-url, --mnotify-url and --monnet-url: only the systems given are\ntested. After the\nrun, contract coverage is printed per spec.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks (for\nMNotify, a role's certificate: tagged @cert-<role>); each is reported as\nskipped with its reason in every format. --tags naming a tag brings its\nscenarios back. A real deployment is a target file, or one or more of\n--mopay-url, --mnotify-url and --monnet-url: only the systems given are\ntested. After the\nrun come contract coverage per spec and, per system, how many scenarios\nran and what the rest would need (--allow-mutating, a Herald, an account):\na PARTIAL RUN says so. --min-scenarios and --min-coverage turn a partial\nrun into a failure for CI.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
 	if format == "" {
 		format = "pretty"
-	}
-	if *minCoverage < 0 || *minCoverage > 100 {
-		fmt.Fprintln(stderr, "herald test: --min-coverage: want a percentage from 0 to 100")
-		return 2
 	}
 	if err := checkFormat(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
@@ -568,6 +598,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		t = steps.Herald(h.BaseURL(simulator.MainListener)+"/_herald/v1/", infos, modules)
 		t.Name = fmt.Sprintf("in-process simulator (seed %d)", seed.get())
 	case !strings.HasPrefix(*target, "http://") && !strings.HasPrefix(*target, "https://"):
+		if _, err := os.Stat(*target); err != nil && looksLikeAddress(*target) {
+			fmt.Fprintf(stderr, "herald test: --target %s: no such target file; for a running Herald give its URL: --target http://%s\n", *target, *target)
+			return 2
+		}
 		var err error
 		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
@@ -602,7 +636,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
 	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
-		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating, MinCoverage: *minCoverage})
+		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating,
+		MinCoverageOf: steps.Gate(minCoverage), MinScenarios: steps.Gate(minScenarios)})
 	switch status {
 	case 0:
 		return 0
@@ -610,7 +645,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: the suite could not run (bad options?)")
 		return 2
 	default:
-		fmt.Fprintln(stderr, "herald test: a scenario failed, or a spec's coverage is below --min-coverage (see above)")
+		if len(minCoverage) == 0 && len(minScenarios) == 0 {
+			fmt.Fprintln(stderr, "herald test: a scenario failed (see above)")
+		} else {
+			fmt.Fprintln(stderr, "herald test: a scenario failed, or the run fell short of --min-coverage or --min-scenarios (see above)")
+		}
 		return 1
 	}
 }
@@ -782,4 +821,15 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 		return 2, true
 	}
 	return 0, false
+}
+
+// looksLikeAddress reports whether a --target that names no file is a host
+// and port given without a scheme (127.0.0.1:8080, localhost:8080).
+func looksLikeAddress(s string) bool {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || host == "" {
+		return false
+	}
+	_, err = strconv.Atoi(port)
+	return err == nil
 }

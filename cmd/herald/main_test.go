@@ -315,6 +315,11 @@ func TestUsageErrors(t *testing.T) {
 		{"version", "extra"},
 		{"test", "--tags", "@@@"},
 		{"test", "--tags", "@atuh"},
+		{"test", "--min-scenarios", "101"},
+		{"test", "--min-scenarios", "=50"},
+		{"test", "--min-coverage", "mopay=x"},
+		{"test", "--min-coverage", "mopay=5", "--min-coverage", "mopay=6"},
+		{"test", "--min-scenarios", "mopy=50"},
 		{"test", "--tags", "@auth && @pagination"},
 		{"serve", "--log-level", "loud"},
 		{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
@@ -335,8 +340,17 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// A host and port without a scheme is taken for a file no more silently:
+// the message suggests the URL.
+func TestTargetWithoutScheme(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if got := run([]string{"test", "--target", "127.0.0.1:8080"}, &out, &errOut); got != 2 || !strings.Contains(errOut.String(), "--target http://127.0.0.1:8080") {
+		t.Fatalf("exit %d, stderr %q", got, errOut.String())
+	}
+}
+
 func TestHelpGoesToStdout(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "--help"}, {"spec", "-h"}} {
+	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "--help"}, {"spec", "-h"}, {"version", "-h"}} {
 		var out, errOut bytes.Buffer
 		if got := run(args, &out, &errOut); got != 0 || !strings.Contains(out.String(), "Usage") || errOut.Len() != 0 {
 			t.Errorf("herald %v: exit %d, stdout %d bytes, stderr %q", args, got, out.Len(), errOut.String())
@@ -498,22 +512,53 @@ func TestReleaseGateWithATargetFile(t *testing.T) {
 		args := append([]string{"test", "--target", file, "--format", "progress", "--format", "junit:" + junit + ",cucumber:" + cucumber}, extra...)
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "STAGING_PASSWORD=Notices2023")
+		os.Remove(junit)
 		out, err := cmd.CombinedOutput()
+		if exitCode(err) == 2 { // a usage error: no report
+			return 2, string(out), ""
+		}
 		var report struct {
 			Tests, Skipped, Failures int `xml:",attr"`
 		}
+		type suite struct {
+			Name       string `xml:"name,attr"`
+			Tests      int    `xml:"tests,attr"`
+			Skipped    int    `xml:"skipped,attr"`
+			Properties []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+		}
 		var raw struct {
-			Tests    int `xml:"tests,attr"`
-			Skipped  int `xml:"skipped,attr"`
-			Failures int `xml:"failures,attr"`
+			Tests    int     `xml:"tests,attr"`
+			Skipped  int     `xml:"skipped,attr"`
+			Failures int     `xml:"failures,attr"`
+			Suites   []suite `xml:"testsuite"`
 		}
 		b, _ := os.ReadFile(junit)
 		if err := xml.Unmarshal(b, &raw); err != nil {
 			t.Fatalf("JUnit report: %v\n%s", err, out)
 		}
-		report.Tests, report.Skipped, report.Failures = raw.Tests, raw.Skipped, raw.Failures
+		// The run's summary comes first, a suite of its own with one case
+		// per system, skipped when the system ran in part.
+		if len(raw.Suites) == 0 || !strings.HasPrefix(raw.Suites[0].Name, "Herald run summary: ") {
+			t.Fatalf("JUnit report: no summary suite first\n%s", b)
+		}
+		sum := raw.Suites[0]
+		props := map[string]string{}
+		for _, p := range sum.Properties {
+			props[p.Name] = p.Value
+		}
+		partial := props["herald.mopay.ran"] != props["herald.mopay.selected"]
+		if want := map[bool]string{true: "partial", false: "full"}[partial]; props["herald.run"] != want || props["herald.mopay.summary"] == "" ||
+			!strings.Contains(string(out), props["herald.mopay.summary"]) || !strings.Contains(sum.Name, map[bool]string{true: "PARTIAL RUN", false: "full run"}[partial]) {
+			t.Fatalf("JUnit summary %q %v, want a %s run, its line as on the console:\n%s", sum.Name, props, want, out)
+		}
+		report.Tests, report.Skipped, report.Failures = raw.Tests-sum.Tests, raw.Skipped-sum.Skipped, raw.Failures
 		var features []struct {
-			Elements []struct {
+			Name        string
+			Description string
+			Elements    []struct {
 				Steps []struct {
 					Result struct{ Status string }
 				}
@@ -522,6 +567,9 @@ func TestReleaseGateWithATargetFile(t *testing.T) {
 		c, _ := os.ReadFile(cucumber)
 		if err := json.Unmarshal(c, &features); err != nil {
 			t.Fatalf("Cucumber report: %v", err)
+		}
+		if len(features) == 0 || features[0].Name != sum.Name || !strings.Contains(features[0].Description, props["herald.mopay.summary"]) {
+			t.Fatalf("Cucumber report: no summary first, as in JUnit (%q)", sum.Name)
 		}
 		scenarios, skipped := 0, 0
 		for _, f := range features {
@@ -554,6 +602,21 @@ func TestReleaseGateWithATargetFile(t *testing.T) {
 	if code, out, _ := run("--allow-mutating", "--min-coverage", "99"); code != 1 || !strings.Contains(out, "below the 99.0% asked for") {
 		t.Fatalf("coverage gate: exit %d\n%s", code, out)
 	}
+	if code, out, _ := run("--allow-mutating", "--min-coverage", "mopay=99"); code != 1 || !strings.Contains(out, "coverage mopay is") {
+		t.Fatalf("coverage gate for one system: exit %d\n%s", code, out)
+	}
+	// The scenario gate: without --allow-mutating and a Herald's tags, less
+	// than all of Mopay runs; the gate fails that run, and passes at 0.
+	if code, out, _ := run("--min-scenarios", "mopay=100"); code != 1 || !strings.Contains(out, "below the 100.0% asked for (--min-scenarios)") ||
+		!strings.Contains(out, "PARTIAL RUN") {
+		t.Fatalf("scenario gate: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run("--min-scenarios", "0"); code != 0 {
+		t.Fatalf("scenario gate at 0: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run("--min-scenarios", "monnet=10"); code != 2 || !strings.Contains(out, "the target does not serve monnet") {
+		t.Fatalf("a gate on a system not under test: exit %d\n%s", code, out)
+	}
 
 	// A failure explains itself: the HTML report shows its exchange, with
 	// the password redacted.
@@ -570,7 +633,8 @@ func TestReleaseGateWithATargetFile(t *testing.T) {
 		t.Fatal("the HTML report shows the password")
 	}
 	text := renderedText(t, page)
-	for _, want := range []string{"Failures", "POST " + base + "/mopay/user_profile_login", "user_profile_login", "<redacted>", "Contract coverage"} {
+	for _, want := range []string{"Failures", "POST " + base + "/mopay/user_profile_login", "user_profile_login", "<redacted>", "Contract coverage",
+		"PARTIAL RUN", "need a Herald"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the rendered report lacks %q:\n%s", want, text)
 		}
@@ -598,6 +662,22 @@ func TestTwoSuitesShareOneHerald(t *testing.T) {
 		m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(r.out)
 		if r.code != 0 || m == nil || m[1] != m[2] {
 			t.Fatalf("a suite sharing the Herald: exit %d\n%s", r.code, r.out)
+		}
+	}
+}
+
+// SIGTERM as soon as the banner is out shuts down gracefully (exit 0),
+// every time: signals are caught before the banner is printed.
+func TestSigtermRightAfterTheBanner(t *testing.T) {
+	bin := buildHerald(t)
+	for i := 0; i < 30; i++ {
+		_, cmd, rest := serve(t, bin)
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		if out := rest(); err != nil || !strings.Contains(out, "shutting down") {
+			t.Fatalf("try %d: %v (exit %d), output %q", i, err, exitCode(err), out)
 		}
 	}
 }

@@ -1,0 +1,106 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+const summaryFeature = `@alpha
+Feature: Alpha
+
+  Scenario: reads
+    Given a step
+
+  @mutating
+  Scenario: writes
+    Given a step
+
+  @herald-design
+  Scenario Outline: designed
+    Given a step <n>
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+
+  @cert-b
+  Scenario: needs a role
+    Given a step
+`
+
+func summaryRuns(t *testing.T) []scenarioRun {
+	t.Helper()
+	runs, err := scenarioRuns(fstest.MapFS{
+		"alpha/a.feature": {Data: []byte(summaryFeature)},
+		"beta/b.feature":  {Data: []byte("@beta\nFeature: Beta\n\n  Scenario: one\n    Given a step\n\n  Scenario: two\n    Given a step\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+// A real deployment without --allow-mutating: what ran, what was left out
+// and why, per system, and the verdict says the run was partial.
+func TestSummaryOfAPartialRun(t *testing.T) {
+	runs := summaryRuns(t)
+	excl := []Exclusion{{Tag: TagHeraldDesign, Need: "a Herald"}, {Tag: TagMutating, Need: "--allow-mutating"}, {Tag: "@cert-b"}}
+	skipped := skippedOf(runs, "", excl)
+	results := []*ScenarioResult{
+		{URI: "alpha/a.feature", Status: "passed"},
+		{URI: "beta/b.feature", Status: "failed"},
+		{URI: "beta/b.feature", Status: "skipped", Reason: "the target never retried"},
+	}
+	sums := summarize([]string{"alpha", "beta"}, runs, "", excl, skipped, results, []Coverage{}, nil)
+	a, b := sums[0], sums[1]
+	if a.Scenarios != 5 || a.Selected != 5 || a.Ran != 1 || a.Passed != 1 || a.LeftOutCount() != 4 || !a.Partial() {
+		t.Fatalf("alpha: %+v", a)
+	}
+	want := "alpha: ran 1 of 5 scenarios, 1 passed, 0 failed; left out 2 that need a Herald, 1 that need --allow-mutating, 1 that need cert-b (@cert-b); coverage 0%"
+	if a.String() != want {
+		t.Fatalf("alpha's line:\n got %s\nwant %s", a, want)
+	}
+	if b.Ran != 1 || b.Failed != 1 || b.SkippedAtRun != 1 || !b.Partial() || !strings.Contains(b.String(), "1 that skipped themselves") {
+		t.Fatalf("beta: %+v %s", b, b)
+	}
+	if v := RunVerdict(sums); !strings.HasPrefix(v, "PARTIAL RUN: 2 of 7 selected scenarios ran to a verdict, 5 did not") {
+		t.Fatalf("verdict: %s", v)
+	}
+	fails := checkGates(sums, Gate{"alpha": 10}, Gate{"beta": 50, "": 30})
+	if len(fails) != 2 || !strings.Contains(fails[0], "coverage alpha is 0.0%") || !strings.Contains(fails[1], "alpha: 1 of 5 selected scenarios ran to a verdict (20.0%), below the 30.0%") {
+		t.Fatalf("gates: %q", fails)
+	}
+	if fails := checkGates(sums, Gate{}, Gate{"alpha": 20, "beta": 50}); len(fails) != 0 {
+		t.Fatalf("gates met: %q", fails)
+	}
+}
+
+// --tags narrows what is selected; a full run says so.
+func TestSummaryOfAFullRun(t *testing.T) {
+	runs := summaryRuns(t)
+	results := []*ScenarioResult{{URI: "beta/b.feature", Status: "passed"}, {URI: "beta/b.feature", Status: "passed"}}
+	sums := summarize([]string{"beta"}, runs, "@beta", nil, nil, results, nil, nil)
+	if s := sums[0]; s.Partial() || s.Selected != 2 || s.Ran != 2 || s.RanPercent() != 100 {
+		t.Fatalf("beta: %+v", s)
+	}
+	if v := RunVerdict(sums); v != "full run: all 2 selected scenarios ran to a verdict" {
+		t.Fatalf("verdict: %s", v)
+	}
+	sums = summarize([]string{"alpha"}, runs, "@mutating", nil, nil, []*ScenarioResult{{URI: "alpha/a.feature", Status: "passed"}}, nil, nil)
+	if s := sums[0]; s.Partial() || s.Selected != 1 || !strings.Contains(s.String(), "ran 1 of 5 scenarios (1 selected by --tags)") {
+		t.Fatalf("alpha with --tags @mutating: %+v %s", s, s)
+	}
+}
+
+// A shard is partial only for what it should have run: the other shards'
+// scenarios are counted apart.
+func TestSummaryOfAShard(t *testing.T) {
+	runs := summaryRuns(t)
+	mine := map[string]bool{"beta/b.feature:4": true}
+	sums := summarize([]string{"beta"}, runs, "", nil, nil, []*ScenarioResult{{URI: "beta/b.feature", Status: "passed"}}, nil, mine)
+	if s := sums[0]; s.Partial() || s.OtherShards != 1 || s.RanPercent() != 100 || !strings.Contains(s.String(), "1 in other shards") {
+		t.Fatalf("shard: %+v %s", s, s)
+	}
+}
