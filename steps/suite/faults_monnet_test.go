@@ -165,7 +165,7 @@ func monnetControl(t *testing.T, herald steps.Target, method, path string, body 
 
 // apiProxy puts a proxy in front of the payout API; edit changes each
 // request on its way, answer each answer on its way back (either nil).
-func (r *monnetRig) apiProxy(edit func(*http.Request, []byte) []byte, answer func(*http.Request, []byte) []byte) {
+func (r *monnetRig) apiProxy(edit func(*http.Request, []byte) []byte, answer func(*http.Response, []byte) []byte) {
 	u, err := url.Parse(r.api)
 	if err != nil {
 		r.t.Fatal(err)
@@ -189,7 +189,7 @@ func (r *monnetRig) apiProxy(edit func(*http.Request, []byte) []byte, answer fun
 			if err != nil {
 				return err
 			}
-			b = answer(resp.Request, b)
+			b = answer(resp, b)
 			resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
 			resp.Header.Del("Content-Length")
 			return nil
@@ -317,8 +317,8 @@ func TestSuiteFailsFaultyMonnets(t *testing.T) {
 			}, nil)
 		}},
 		{"a status read that differs from the notification", true, "its status read agrees", func(r *monnetRig) {
-			r.apiProxy(nil, func(req *http.Request, b []byte) []byte {
-				if req.Method != http.MethodGet {
+			r.apiProxy(nil, func(resp *http.Response, b []byte) []byte {
+				if resp.Request.Method != http.MethodGet {
 					return b
 				}
 				return bytes.Replace(b, []byte(`"stage":"SUCCESS","status":"PROCESSED"`), []byte(`"stage":"REJECTED","status":"REVERSED"`), 1)
@@ -485,5 +485,44 @@ func TestAMonnetThatNeverRetriesSkipsTheResendScenario(t *testing.T) {
 	}
 	if status != 0 || skipped != "skipped" {
 		t.Fatalf("status %d, the resend scenario %q; want 0 and skipped", status, skipped)
+	}
+}
+
+// Nothing over-strict: a Monnet that takes a repeated orderId (201) and
+// refuses it later, in a REJECTED notification with 2005 (the vendor's
+// "REJECTED by business error" example), passes the duplicate scenario.
+func TestSuiteAcceptsAMonnetThatRefusesADuplicateInANotification(t *testing.T) {
+	t.Parallel()
+	r := newMonnetRig(t, 97)
+	r.apiProxy(func(req *http.Request, body []byte) []byte {
+		var v struct{ OrderID string }
+		if req.Method == http.MethodPost && json.Unmarshal(body, &v) == nil {
+			req.Header.Set("X-Test-Order", v.OrderID)
+		}
+		return body
+	}, func(resp *http.Response, b []byte) []byte {
+		order := resp.Request.Header.Get("X-Test-Order")
+		if resp.Request.Method != http.MethodPost || !bytes.Contains(b, []byte(`"code":"2005"`)) {
+			return b
+		}
+		resp.StatusCode = http.StatusCreated
+		now := time.Now().UTC()
+		note := []byte(`{"payout":{"id":"987654","country":"PER","amount":"100000","currency":"PEN","orderId":"` + order +
+			`","merchantId":"22","bankCode":"001","name":"Ana Núñez"},"output":{"stage":"REJECTED","status":"BUSINESS_ERROR","statusChangeDateTime":"` +
+			now.Add(time.Second).Format("2006-01-02T15:04:05.000000Z") + `"},"errors":[{"code":"2005","message":"[orderId] Duplicated"}]}`)
+		h := r.resign(http.Header{"Content-Type": {"application/json; charset=utf-8"}}, note)
+		time.AfterFunc(time.Second, func() { r.forward(h, note) })
+		return []byte(`{"payout":{"Id":987654,"country":"PER","amount":100000,"currency":"PEN","orderId":"` + order +
+			`"},"output":{"stage":"IN_PROGRESS","status":"CREATED","statusChangeDateTime":"` + now.Format("2006-01-02T15:04:05.000000Z") + `"}}`)
+	})
+	status, results := r.run(true)
+	dup := ""
+	for name, st := range results {
+		if strings.Contains(name, "A repeated orderId is the documented duplicate 2005") {
+			dup = st
+		}
+	}
+	if status != 0 || dup != "passed" {
+		t.Fatalf("status %d, the duplicate scenario %q; failed: %v", status, dup, monnetFailed(results))
 	}
 }
