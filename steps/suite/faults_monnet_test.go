@@ -120,6 +120,9 @@ func newMonnetRig(t *testing.T, seed uint64) *monnetRig {
 	t.Cleanup(notifierSide.Close)
 	// What Monnet's integration team does: configure the merchant's URL.
 	monnetControl(t, herald, http.MethodPut, "monnet/receivers/"+monnet.HeraldMerchant, map[string]string{"url": notifierSide.URL + "/monnet-hook"})
+	// This "Monnet" retries 2 s after a failed attempt, so that the runs
+	// stay short (the suite waits retry-wait, 8 s, for a new attempt).
+	monnetControl(t, herald, http.MethodPut, "monnet/notifier", map[string]any{"backoff": []string{"0s", "2s", "1m"}})
 	cert := filepath.Join(t.TempDir(), "notifier.crt")
 	if err := os.WriteFile(cert, monnetControl(t, herald, http.MethodGet, "monnet/notifier/certificate", nil), 0o600); err != nil {
 		t.Fatal(err)
@@ -128,7 +131,7 @@ func newMonnetRig(t *testing.T, seed uint64) *monnetRig {
 	r.params = map[string]string{
 		monnet.ParamMerchantID: monnet.HeraldMerchant, monnet.ParamAPIKey: seeded[monnet.ParamAPIKey], monnet.ParamAPISecret: seeded[monnet.ParamAPISecret],
 		monnet.ParamNotifierCert: cert, monnet.ParamReceiverListen: r.receiver, monnet.ParamReceiverURL: notifierSide.URL + "/monnet-hook",
-		monnet.ParamNotificationWait: "15s", monnet.ParamRetryWait: "15s",
+		monnet.ParamNotificationWait: "15s", monnet.ParamRetryWait: "8s",
 	}
 	return r
 }
@@ -402,14 +405,14 @@ func TestSuiteFailsFaultyMonnets(t *testing.T) {
 				w.WriteHeader(r.forward(h, body))
 			})
 		}},
-		{"a differing re-signed duplicate 8 s after an acknowledged notification", true, "An acknowledged notification is never followed by a different one", func(r *monnetRig) {
+		{"a differing re-signed duplicate 5 s after an acknowledged notification", true, "An acknowledged notification is never followed by a different one", func(r *monnetRig) {
 			r.setNotifier(func(w http.ResponseWriter, req *http.Request) {
 				body, _ := io.ReadAll(req.Body)
 				status := r.forward(req.Header, body)
 				if status >= 200 && status < 300 {
 					late := bytes.Replace(body, []byte(`"authorizationCode":"A`), []byte(`"authorizationCode":"B`), 1)
 					h := r.resign(req.Header, late)
-					time.AfterFunc(8*time.Second, func() { r.forward(h, late) })
+					time.AfterFunc(5*time.Second, func() { r.forward(h, late) })
 				}
 				w.WriteHeader(status)
 			})
@@ -467,7 +470,7 @@ func TestSuitePassesTheMonnetSimulatorAsARealMonnet(t *testing.T) {
 func TestAMonnetThatNeverRetriesSkipsTheResendScenario(t *testing.T) {
 	t.Parallel()
 	r := newMonnetRig(t, 98)
-	r.params[monnet.ParamRetryWait] = "12s"
+	r.params[monnet.ParamRetryWait] = "5s"
 	r.setNotifier(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.forward(req.Header, body)
