@@ -148,7 +148,7 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		if s := ScenarioOf(ctx); s != nil {
 			res := StepResult{Text: st.Text, Status: stepStatus(status)}
-			if err != nil && status == godog.StepFailed {
+			if err != nil && (status == godog.StepFailed || status == godog.StepSkipped) { // a step that skips says why
 				res.Err = err.Error()
 			}
 			s.steps = append(s.steps, res)
@@ -410,7 +410,7 @@ func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
 	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: tags,
 		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
 	if res.Status == "skipped" && err != nil {
-		res.Reason = err.Error()
+		res.Reason = err.Error() // a step skipped it (godog.ErrSkip), saying why
 	}
 	if res.Status == "failed" && !anyFailed(res.Steps) {
 		res.Steps = append(res.Steps, StepResult{Text: "(scenario hooks)", Status: "failed", Err: err.Error()})

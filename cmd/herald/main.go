@@ -460,6 +460,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	monnetCert := fs.String("monnet-notifier-cert", os.Getenv("HERALD_MONNET_NOTIFIER_CERT"), "`file` of the notifier certificate Monnet handed over (PEM; a PEM public key works too), for a real Monnet (env HERALD_MONNET_NOTIFIER_CERT)")
 	receiverListen := fs.String("monnet-receiver-listen", os.Getenv("HERALD_MONNET_RECEIVER_LISTEN"), "`address` the suite's Monnet merchant receiver listens on (default 127.0.0.1:0, a free port; env HERALD_MONNET_RECEIVER_LISTEN)")
 	receiverURL := fs.String("monnet-receiver-url", os.Getenv("HERALD_MONNET_RECEIVER_URL"), "public `URL` the notifier reaches that receiver at (default http://<listen address>/; env HERALD_MONNET_RECEIVER_URL): for a Herald in a container, or the URL a real Monnet was configured with")
+	monnetNoteWait := fs.String("monnet-notification-wait", os.Getenv("HERALD_MONNET_NOTIFICATION_WAIT"), "how long a Monnet scenario waits for a payout's notification (a Go `duration`; default 30s; env HERALD_MONNET_NOTIFICATION_WAIT)")
+	monnetRetryWait := fs.String("monnet-retry-wait", os.Getenv("HERALD_MONNET_RETRY_WAIT"), "how long the Monnet scenarios wait for a notification to be sent again: after the receiver answered 503 (none within it skips that scenario: Monnet documents no retries), and for a differing duplicate (a Go `duration`; default 60s; env HERALD_MONNET_RETRY_WAIT)")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
 	var format formatFlag
 	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
@@ -624,6 +626,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 		if *receiverURL != "" {
 			mt.Params[monnet.ParamReceiverURL] = *receiverURL
+		}
+		if *monnetNoteWait != "" {
+			mt.Params[monnet.ParamNotificationWait] = *monnetNoteWait
+		}
+		if *monnetRetryWait != "" {
+			mt.Params[monnet.ParamRetryWait] = *monnetRetryWait
 		}
 	}
 	if mt := t.Systems[mopay.System]; mt != nil {
