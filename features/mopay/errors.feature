@@ -19,6 +19,33 @@ Feature: Mopay error envelopes
       | user_notice_fetch   | ID  |
       | user_location_fetch | MSG |
 
+  Scenario Outline: Every signed action refuses an unsigned call
+    The vendor documents every notifications action but the newsletter as signed.
+
+    When I call "<action>" without signing
+    Then the call is refused with code 401
+
+    Examples:
+      | action                  |
+      | user_notice_fetch       |
+      | user_notification_fetch |
+      | user_location_fetch     |
+
+  @mopay-account
+  Scenario Outline: Every signed action refuses a wrong signature
+    Given I am signed in to Mopay
+    When I call "<action>" <signed>
+    Then the call is refused with code 401
+
+    Examples:
+      | action                  | signed                                                      |
+      | user_notification_fetch | signed with a tampered signature                            |
+      | user_location_fetch     | signed with a tampered signature                            |
+      | user_notification_fetch | signed with a timestamp -86400 seconds from now             |
+      | user_location_fetch     | signed with a timestamp 86400 seconds from now              |
+      | user_notification_fetch | signed but without the "MPY-REQSIGNAL" header               |
+      | user_location_fetch     | signed but without the "MPY-TIMESTAMP" header               |
+
   @mopay-account
   Scenario Outline: Documented errors carry their name under the vendor's key
     Given I am signed in to Mopay

@@ -20,7 +20,7 @@ Feature: Mopay notifications by query type
 
   Scenario: rqtp=user with rqvl returns that user's notifications, newest first
     When I call "user_notification_fetch" signed with query "rqtp=all"
-    And I remember the userid of the first record in DATA
+    And I remember the userid of the first record in DATA that is not mine
     And I call "user_notification_fetch" signed with query "rqtp=user&rqvl={user}"
     Then the call succeeds
     And DATA holds at least 1 record

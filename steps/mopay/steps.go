@@ -133,7 +133,8 @@ func register(sc *godog.ScenarioContext) {
 	sc.Step(`^the answer is the same as the one before$`, on((*world).sameAsBefore))
 	sc.Step(`^the records in DATA are newest first$`, on((*world).dataNewestFirst))
 	sc.Step(`^DATA has "([^"]*)" equal to "([^"]*)"$`, on((*world).dataFieldIs))
-	sc.Step(`^I remember the (marker|userid|cntiso) of the first record in DATA$`, on((*world).remember))
+	sc.Step(`^I remember the (marker|userid|cntiso) of the first record in DATA$`, on(func(w *world, f string) error { return w.remember(f, false) }))
+	sc.Step(`^I remember the userid of the first record in DATA that is not mine$`, on(func(w *world) error { return w.remember("userid", true) }))
 	sc.Step(`^Mopay still serves$`, on((*world).stillServes))
 
 	// Notices.
@@ -596,8 +597,11 @@ func (w *world) dataFieldIs(field, value string) error {
 	return nil
 }
 
-// remember keeps a field of DATA's first record for a later step.
-func (w *world) remember(field string) error {
+// remember keeps a field of DATA's first record for a later step; with
+// notMine, of the first record of another user than the signed-in one, when
+// there is one (else of the first record: the check that uses it is then
+// weaker, not wrong).
+func (w *world) remember(field string, notMine bool) error {
 	rs, err := w.records()
 	if err != nil {
 		return err
@@ -605,10 +609,17 @@ func (w *world) remember(field string) error {
 	if len(rs) == 0 || rs[0][field] == "" {
 		return fmt.Errorf("DATA has no record with a %s: %s", field, steps.Clip(w.last.body))
 	}
+	r := rs[0]
+	for _, other := range rs {
+		if notMine && w.creds != nil && w.creds.UserID != "" && other["userid"] != w.creds.UserID && other[field] != "" {
+			r = other
+			break
+		}
+	}
 	if w.remembered == nil {
 		w.remembered = map[string]string{}
 	}
-	w.remembered[field] = rs[0][field]
+	w.remembered[field] = r[field]
 	return nil
 }
 
