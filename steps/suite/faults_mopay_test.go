@@ -92,7 +92,9 @@ func (p *mopayProxy) anyKey() (string, string, bool) {
 }
 
 func (p *mopayProxy) learn(body []byte) {
-	var env struct{ DATA struct{ UserID, PbcKey, Secret string } }
+	var env struct {
+		DATA struct{ UserID, PbcKey, Secret string }
+	}
 	if json.Unmarshal(body, &env) == nil && env.DATA.PbcKey != "" {
 		p.mu.Lock()
 		p.secrets[env.DATA.PbcKey], p.users[env.DATA.PbcKey] = env.DATA.Secret, env.DATA.UserID
@@ -150,7 +152,9 @@ func startFaulty(t *testing.T, upstream string, f mopayFault) string {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var env struct{ DATA struct{ PbcKey, Secret string } }
+	var env struct {
+		DATA struct{ PbcKey, Secret string }
+	}
 	if err := json.Unmarshal(b, &env); err != nil || env.DATA.Secret == "" {
 		t.Fatalf("registering the proxy's own account: %s", b)
 	}
@@ -444,7 +448,9 @@ func TestMopayWithAnIssuedKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env struct{ DATA struct{ UserID, PbcKey, Secret string } }
+	var env struct {
+		DATA struct{ UserID, PbcKey, Secret string }
+	}
 	err = json.NewDecoder(resp.Body).Decode(&env)
 	resp.Body.Close()
 	if err != nil || env.DATA.Secret == "" {
