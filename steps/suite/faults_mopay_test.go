@@ -31,7 +31,6 @@ type mopayProxy struct {
 
 	mu      sync.Mutex
 	secrets map[string]string // pbcKey -> secret
-	users   map[string]string // pbcKey -> userid
 	okBody  map[string][]byte // pbcKey + action -> the last OK answer
 	other   [2]string         // another user's pbcKey and secret
 }
@@ -93,11 +92,11 @@ func (p *mopayProxy) anyKey() (string, string, bool) {
 
 func (p *mopayProxy) learn(body []byte) {
 	var env struct {
-		DATA struct{ UserID, PbcKey, Secret string }
+		DATA struct{ PbcKey, Secret string }
 	}
 	if json.Unmarshal(body, &env) == nil && env.DATA.PbcKey != "" {
 		p.mu.Lock()
-		p.secrets[env.DATA.PbcKey], p.users[env.DATA.PbcKey] = env.DATA.Secret, env.DATA.UserID
+		p.secrets[env.DATA.PbcKey] = env.DATA.Secret
 		p.mu.Unlock()
 	}
 }
@@ -144,7 +143,7 @@ func startFaulty(t *testing.T, upstream string, f mopayFault) string {
 		t.Fatal(err)
 	}
 	p := &mopayProxy{base: u.Path, upstream: &url.URL{Scheme: u.Scheme, Host: u.Host}, fault: f,
-		secrets: map[string]string{}, users: map[string]string{}, okBody: map[string][]byte{}}
+		secrets: map[string]string{}, okBody: map[string][]byte{}}
 	body := `{"fsnm":"Other","lsnm":"User","emal":"other.` + strconv.FormatInt(time.Now().UnixNano(), 36) + `@example.com","pswd":"Other-Pass1","devt":"Web","devs":"proxy","devn":"proxy"}`
 	resp, err := http.Post(upstream+"user_profile_create", "application/json", strings.NewReader(body))
 	if err != nil {
