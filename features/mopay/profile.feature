@@ -24,6 +24,13 @@ Feature: Mopay registration and login
     When I log in to Mopay with an address that has no account
     Then the call is refused
 
+  @mopay-login
+  Scenario: A wrong password does not log in to the account
+    One failed login a run, on the account the target gives; every other scenario logs in.
+
+    When I log in to Mopay with the account's email and a wrong password
+    Then the call is refused
+
   @herald-design @mopay-login
   Scenario: Herald's keys are 64 and 128 hex digits
     Given I log in to Mopay with the account's email and password
@@ -39,7 +46,7 @@ Feature: Mopay registration and login
     Then the call fails with MSG "already_registered" and code 409
 
   @herald-design @mutating
-  Scenario: A wrong password does not log in
+  Scenario: A wrong password is login_failed
     Given I have registered a new Mopay account
     When I send a POST to "user_profile_login" with body:
       """

@@ -72,7 +72,7 @@ var (
 	loginStep = regexp.MustCompile(`^I log in to Mopay with the account's|^I log in again on the same device`)
 	// Steps that sign a request, and those that give the key pair to sign with.
 	signedStep = regexp.MustCompile(`\bsigned\b|with the same signing headers|my notices`)
-	keyStep    = regexp.MustCompile(`^I have registered a new Mopay account|^I am signed in to Mopay$|^I log in to Mopay with the account's`)
+	keyStep    = regexp.MustCompile(`^I have registered a new Mopay account|^I am signed in to Mopay$|^I log in to Mopay with the account's email and password$`)
 )
 
 // Every scenario declares what it needs, so that a target without it leaves

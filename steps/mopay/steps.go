@@ -25,7 +25,13 @@ func register(sc *godog.ScenarioContext) {
 	sc.Step(`^I have registered a new Mopay account with the push token "([^"]*)"$`, on((*world).registerAccount))
 	sc.Step(`^I am signed in to Mopay$`, on((*world).signIn))
 	sc.Step(`^I log in to Mopay with the account's email and password$`, on((*world).logIn))
-	sc.Step(`^I log in to Mopay with an address that has no account$`, on((*world).logInNobody))
+	sc.Step(`^I log in to Mopay with an address that has no account$`, on(func(w *world) error { return w.logInWrongly(uniqueEmail("nobody")) }))
+	sc.Step(`^I log in to Mopay with the account's email and a wrong password$`, on(func(w *world) error {
+		if w.target.Param(System, ParamEmail) == "" {
+			return fmt.Errorf("target %s names no Mopay account to log in to: give --mopay-email and HERALD_MOPAY_PASSWORD", w.target.Name)
+		}
+		return w.logInWrongly(w.target.Param(System, ParamEmail))
+	}))
 	sc.Step(`^I log in again on the same device$`, on((*world).loginAgain))
 	sc.Step(`^the answer carries a 64-hex public key and a 128-hex secret$`, on((*world).answerCarriesKeys))
 
@@ -279,10 +285,12 @@ func (w *world) logIn() error {
 	return nil
 }
 
-// logInNobody tries to log in with an address no account has.
-func (w *world) logInNobody() error {
-	w.email, w.password, w.device = uniqueEmail("nobody"), "Herald-Suite-1", newDevice()
-	body, _ := json.Marshal(map[string]string{"emal": w.email, "pswd": w.password, "devt": "Web", "devs": w.device, "devn": "Herald conformance suite"})
+// logInWrongly tries to log in to email with a password that is not its
+// own (one that follows the documented rules, and that no password of the
+// suite's is).
+func (w *world) logInWrongly(email string) error {
+	wrong := "Wrong-" + newDevice()[len("herald-suite-"):] + "A1"
+	body, _ := json.Marshal(map[string]string{"emal": email, "pswd": wrong, "devt": "Web", "devs": newDevice(), "devn": "Herald conformance suite"})
 	return w.do(request{action: "user_profile_login", body: body, sign: signing{skip: true}})
 }
 

@@ -194,8 +194,23 @@ func (w *world) call(r request) (*answer, error) {
 	return w.send(r)
 }
 
-// send sends a Mopay request once.
+// send sends a Mopay request once. An action written with a query
+// ("user_notification_fetch?rqtp=all") takes it as its query.
 func (w *world) send(r request) (*answer, error) {
+	if name, q, ok := strings.Cut(r.action, "?"); ok && r.rawRef == "" {
+		values, err := url.ParseQuery(q)
+		if err != nil {
+			return nil, fmt.Errorf("action %q: %w", r.action, err)
+		}
+		query := url.Values{}
+		for k, vs := range r.query {
+			query[k] = vs
+		}
+		for k, vs := range values {
+			query[k] = append(query[k], vs...)
+		}
+		r.action, r.query = name, query
+	}
 	var target string
 	action := r.action
 	switch {
