@@ -93,14 +93,14 @@ func (m *module) Exclusions(t steps.Target) []steps.Exclusion {
 	switch {
 	case !hasLogin && !hasKey:
 		return []steps.Exclusion{
-			{Tag: TagAccount, Why: "they sign in to a Mopay account, and the target gives none (" + account + ")"},
-			{Tag: TagNoticeAccount, Why: "they need a Mopay account with notices, and the target gives none (" + account + ")"},
-			{Tag: TagLogin, Why: "they log in to a Mopay account, and the target gives none (" + login + ")"},
+			{Tag: TagAccount, Why: "they sign in to a Mopay account, and the target gives none (" + account + ")", Need: "a Mopay account"},
+			{Tag: TagNoticeAccount, Why: "they need a Mopay account with notices, and the target gives none (" + account + ")", Need: "a Mopay account with notices"},
+			{Tag: TagLogin, Why: "they log in to a Mopay account, and the target gives none (" + login + ")", Need: "a Mopay email and password"},
 		}
 	case !hasLogin:
 		return []steps.Exclusion{
-			{Tag: TagLogin, Why: "they log in with the account's email and password, and the target gives only an issued key pair (" + login + ")"},
-			{Tag: TagRateLimit, Why: "they spend the documented 100 requests a minute of a key, and the one key the target gives serves every scenario (" + login + " gives each scenario a key of its own)"},
+			{Tag: TagLogin, Why: "they log in with the account's email and password, and the target gives only an issued key pair (" + login + ")", Need: "a Mopay email and password"},
+			{Tag: TagRateLimit, Why: "they spend the documented 100 requests a minute of a key, and the one key the target gives serves every scenario (" + login + " gives each scenario a key of its own)", Need: "a Mopay email and password"},
 		}
 	}
 	return nil
