@@ -149,12 +149,12 @@ func (r *run) initScenario(sc *godog.ScenarioContext) {
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		if s := ScenarioOf(ctx); s != nil {
 			res := StepResult{Text: st.Text, Status: stepStatus(status)}
-			if err != nil && status == godog.StepFailed {
+			if err != nil && (status == godog.StepFailed || status == godog.StepSkipped) { // a step that skips says why
 				res.Err = err.Error()
 			}
 			if err != nil && status == godog.StepSkipped && errors.Is(err, godog.ErrSkip) {
-				// A step that skips its scenario says why; godog itself
-				// counts such a scenario as passed.
+				// godog counts a scenario a step skipped as passed unless
+				// that step was its last: record lets the step's reason win.
 				res.Err = skipReason(err)
 				if s.skipped == "" {
 					s.skipped = res.Err
@@ -419,7 +419,7 @@ func (r *run) record(p *godog.Scenario, s *Scenario, err error) {
 	res := &ScenarioResult{URI: uri, Feature: pl.feature, Name: p.Name, Line: pl.line, Tags: tags,
 		Status: scenarioStatus(err), Steps: s.steps, Exchanges: s.exchanges, Duration: time.Since(s.started)}
 	if res.Status == "skipped" && err != nil {
-		res.Reason = skipReason(err)
+		res.Reason = skipReason(err) // a step skipped it (godog.ErrSkip), saying why
 	}
 	if res.Status == "passed" && s.skipped != "" {
 		// godog hands the scenario's hooks the last step's error only: a

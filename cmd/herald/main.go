@@ -449,8 +449,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	fs.Var(sets, "set", "`KEY=VALUE` for a key of the target file, such as systems.mopay.params.email=qa@example.com; repeat for each")
 	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
-	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, for a real deployment (env HERALD_MOPAY_EMAIL)")
+	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, which the scenarios sign in to on a real deployment; signing in is not mutating (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
+	mopayKey := fs.String("mopay-key", os.Getenv("HERALD_MOPAY_KEY"), "instead of an email and password, a `pbcKey` Mopay issued to that account, which the scenarios sign with (env HERALD_MOPAY_KEY)")
+	mopaySecret := fs.String("mopay-secret", "", "the secret of that key (better: env HERALD_MOPAY_SECRET, which stays out of the process list)")
+	mopayUserID := fs.String("mopay-userid", os.Getenv("HERALD_MOPAY_USERID"), "the account's user `id`, when its login answer carries none (env HERALD_MOPAY_USERID)")
 	mnotifyURL := fs.String("mnotify-url", os.Getenv("HERALD_MNOTIFY_URL"), "base `URL` of a real MNotify deployment, such as https://mnotify.staging.egov.md:8443/; overrides --target (env HERALD_MNOTIFY_URL)")
 	mnotifyCerts := certFlag{}
 	fs.Var(mnotifyCerts, "mnotify-cert", "an MNotify sender role's PEM client certificate and key files, `ROLE=CERT,KEY`, for --mnotify-url; repeat for each role: sender-a (required), sender-b, unregistered, expired, revoked, foreign; scenarios needing a role not given are left out (env HERALD_MNOTIFY_CERTS, entries separated by ;)")
@@ -460,6 +463,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	monnetCert := fs.String("monnet-notifier-cert", os.Getenv("HERALD_MONNET_NOTIFIER_CERT"), "`file` of the notifier certificate Monnet handed over (PEM; a PEM public key works too), for a real Monnet (env HERALD_MONNET_NOTIFIER_CERT)")
 	receiverListen := fs.String("monnet-receiver-listen", os.Getenv("HERALD_MONNET_RECEIVER_LISTEN"), "`address` the suite's Monnet merchant receiver listens on (default 127.0.0.1:0, a free port; env HERALD_MONNET_RECEIVER_LISTEN)")
 	receiverURL := fs.String("monnet-receiver-url", os.Getenv("HERALD_MONNET_RECEIVER_URL"), "public `URL` the notifier reaches that receiver at (default http://<listen address>/; env HERALD_MONNET_RECEIVER_URL): for a Herald in a container, or the URL a real Monnet was configured with")
+	monnetNoteWait := fs.String("monnet-notification-wait", os.Getenv("HERALD_MONNET_NOTIFICATION_WAIT"), "how long a Monnet scenario waits for a payout's notification (a Go `duration`; default 30s; env HERALD_MONNET_NOTIFICATION_WAIT)")
+	monnetRetryWait := fs.String("monnet-retry-wait", os.Getenv("HERALD_MONNET_RETRY_WAIT"), "how long the Monnet scenarios wait for a notification to be sent again: after the receiver answered 503 (none within it skips that scenario: Monnet documents no retries), and for a differing duplicate (a Go `duration`; default 60s; env HERALD_MONNET_RETRY_WAIT)")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
 	var format formatFlag
 	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
@@ -491,6 +496,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	}
 	if *password == "" {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
+	}
+	if *mopaySecret == "" {
+		*mopaySecret = os.Getenv("HERALD_MOPAY_SECRET")
 	}
 	if *concurrency < 1 {
 		fmt.Fprintln(stderr, "herald test: --concurrency must be 1 or more")
@@ -625,6 +633,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		if *receiverURL != "" {
 			mt.Params[monnet.ParamReceiverURL] = *receiverURL
 		}
+		if *monnetNoteWait != "" {
+			mt.Params[monnet.ParamNotificationWait] = *monnetNoteWait
+		}
+		if *monnetRetryWait != "" {
+			mt.Params[monnet.ParamRetryWait] = *monnetRetryWait
+		}
 	}
 	if mt := t.Systems[mopay.System]; mt != nil {
 		if *reqForm {
@@ -632,6 +646,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 		if *email != "" {
 			mt.Params[mopay.ParamEmail], mt.Params[mopay.ParamPassword] = *email, *password
+		}
+		if *mopayKey != "" {
+			mt.Params[mopay.ParamKey], mt.Params[mopay.ParamSecret] = *mopayKey, *mopaySecret
+		}
+		if *mopayUserID != "" {
+			mt.Params[mopay.ParamUserID] = *mopayUserID
 		}
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)

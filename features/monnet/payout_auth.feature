@@ -29,6 +29,9 @@ Feature: Monnet payout API authentication (HMAC-SHA256 query signature)
       | AUTH-SIG   | with a signature made with another secret |
       | AUTH-NOSIG | without the signature query parameter     |
       | AUTH-TAMP  | with the body changed after signing       |
+      | AUTH-TS    | with the timestamp changed after signing  |
+      | AUTH-OPATH | with a signature made over another path   |
+      | AUTH-PATH  | with the path of another merchant         |
 
   @herald-design @mutating
   Scenario Outline: Herald answers 401 and names what is wrong
@@ -59,6 +62,30 @@ Feature: Monnet payout API authentication (HMAC-SHA256 query signature)
       | without the monnet-api-key header         |
       | with a signature made with another secret |
       | without the signature query parameter     |
+      | with the timestamp changed after signing  |
+      | with a signature made over another path   |
+      | with the path of another merchant         |
+
+  @herald-design
+  Scenario Outline: Herald answers a badly authenticated status read with 401 and names what is wrong
+    When the Monnet merchant gets the payout with id "1" but <fault>
+    Then the Monnet answer has status 401 and error code "1001"
+    And the Monnet error message names "<field>"
+
+    Examples:
+      | fault                                     | field          |
+      | with an unknown API key                   | monnet-api-key |
+      | with a signature made over another path   | signature      |
+      | with a timestamp 6 minutes old            | timestamp      |
+      | with the path of another merchant         | merchantId     |
+
+  @mutating
+  Scenario: A merchant's payout is not shown on another merchant's path
+    Given the Monnet merchant created a payout with orderId "AUTH-MINE"
+    When the Monnet merchant gets the payout's status but with the path of another merchant
+    Then the Monnet answer has error code "1001"
+    And the Monnet answer does not show the payout
+    And the Monnet answer conforms to the spec
 
   @mutating
   Scenario: Getting a payout's status is signed over an empty body

@@ -64,6 +64,11 @@ Feature: Mopay newsletter subscription with email verification
     Then the call fails with MSG "emal_required" and code 401
 
   @mutating
+  Scenario: An empty address is refused
+    When I call "user_newsletter_create" without signing with query "emal=&code=123456"
+    Then the call is refused
+
+  @herald-design @mutating
   Scenario: An empty address is a missing one
     When I call "user_newsletter_create" without signing with query "emal=&code=123456"
     Then the call fails with MSG "emal_required" and code 401

@@ -234,6 +234,7 @@ type deliveryJSON struct {
 	Next         *time.Time    `json:"next,omitempty"`
 	Verification *string       `json:"verification,omitempty"`
 	Body         string        `json:"body"`
+	Withheld     string        `json:"withheld,omitempty"`
 	Attempts     []attemptJSON `json:"attempts"`
 }
 
@@ -248,7 +249,7 @@ type attemptJSON struct {
 
 func toJSON(d Delivery) deliveryJSON {
 	out := deliveryJSON{ID: d.ID, MerchantID: d.MerchantID, PayoutID: d.PayoutID, OrderID: d.OrderID, Forgery: d.Forgery, Of: d.Of,
-		Due: d.Due.UTC(), State: d.State, Body: string(d.Message.Body), Attempts: []attemptJSON{}}
+		Due: d.Due.UTC(), State: d.State, Body: string(d.Message.Body), Withheld: d.Withheld, Attempts: []attemptJSON{}}
 	if !d.Next.IsZero() {
 		next := d.Next.UTC()
 		out.Next = &next

@@ -1,6 +1,7 @@
 package monnet
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -232,6 +233,15 @@ func (s *Sim) classify(ex *engine.Exchange, err error) (*apiError, int) {
 		if ptr == "/orderId" && strings.Contains(p.Reason, "maximum string length") {
 			return &apiError{Code: "1031"}, http.StatusBadRequest
 		}
+		if ptr == "/amount" {
+			// A number that is no amount (-0, 1.5, 10^400) is named with
+			// what an amount must be; 1117 "must be a number" is for the rest.
+			if n, ok := bodyNumber(ex.Body, "amount"); ok {
+				if ae := checkAmount(n); ae != nil {
+					return ae, http.StatusBadRequest
+				}
+			}
+		}
 		if code := invalidCode(ptr); code != "" {
 			return &apiError{Code: code}, http.StatusBadRequest
 		}
@@ -250,6 +260,23 @@ func (s *Sim) classify(ex *engine.Exchange, err error) (*apiError, int) {
 	default:
 		return apiFail("4099", "the simulator failed: %s", p.Reason), http.StatusInternalServerError
 	}
+}
+
+// bodyNumber is a top-level member of a JSON body when it is a number, as
+// written.
+func bodyNumber(body []byte, member string) (json.Number, bool) {
+	var v map[string]json.RawMessage
+	if json.Unmarshal(body, &v) != nil {
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(v[member]))
+	dec.UseNumber()
+	var x any
+	if dec.Decode(&x) != nil {
+		return "", false
+	}
+	n, ok := x.(json.Number)
+	return n, ok
 }
 
 // statusOf is the status of an error the simulator raises itself.

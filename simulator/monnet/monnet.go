@@ -206,6 +206,21 @@ func (s *Sim) Handler() http.Handler { return s.engine }
 // checks notifications.
 func (s *Sim) Checker() *specs.Checker { return s.engine.Checker() }
 
+// CheckNotification checks a notification body against the spec's callback
+// schema before it is signed: the simulator never signs a body the spec
+// forbids.
+func (s *Sim) CheckNotification(body []byte) error {
+	// The signature is not made yet: a placeholder stands for it, so that
+	// only the body is judged.
+	h := http.Header{}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set(HeaderVerification, "AA==")
+	if err := s.Checker().Webhook("payoutNotification", http.MethodPost, h, body); err != nil {
+		return fmt.Errorf("the body violates the spec's payoutNotification: %w", err)
+	}
+	return nil
+}
+
 // Notifier returns the delivery worker, or nil.
 func (s *Sim) Notifier() *Notifier { return s.notifier }
 

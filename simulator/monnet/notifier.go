@@ -112,6 +112,9 @@ type Delivery struct {
 	Next     time.Time
 	Attempts []Attempt
 	Message  Message
+	// Withheld says why the notification was never signed nor sent (its
+	// body violates the spec); its state is failed.
+	Withheld string
 }
 
 // Notifier delivers signed payout notifications to merchants' receivers.
@@ -321,6 +324,22 @@ func (n *Notifier) Notify(due time.Time, merchantID, payoutID, orderID string, b
 	return n.add(&Delivery{PayoutID: payoutID, OrderID: orderID, Due: due}, m, due.Add(first)), nil
 }
 
+// Withhold records a notification that must not be sent (its body
+// violates the spec, say): never signed, never attempted, failed at once,
+// with why in the delivery log and, loudly, in the log. It returns the
+// delivery id.
+func (n *Notifier) Withhold(due time.Time, merchantID, payoutID, orderID string, body []byte, why error) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.seq++
+	d := &Delivery{ID: "ntf-" + strconv.Itoa(n.seq), MerchantID: merchantID, PayoutID: payoutID, OrderID: orderID, Due: due,
+		State: StateFailed, Withheld: why.Error(), Message: Message{MerchantID: merchantID, Body: bytes.Clone(body), OmitHeader: true}}
+	n.deliveries[d.ID] = d
+	n.log.Error("notification withheld: not signed, not sent", "delivery", d.ID, "merchant", merchantID, "payout", payoutID,
+		"reason", d.Withheld)
+	return d.ID
+}
+
 // SendForged sends, once and now, the negative fixture kind of a genuine
 // delivery. It returns the forged delivery's id.
 func (n *Notifier) SendForged(id string, kind Forgery) (string, error) {
@@ -336,6 +355,8 @@ func (n *Notifier) SendForged(id string, kind Forgery) (string, error) {
 		return "", fmt.Errorf("no delivery %q", id)
 	case valid.Forgery != "":
 		return "", fmt.Errorf("delivery %s is itself a forgery (%s); forge from a genuine notification", id, valid.Forgery)
+	case valid.Withheld != "":
+		return "", fmt.Errorf("delivery %s was withheld, never signed: %s", id, valid.Withheld)
 	}
 	m, err := Forge(kind, valid.Message, n.key, n.forger)
 	if err != nil {
@@ -366,6 +387,12 @@ func (n *Notifier) Redeliver(id string) error {
 	n.mu.Unlock()
 	if d == nil {
 		return fmt.Errorf("no delivery %q", id)
+	}
+	n.mu.Lock()
+	withheld := d.Withheld
+	n.mu.Unlock()
+	if withheld != "" {
+		return fmt.Errorf("delivery %s was withheld, never signed, and is not sent: %s", id, withheld)
 	}
 	now := n.clock.Now()
 	n.sched.At(now, n.job(gen, id, now, true))

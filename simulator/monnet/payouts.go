@@ -205,6 +205,9 @@ func (s *Sim) handleCreate(ex *engine.Exchange) (engine.Reply, error) {
 	if err := dec.Decode(&req); err != nil {
 		return engine.Reply{}, invalidAttribute("body", "the body could not be decoded")
 	}
+	if err := checkAmount(req.Amount); err != nil {
+		return engine.Reply{}, err
+	}
 	if err := countryRules(req); err != nil {
 		return engine.Reply{}, err
 	}
@@ -239,7 +242,12 @@ func (s *Sim) handleCreate(ex *engine.Exchange) (engine.Reply, error) {
 		if err != nil {
 			return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: err.Error()}
 		}
-		if _, err := s.notifier.Notify(p.final(), m.id, strconv.FormatInt(p.id, 10), req.OrderID, body); err != nil {
+		id := strconv.FormatInt(p.id, 10)
+		// Never sign a body the spec forbids: it is withheld, and the
+		// delivery log and the log say why.
+		if err := s.CheckNotification(body); err != nil {
+			s.notifier.Withhold(p.final(), m.id, id, req.OrderID, body, err)
+		} else if _, err := s.notifier.Notify(p.final(), m.id, id, req.OrderID, body); err != nil {
 			return engine.Reply{}, &engine.Problem{Kind: engine.Internal, Reason: err.Error()}
 		}
 	}
@@ -247,6 +255,38 @@ func (s *Sim) handleCreate(ex *engine.Exchange) (engine.Reply, error) {
 		"payout": map[string]any{"Id": p.id, "country": req.Country, "amount": req.Amount, "currency": req.Currency, "orderId": req.OrderID},
 		"output": p.output(now),
 	})
+}
+
+// MaxAmountDigits is how many digits an amount may have (Herald design: it
+// stays below 10^18, so that it fits a signed 64-bit integer).
+const MaxAmountDigits = 18
+
+// amountLiteral is an amount as the API documents it: a whole number of
+// minor units, written with digits only, from 1.
+var amountLiteral = regexp.MustCompile(`^[1-9][0-9]*$`)
+
+// amountRule says what an amount must be, in the errors that refuse one.
+const amountRule = "must be a whole number of minor units (the last two digits are decimals) written with digits only, from 1 to 18 digits: no sign, decimal point or exponent"
+
+// checkAmount refuses a number the API does not document as an amount:
+// 1e20, 1.0 and 1E2 are numbers JSON allows, and whole, but not written as
+// an integer; -0, 0 and negatives are below 1. Such a number would reach
+// the notification, whose amount is a string of digits, only through a
+// conversion: Herald refuses it, naming the field, rather than guess.
+func checkAmount(n json.Number) *apiError {
+	lit := string(n)
+	if amountLiteral.MatchString(lit) && len(lit) <= MaxAmountDigits {
+		return nil
+	}
+	return invalidAttribute("amount", "%s, got %s", amountRule, clip(lit, 40))
+}
+
+// clip shortens s to at most n bytes for an error message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // countryRules are the account fields each country needs (see the spec).
@@ -347,13 +387,11 @@ func (s *Sim) notificationBody(p *payout) ([]byte, error) {
 			account = alt
 		}
 	}
-	amount := p.req.Amount.String()
-	if f, err := strconv.ParseFloat(amount, 64); err == nil && f == float64(int64(f)) {
-		amount = strconv.FormatInt(int64(f), 10) // 1e3 and 1000.0 are "1000"
-	}
 	final := p.final()
 	b := notificationBody{
-		Payout: notificationPayout{ID: strconv.FormatInt(p.id, 10), Country: p.req.Country, Amount: amount, Currency: p.req.Currency,
+		// The amount as the merchant wrote it: checkAmount let only digits
+		// through, and no float ever holds it.
+		Payout: notificationPayout{ID: strconv.FormatInt(p.id, 10), Country: p.req.Country, Amount: p.req.Amount.String(), Currency: p.req.Currency,
 			OrderID: p.req.OrderID, MerchantID: p.merchantID, BankCode: dest.BankAccount.BankCode, AccountNumber: account,
 			Name: strings.TrimSpace(ben.Name + " " + ben.LastName), CustomerEmail: ben.Email},
 		Output: p.output(final),

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/cucumber/godog"
 
@@ -34,7 +35,34 @@ const (
 	// real Monnet, that URL is the one its integration team configured.
 	ParamReceiverListen = "receiver-listen"
 	ParamReceiverURL    = "receiver-url"
+	// ParamNotificationWait is how long a scenario waits for a payout's
+	// notification (a Go duration; default 30s): a real Monnet takes its
+	// own time to reach a final stage.
+	ParamNotificationWait = "notification-wait"
+	// ParamRetryWait is how long the redelivery scenario waits for a new
+	// attempt after the suite's receiver answered one with a 5xx (default
+	// 60s). Monnet documents no retries: none within it skips the scenario.
+	ParamRetryWait = "retry-wait"
 )
+
+// Defaults of the waits.
+const (
+	DefaultNotificationWait = 30 * time.Second
+	DefaultRetryWait        = 60 * time.Second
+)
+
+// duration reads a wait parameter.
+func duration(t steps.Target, key string, def time.Duration) (time.Duration, error) {
+	v := t.Param(System, key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("the Monnet target's parameter %s is %q: want a positive Go duration, such as 45s or 5m", key, v)
+	}
+	return d, nil
+}
 
 // HeraldMerchant is the seeded merchant the scenarios use on a Herald: it
 // has the credentials of the vendor's HMAC example (fixtures/monnet/seed.json).
@@ -98,6 +126,13 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 		if w.merchantID == "" || w.apiKey == "" || w.apiSecret == "" {
 			return ctx, fmt.Errorf("the Monnet target needs a merchant id, an API key and an API secret (params %s, %s, %s)", ParamMerchantID, ParamAPIKey, ParamAPISecret)
 		}
+		var err error
+		if w.noteWait, err = duration(t, ParamNotificationWait, DefaultNotificationWait); err != nil {
+			return ctx, err
+		}
+		if w.retryWait, err = duration(t, ParamRetryWait, DefaultRetryWait); err != nil {
+			return ctx, err
+		}
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
@@ -113,5 +148,6 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 
 // Params lists the parameters the module reads from its target section.
 func (m *module) Params() []string {
-	return []string{ParamMerchantID, ParamAPIKey, ParamAPISecret, ParamNotifierCert, ParamReceiverListen, ParamReceiverURL}
+	return []string{ParamMerchantID, ParamAPIKey, ParamAPISecret, ParamNotifierCert, ParamReceiverListen, ParamReceiverURL,
+		ParamNotificationWait, ParamRetryWait}
 }

@@ -187,3 +187,72 @@ func TestScenariosDeclareWhatTheyNeed(t *testing.T) {
 		}
 	}
 }
+
+// The receiver's watch judges every notification of the scenario as it
+// arrives: a later one for the same payout and stage must be the same
+// bytes, body and verification header, however late; each must conform to
+// the spec and verify. What it finds fails the scenario at its end.
+func TestReceiverWatchesEveryNotification(t *testing.T) {
+	h := newReceiverHost()
+	box, err := h.open("", "", "22")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close(box)
+	h.expect(box, "W-1")
+	m, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker := m.Checker()
+	cert, _ := fixtures.Read(fixtures.MonnetNotifierCert)
+	pub, err := monnetsim.ParsePublicKey(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box.watchOn(func(method string, header http.Header, body []byte) error {
+		return checker.Webhook("payoutNotification", method, header, body)
+	}, pub)
+	keyPEM, _ := fixtures.Read(fixtures.MonnetNotifierKey)
+	key, err := monnetsim.ParsePrivateKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(body string, sign bool) {
+		req, _ := http.NewRequest(http.MethodPost, box.url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		if sign {
+			sig, _ := monnetsim.Sign(key, "22", []byte(body))
+			req.Header.Set(monnetsim.HeaderVerification, sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	good := `{"payout":{"id":"7","amount":"100","currency":"PEN","orderId":"W-1","merchantId":"22","bankCode":"001","name":"Ana"},"output":{"stage":"SUCCESS","status":"PROCESSED","statusChangeDateTime":"2026-03-01T12:00:05.000000Z","authorizationCode":"A1"}}`
+	send(good, true)
+	send(good, true) // the same bytes again: a duplicate, allowed
+	if ps := box.problemsOf("7"); len(ps) != 0 {
+		t.Fatalf("a good notification and its byte-identical duplicate: %v", ps)
+	}
+	send(strings.Replace(good, `"A1"`, `"A2"`, 1), true) // re-signed, other bytes
+	send(strings.Replace(good, `"SUCCESS","status":"PROCESSED"`, `"IN_PROGRESS","status":"PENDING_BANK"`, 1), true)
+	send(strings.Replace(good, `"id":"7"`, `"id":"8"`, 1), false)
+	ps7, ps8 := box.problemsOf("7"), box.problemsOf("8")
+	if len(ps7) != 2 || !strings.Contains(ps7[0], "is not the same bytes") || !strings.Contains(ps7[1], "violates the spec") {
+		t.Errorf("payout 7: %q", ps7)
+	}
+	if len(ps8) != 2 || !strings.Contains(strings.Join(ps8, "\n"), "verification headers") {
+		t.Errorf("payout 8 (unsigned): %q", ps8)
+	}
+	if err := box.verdict(); err == nil || !strings.Contains(err.Error(), "notification 3 ") {
+		t.Errorf("the verdict: %v", err)
+	}
+	box.forgeries() // a scenario that sends forged ones on purpose
+	send(strings.Replace(good, `"A1"`, `"A3"`, 1), false)
+	if n := len(box.problemsOf("")); n != 4 {
+		t.Errorf("the watch judged a notification after forgeries began: %d problems", n)
+	}
+}

@@ -1,6 +1,7 @@
 package monnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -84,7 +85,7 @@ func (h *receiverHost) open(listen, public, merchantID string) (*inbox, error) {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	box := &inbox{host: h, token: hex.EncodeToString(b), merchantID: merchantID, orders: map[string]bool{},
-		mode: answerWith{statuses: []int{http.StatusOK}}, released: make(chan struct{})}
+		mode: answerWith{statuses: []int{http.StatusOK}}, released: make(chan struct{}), firsts: map[string]*received{}}
 	box.url = h.base + pathMarker + box.token
 	h.tokens[box.token] = box
 	return box, nil
@@ -180,6 +181,8 @@ type received struct {
 	// answered is the status the receiver answered with; 0 when it held
 	// the request until the sender gave up.
 	answered int
+	at       time.Time // when it arrived
+	seq      int       // its place among what the scenario's inbox got, from 1
 }
 
 // mode is how a scenario's receiver answers.
@@ -240,6 +243,24 @@ type inbox struct {
 	mode   mode
 	orders map[string]bool // the orderIds the scenario used
 	got    []*received
+
+	// The watch: every notification of the scenario's payouts, however
+	// late within the scenario, is judged as it arrives (see judge).
+	firsts   map[string]*received // the first of each payout and stage
+	problems []problem
+	// conform checks a notification against the spec; pub, when known,
+	// is the notifier certificate's key. Set before the first arrival.
+	conform func(method string, header http.Header, body []byte) error
+	pub     *rsa.PublicKey
+	// forging: the scenario sends forged notifications on purpose (a
+	// Herald's negative fixtures), which the watch then leaves alone.
+	forging bool
+}
+
+// problem is something wrong the watch saw in a notification.
+type problem struct {
+	payout string
+	text   string
 }
 
 func (b *inbox) release() { b.once.Do(func() { close(b.released) }) }
@@ -266,7 +287,10 @@ func (b *inbox) serve(w http.ResponseWriter, r *http.Request, body []byte, n not
 	}
 	status, hang := b.mode.answer(b, rec)
 	rec.answered = status
+	rec.at = time.Now()
 	b.got = append(b.got, rec)
+	rec.seq = len(b.got)
+	b.judge(rec)
 	b.mu.Unlock()
 	if hang {
 		timer := time.NewTimer(maxHang)
@@ -281,6 +305,102 @@ func (b *inbox) serve(w http.ResponseWriter, r *http.Request, body []byte, n not
 	w.WriteHeader(status)
 }
 
+// judge is the watch, for one notification as it arrives (b.mu held):
+// it must conform to the spec and verify with the notifier certificate, and
+// any later notification for a payout and stage must carry the same bytes
+// as the first, body and verification header, whether the first was
+// acknowledged (a duplicate) or not (a new attempt): the signature has no
+// timestamp, so a sender that changes either sends another notification.
+func (b *inbox) judge(r *received) {
+	if b.forging {
+		return
+	}
+	what := fmt.Sprintf("notification %d (orderId %s, payout %s, stage %q)", r.seq, r.orderID, r.payout, r.stage)
+	add := func(format string, args ...any) {
+		b.problems = append(b.problems, problem{payout: r.payout, text: what + " " + fmt.Sprintf(format, args...)})
+	}
+	if b.conform != nil {
+		if err := b.conform(r.method, r.header, r.body); err != nil {
+			add("violates the spec: %v\n  body: %s", err, clipBytes(r.body))
+		}
+	}
+	values := r.header.Values(monnetsim.HeaderVerification)
+	if b.pub != nil {
+		if len(values) != 1 {
+			add("has %d verification headers, want 1", len(values))
+		} else if err := monnetsim.Verify(b.pub, b.merchantID, r.body, values[0]); err != nil {
+			add("does not verify with the notifier certificate over merchantId %s and the raw body: %v", b.merchantID, err)
+		}
+	}
+	key := r.payout + "\x00" + r.stage
+	first := b.firsts[key]
+	if first == nil {
+		b.firsts[key] = r
+		return
+	}
+	var diff []string
+	if !bytes.Equal(first.body, r.body) {
+		diff = append(diff, fmt.Sprintf("its body differs:\n  first: %s\n  this:  %s", clipBytes(first.body), clipBytes(r.body)))
+	}
+	if strings.Join(values, "\n") != strings.Join(first.header.Values(monnetsim.HeaderVerification), "\n") {
+		diff = append(diff, "its verification header differs")
+	}
+	if len(diff) > 0 {
+		answered := fmt.Sprintf("answered %d", first.answered)
+		if first.answered == 0 {
+			answered = "held without an answer"
+		}
+		add("came %s after notification %d of the same payout and stage (%s), and is not the same bytes: %s",
+			r.at.Sub(first.at).Round(time.Millisecond), first.seq, answered, strings.Join(diff, "; "))
+	}
+}
+
+// watchOn arms the watch: conform checks against the spec, pub (nil when
+// unknown) verifies the signature.
+func (b *inbox) watchOn(conform func(string, http.Header, []byte) error, pub *rsa.PublicKey) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.conform, b.pub = conform, pub
+}
+
+// forgeries tells the watch that the scenario sends forged notifications.
+func (b *inbox) forgeries() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.forging = true
+}
+
+// problemsOf lists what the watch found wrong, about one payout ("" for
+// every payout).
+func (b *inbox) problemsOf(payoutID string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, p := range b.problems {
+		if payoutID == "" || p.payout == payoutID {
+			out = append(out, p.text)
+		}
+	}
+	return out
+}
+
+// verdict is the watch's finding over the whole scenario: run when it ends.
+func (b *inbox) verdict() error {
+	if ps := b.problemsOf(""); len(ps) > 0 {
+		return fmt.Errorf("the suite's Monnet receiver saw, during the scenario:\n- %s", strings.Join(ps, "\n- "))
+	}
+	return nil
+}
+
+// clipBytes shortens a body for a message.
+func clipBytes(b []byte) string {
+	const n = 600
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
+}
+
 // about returns what the receiver got about a payout, in order.
 func (b *inbox) about(payoutID string) []*received {
 	b.mu.Lock()
@@ -292,6 +412,13 @@ func (b *inbox) about(payoutID string) []*received {
 		}
 	}
 	return out
+}
+
+// all returns everything the inbox got about the scenario's orderIds.
+func (b *inbox) all() []*received {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]*received(nil), b.got...)
 }
 
 // errWaited is what waitFor returns when the time is up.

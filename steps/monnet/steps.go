@@ -88,6 +88,14 @@ func register(sc *godog.ScenarioContext) {
 		return err
 	}))
 	sc.Step(`^the Monnet merchant gets the payout with id "([^"]*)" but (.+)$`, on((*world).getFaulty))
+	sc.Step(`^the Monnet merchant gets the payout's status but (.+)$`, on(func(w *world, fault string) error {
+		if w.payout == nil {
+			return errors.New("no payout: create one first")
+		}
+		return w.getFaulty(w.payout.id, fault)
+	}))
+	sc.Step(`^the Monnet merchant creates a payout with orderId "([^"]*)" again$`, on((*world).createAgain))
+	sc.Step(`^the Monnet merchant creates a payout with amount (\S+)$`, on((*world).createWithAmount))
 	sc.Step(`^the vendor's Monnet HMAC example request is sent as published$`, on((*world).vendorExample))
 	sc.Step(`^the Monnet payout reaches its final stage$`, on((*world).reachFinal))
 
@@ -105,10 +113,35 @@ func register(sc *godog.ScenarioContext) {
 	sc.Step(`^the Monnet error message is "([^"]*)"$`, on(func(w *world, m string) error { return w.message(m, true) }))
 	sc.Step(`^the Monnet error message names "([^"]*)"$`, on(func(w *world, m string) error { return w.message(m, false) }))
 	sc.Step(`^the Monnet payout's status is "([^"]*)"$`, on((*world).payoutStatus))
+	sc.Step(`^the Monnet answer has amount (\S+) as written$`, on((*world).answerAmount))
+	sc.Step(`^the Monnet payout's status read has amount (\S+) as written$`, on(func(w *world, lit string) error {
+		if w.payout == nil {
+			return errors.New("no payout: create one first")
+		}
+		if _, err := w.call(request{operation: "getPayout", payoutID: w.payout.id}); err != nil {
+			return err
+		}
+		return w.answerAmount(lit)
+	}))
+	sc.Step(`^the Monnet answer does not show the payout$`, on((*world).answerHidesPayout))
+	sc.Step(`^the repeated Monnet orderId is refused as the documented duplicate 2005, at once or in a REJECTED notification of its own$`, on((*world).duplicateRefused))
 
 	// Notifications, as the suite's receiver got them.
-	sc.Step(`^a Monnet (SUCCESS|REJECTED) notification for the payout arrives within (\d+) s$`, on((*world).arrives))
+	sc.Step(`^a Monnet (SUCCESS|REJECTED) notification for the payout arrives within (\d+) s$`, on(func(w *world, stage string, within int) error {
+		return w.arrives(stage, time.Duration(within)*time.Second)
+	}))
+	sc.Step(`^a Monnet (SUCCESS|REJECTED) notification for the payout arrives$`, on(func(w *world, stage string) error {
+		return w.arrives(stage, w.noteWait)
+	}))
 	sc.Step(`^no other Monnet notification for the payout arrives within (\d+) s$`, on((*world).noOther))
+	sc.Step(`^no differing Monnet notification for the payout arrives within (\d+) s$`, on(func(w *world, within int) error {
+		return w.noDiffering(time.Duration(within) * time.Second)
+	}))
+	sc.Step(`^no differing Monnet notification for the payout arrives within the retry wait$`, on((*world).noDifferingWhileRetrying))
+	sc.Step(`^no Monnet notification for another payout with the orderId (arrives|is a SUCCESS) within (\d+) s$`, on((*world).noOtherPayout))
+	sc.Step(`^the Monnet receiver answered that notification (\d+)$`, on((*world).answeredNote))
+	sc.Step(`^a new Monnet attempt at that notification, if one comes within the retry wait, carries the same bytes, body and verification header$`, on((*world).newAttemptIdentical))
+	sc.Step(`^the Monnet payout's status read agrees with the notification$`, on((*world).statusAgrees))
 	sc.Step(`^no Monnet notification for the payout has arrived$`, on(func(w *world) error { return w.received(0) }))
 	sc.Step(`^the Monnet notification's signature verifies for the merchant with the notifier certificate$`, on(func(w *world) error {
 		return w.verifies(w.merchantID)
@@ -224,6 +257,10 @@ func (w *world) fault(fault string) (signing, error) {
 		s.tamper = true
 	case fault == "with the path of another merchant":
 		s.pathOf = w.merchantID + "9"
+	case fault == "with the timestamp changed after signing":
+		s.tsChanged = true
+	case fault == "with a signature made over another path":
+		s.otherPath = true
 	case strings.HasPrefix(fault, "with a timestamp ") && strings.HasSuffix(fault, " minutes old"):
 		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(fault, "with a timestamp "), " minutes old"))
 		if err != nil {
@@ -347,7 +384,10 @@ func (w *world) answerIs(status int, stage, outStatus, code string) error {
 	if status != 0 && a.status != status {
 		return fmt.Errorf("status %d, want %d: %s", a.status, status, steps.Clip(a.body))
 	}
-	if stage != "" && (a.v.Output.Stage != stage || a.v.Output.Status != outStatus) {
+	// The stage a payout is in when created is Herald's design: the vendor
+	// documents 201 and the stages, not which one comes first (a real
+	// Monnet may answer PENDING_BALANCE, say).
+	if stage != "" && w.sc.Target.IsHerald() && (a.v.Output.Stage != stage || a.v.Output.Status != outStatus) {
 		return fmt.Errorf("output %s/%s, want %s/%s: %s", a.v.Output.Stage, a.v.Output.Status, stage, outStatus, steps.Clip(a.body))
 	}
 	if code != "" {
@@ -419,9 +459,9 @@ func (w *world) got() ([]*received, error) {
 	return w.box.about(w.payout.id), nil
 }
 
-func (w *world) arrives(stage string, within int) error {
+func (w *world) arrives(stage string, within time.Duration) error {
 	var found *received
-	err := waitFor(context.Background(), time.Duration(within)*time.Second, func() (bool, error) {
+	err := waitFor(context.Background(), within, func() (bool, error) {
 		got, err := w.got()
 		for _, r := range got {
 			if r.stage == stage {
@@ -439,15 +479,253 @@ func (w *world) arrives(stage string, within int) error {
 				where = "the URL Monnet was configured with, which must reach " + w.module.host.listening()
 			}
 		}
-		return fmt.Errorf("no %s notification for payout %s arrived within %d s at %s (%d other notifications of it arrived)", stage, w.payout.id, within, where, len(got))
+		return fmt.Errorf("no %s notification for payout %s arrived within %s at %s (%d other notifications of it arrived; the target parameter %s sets the wait)",
+			stage, w.payout.id, within, where, len(got), ParamNotificationWait)
 	}
 	w.note = found
 	return err
 }
 
+// noOther waits, then holds a Herald to its design, one notification per
+// payout and stage once acknowledged; any target to the documented part:
+// whatever else arrives for the payout conforms, verifies, and repeats the
+// first of its stage byte for byte (the receiver's watch).
 func (w *world) noOther(within int) error {
+	if err := w.noDiffering(time.Duration(within) * time.Second); err != nil {
+		return err
+	}
+	if w.sc.Target.IsHerald() {
+		return w.received(1)
+	}
+	return nil
+}
+
+// noDiffering waits within seconds, failing as soon as the receiver's watch
+// finds something wrong with a notification of the payout: one that does
+// not conform or verify, or a later one for the same stage that is not the
+// same bytes as the first, however late it comes.
+func (w *world) noDiffering(within time.Duration) error {
+	if w.payout == nil {
+		return errors.New("no payout: create one first")
+	}
+	if w.box == nil {
+		return errors.New("the suite's receiver was not set up: no notification can arrive")
+	}
+	err := waitFor(context.Background(), within, func() (bool, error) {
+		if ps := w.box.problemsOf(w.payout.id); len(ps) > 0 {
+			return true, fmt.Errorf("within %s: %s", within, strings.Join(ps, "\n"))
+		}
+		return false, nil
+	})
+	if err != nil && !errors.Is(err, errWaited) {
+		return err
+	}
+	got, err := w.got()
+	if err != nil {
+		return err
+	}
+	if len(got) == 0 {
+		return fmt.Errorf("no notification of payout %s arrived", w.payout.id)
+	}
+	return nil
+}
+
+// noDifferingWhileRetrying watches the payout's notifications for as long
+// as a sender might still send one again: the retry wait on a real target;
+// on a Herald, its whole retry schedule, run at once on its clock.
+func (w *world) noDifferingWhileRetrying() error {
+	if !w.sc.Target.IsHerald() {
+		return w.noDiffering(w.retryWait)
+	}
+	b, err := w.sc.Control(http.MethodGet, "monnet/notifier", nil)
+	if err != nil {
+		return err
+	}
+	var sched struct{ Backoff []string }
+	if err := json.Unmarshal(b, &sched); err != nil || len(sched.Backoff) == 0 {
+		return fmt.Errorf("the Herald's notifier schedule: %s", steps.Clip(b))
+	}
+	last, err := time.ParseDuration(sched.Backoff[len(sched.Backoff)-1])
+	if err != nil {
+		return err
+	}
+	if _, err := w.sc.Control(http.MethodPost, "clock/advance", map[string]string{"by": (last + time.Second).String()}); err != nil {
+		return err
+	}
+	w.sc.ClockChanged()
+	if err := w.sc.SyncClock(); err != nil {
+		return err
+	}
+	return w.noDiffering(2 * time.Second)
+}
+
+// noOtherPayout: no notification (or no SUCCESS) arrives within n s about a
+// payout other than the scenario's, with its orderId: a repeated orderId
+// made no second payout that is paid.
+func (w *world) noOtherPayout(what string, within int) error {
+	if w.payout == nil || w.box == nil {
+		return errors.New("no payout: create one first")
+	}
 	time.Sleep(time.Duration(within) * time.Second)
-	return w.received(1)
+	for _, r := range w.box.all() {
+		if r.orderID != w.payout.orderID || r.payout == w.payout.id {
+			continue
+		}
+		if what == "arrives" || r.stage == "SUCCESS" {
+			return fmt.Errorf("a %s notification arrived for payout %s, another payout with orderId %s: %s", r.stage, r.payout, r.orderID, clipBytes(r.body))
+		}
+	}
+	return nil
+}
+
+// answeredNote: the receiver answered the notification the checks look at
+// with status.
+func (w *world) answeredNote(status int) error {
+	n, err := w.notification()
+	if err != nil {
+		return err
+	}
+	if n.answered != status {
+		return fmt.Errorf("the suite's receiver answered the notification %d, want %d", n.answered, status)
+	}
+	return nil
+}
+
+// newAttemptIdentical waits for a new attempt at the notification the
+// receiver answered with a 5xx: it must carry the same bytes, body and
+// verification header. The vendor documents no retries, so when none
+// comes within the retry wait the scenario is skipped, saying so; a Herald
+// retries by design, so none from a Herald fails.
+func (w *world) newAttemptIdentical() error {
+	first, err := w.notification()
+	if err != nil {
+		return err
+	}
+	if first.answered < 500 {
+		return fmt.Errorf("the suite's receiver answered the notification %d: a new attempt is awaited after a 5xx", first.answered)
+	}
+	wait := w.retryWait
+	if w.sc.Target.IsHerald() {
+		wait = settle
+		if err := w.untilNextAttempt(); err != nil {
+			return err
+		}
+	}
+	var again *received
+	err = waitFor(context.Background(), wait, func() (bool, error) {
+		got, err := w.got()
+		for _, r := range got {
+			if r != first && r.stage == first.stage {
+				again = r
+			}
+		}
+		return again != nil, err
+	})
+	if err != nil && !errors.Is(err, errWaited) {
+		return err
+	}
+	if ps := w.box.problemsOf(w.payout.id); len(ps) > 0 {
+		return errors.New(strings.Join(ps, "\n"))
+	}
+	if again == nil {
+		if w.sc.Target.IsHerald() {
+			return fmt.Errorf("the Herald made no new attempt at payout %s's notification within %s of the receiver answering %d: its notifier retries by design", w.payout.id, wait, first.answered)
+		}
+		return fmt.Errorf("%w: the target made no new attempt at payout %s's notification within %s of the suite's receiver answering %d; Monnet documents no retries, so there is nothing to hold it to (the target parameter %s waits longer)",
+			godog.ErrSkip, w.payout.id, wait, first.answered, ParamRetryWait)
+	}
+	return nil // the watch compared its bytes with the first's as it arrived
+}
+
+// untilNextAttempt moves a Herald's clock to the next scheduled attempt at
+// the payout's notification.
+func (w *world) untilNextAttempt() error {
+	d, err := w.settled(func(d delivery) bool { return len(d.Attempts) > 0 || d.State != monnetsim.StatePending })
+	if err != nil {
+		return err
+	}
+	if d.State != monnetsim.StatePending {
+		return fmt.Errorf("the Herald's delivery of payout %s is %s, not pending, after an attempt answered with a 5xx: %+v", w.payout.id, d.State, d.Attempts)
+	}
+	by := d.Next.Sub(w.sc.Now()) + time.Second
+	if by < time.Second {
+		by = time.Second
+	}
+	if _, err := w.sc.Control(http.MethodPost, "clock/advance", map[string]string{"by": by.Round(time.Second).String()}); err != nil {
+		return err
+	}
+	w.sc.ClockChanged()
+	return w.sc.SyncClock()
+}
+
+// statusAgrees reads the payout's status and compares it with the
+// notification: the same payout (Id, orderId, amount, currency), the same
+// stage and status (BUSSINESS_ERROR, the status table's spelling, is
+// BUSINESS_ERROR), the same error codes.
+func (w *world) statusAgrees() error {
+	n, err := w.notification()
+	if err != nil {
+		return err
+	}
+	a, err := w.call(request{operation: "getPayout", payoutID: w.payout.id})
+	if err != nil {
+		return err
+	}
+	if a.status != http.StatusOK {
+		return fmt.Errorf("the status read answered %d: %s", a.status, steps.Clip(a.body))
+	}
+	var note struct {
+		Payout map[string]any
+		Output struct{ Stage, Status string }
+		Errors []struct{ Code string }
+	}
+	if err := json.Unmarshal(n.body, &note); err != nil {
+		return fmt.Errorf("the notification is not JSON: %w", err)
+	}
+	str := func(v any) string {
+		switch x := v.(type) {
+		case string:
+			return x
+		case json.Number:
+			return string(x)
+		case nil:
+			return ""
+		}
+		return fmt.Sprint(v)
+	}
+	spelling := func(s string) string { return strings.Replace(s, "BUSSINESS_ERROR", "BUSINESS_ERROR", 1) }
+	var diffs []string
+	differ := func(what, read, notified string) {
+		if read != notified {
+			diffs = append(diffs, fmt.Sprintf("%s: the status read says %q, the notification %q", what, read, notified))
+		}
+	}
+	noteID := str(note.Payout["id"])
+	if noteID == "" {
+		noteID = str(note.Payout["Id"])
+	}
+	differ("the payout id", str(a.v.Payout["Id"]), noteID)
+	differ("orderId", str(a.v.Payout["orderId"]), str(note.Payout["orderId"]))
+	differ("amount", str(a.v.Payout["amount"]), str(note.Payout["amount"]))
+	differ("currency", str(a.v.Payout["currency"]), str(note.Payout["currency"]))
+	if c := str(note.Payout["country"]); c != "" {
+		differ("country", str(a.v.Payout["country"]), c)
+	}
+	differ("output.stage", a.v.Output.Stage, note.Output.Stage)
+	differ("output.status", spelling(a.v.Output.Status), spelling(note.Output.Status))
+	var readCodes, noteCodes []string
+	for _, e := range a.v.Errors {
+		readCodes = append(readCodes, e.Code)
+	}
+	for _, e := range note.Errors {
+		noteCodes = append(noteCodes, e.Code)
+	}
+	differ("the error codes", strings.Join(readCodes, ","), strings.Join(noteCodes, ","))
+	if len(diffs) > 0 {
+		return fmt.Errorf("payout %s's status read differs from its notification:\n- %s\nstatus read: %s\nnotification: %s",
+			w.payout.id, strings.Join(diffs, "\n- "), steps.Clip(a.body), clipBytes(n.body))
+	}
+	return nil
 }
 
 func (w *world) received(n int) error {
@@ -736,7 +1014,7 @@ func (w *world) deliveredPayout() error {
 	if err := w.reachFinal(); err != nil {
 		return err
 	}
-	if err := w.arrives("SUCCESS", int(settle/time.Second)); err != nil {
+	if err := w.arrives("SUCCESS", settle); err != nil {
 		return err
 	}
 	return w.deliveryState(monnetsim.StateDelivered)
@@ -746,6 +1024,9 @@ func (w *world) forge(kind string) error {
 	d, err := w.genuine()
 	if err != nil {
 		return err
+	}
+	if w.box != nil {
+		w.box.forgeries() // sent on purpose: the watch leaves them alone
 	}
 	b, err := w.sc.Control(http.MethodPost, "monnet/deliveries/"+d.ID+"/forgeries", map[string]string{"kind": kind})
 	if err != nil {
@@ -792,6 +1073,113 @@ func (w *world) forgeryCaught(kind string) error {
 	}
 	if !strings.Contains(err.Error(), `"`+kind+`"`) {
 		return fmt.Errorf("the check's failure does not name %q: %v", kind, err)
+	}
+	return nil
+}
+
+// createAgain creates a payout with an orderId the scenario used already.
+// A payout it makes (a target that refuses the duplicate later, in a
+// notification) is kept apart: the scenario's payout stays the first.
+func (w *world) createAgain(name string) error {
+	first := w.payout
+	if first == nil || first.orderID != w.order(name) {
+		return fmt.Errorf("no payout with orderId %q was created in this scenario", name)
+	}
+	_, err := w.create(name, "", signing{})
+	if w.payout != first {
+		w.repeat, w.payout, w.note = w.payout, first, nil
+	}
+	return err
+}
+
+// duplicateRefused: the vendor documents a repeated orderId as the business
+// error 2005 "[orderId] Duplicated", both as an error code and in its
+// REJECTED-by-business-error notification: either refusal holds on any
+// target. (That Herald answers it at once, with 400, is its design.)
+func (w *world) duplicateRefused() error {
+	a, err := w.lastAnswer()
+	if err != nil {
+		return err
+	}
+	const message = "[orderId] Duplicated"
+	if a.status >= 400 {
+		if len(a.v.Errors) != 1 || a.v.Errors[0].Code != "2005" || a.v.Errors[0].Message != message {
+			return fmt.Errorf("the repeated orderId was refused, but not as the documented 2005 %q: %d %s", message, a.status, steps.Clip(a.body))
+		}
+		return nil
+	}
+	if w.repeat == nil {
+		return fmt.Errorf("the repeated orderId was answered %d, neither refused nor a payout: %s", a.status, steps.Clip(a.body))
+	}
+	// Accepted: its payout must be REJECTED with 2005 in its notification.
+	var found *received
+	err = waitFor(context.Background(), w.noteWait, func() (bool, error) {
+		for _, r := range w.box.about(w.repeat.id) {
+			found = r
+		}
+		return found != nil, nil
+	})
+	if err != nil && !errors.Is(err, errWaited) {
+		return err
+	}
+	if found == nil {
+		return fmt.Errorf("the repeated orderId was accepted as payout %s (%d), and no notification refused it with 2005 within %s", w.repeat.id, a.status, w.noteWait)
+	}
+	var body struct {
+		Output struct{ Stage string }
+		Errors []struct{ Code, Message string }
+	}
+	_ = json.Unmarshal(found.body, &body)
+	if body.Output.Stage != "REJECTED" || len(body.Errors) == 0 || body.Errors[0].Code != "2005" {
+		return fmt.Errorf("the repeated orderId was accepted as payout %s, which was notified %s, not REJECTED with 2005 %q: %s",
+			w.repeat.id, body.Output.Stage, message, clipBytes(found.body))
+	}
+	return nil
+}
+
+// createWithAmount creates a payout whose amount is written as lit, byte
+// for byte.
+func (w *world) createWithAmount(lit string) error {
+	order := w.order("AMOUNT")
+	b, _ := json.Marshal(payoutBody(order, ""))
+	body := bytes.Replace(b, []byte(`"amount":100000`), []byte(`"amount":`+lit), 1)
+	if bytes.Equal(body, b) && lit != "100000" {
+		return errors.New("the payout body has no amount to write")
+	}
+	_, err := w.createBody(order, body, signing{})
+	return err
+}
+
+// answerAmount: the last answer's payout.amount is lit, as written (a
+// float would turn 9007199254740993 into …992).
+func (w *world) answerAmount(lit string) error {
+	a, err := w.lastAnswer()
+	if err != nil {
+		return err
+	}
+	var v struct {
+		Payout map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(a.body, &v); err != nil {
+		return fmt.Errorf("the answer is not JSON: %s", steps.Clip(a.body))
+	}
+	if got := string(v.Payout["amount"]); got != lit {
+		return fmt.Errorf("payout.amount is written %s, want %s: %s", got, lit, steps.Clip(a.body))
+	}
+	return nil
+}
+
+// answerHidesPayout: a refused answer names nothing of the payout.
+func (w *world) answerHidesPayout() error {
+	a, err := w.lastAnswer()
+	if err != nil {
+		return err
+	}
+	if w.payout == nil {
+		return errors.New("no payout: create one first")
+	}
+	if a.status < 400 || bytes.Contains(a.body, []byte(w.payout.orderID)) || len(a.v.Payout) > 0 {
+		return fmt.Errorf("the answer shows payout %s (orderId %s) to another merchant's path: %d %s", w.payout.id, w.payout.orderID, a.status, steps.Clip(a.body))
 	}
 	return nil
 }

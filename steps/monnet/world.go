@@ -30,6 +30,10 @@ type world struct {
 
 	merchantID, apiKey, apiSecret string
 	suffix                        string // makes the scenario's orderIds unique
+	// noteWait is how long a step waits for a notification; retryWait how
+	// long for a new attempt after the receiver answered 5xx (a real
+	// Monnet's own time, which the vendor does not publish).
+	noteWait, retryWait time.Duration
 
 	box     *inbox
 	reached bool // the receiver URL was set on the Herald
@@ -37,6 +41,7 @@ type world struct {
 
 	last   *answer
 	payout *payoutRef // the last payout created
+	repeat *payoutRef // a payout made by a repeated orderId, if any
 	note   *received  // the notification the checks look at
 	forged *delivery  // the last forged notification sent
 }
@@ -72,7 +77,11 @@ func (w *world) end() {
 // scenarios never collide, even with earlier runs against the same target.
 func (w *world) order(name string) string { return name + "-" + w.suffix }
 
-// inbox opens the scenario's share of the suite's receiver.
+// inbox opens the scenario's share of the suite's receiver, and its watch:
+// every notification of the scenario's payouts is checked as it arrives
+// (the spec, the signature when the notifier certificate is known, the same
+// bytes for the same payout and stage), and what is wrong fails the
+// scenario when it ends, however late it came.
 func (w *world) inbox() (*inbox, error) {
 	if w.box == nil {
 		t := w.sc.Target
@@ -81,6 +90,11 @@ func (w *world) inbox() (*inbox, error) {
 			return nil, err
 		}
 		w.box = box
+		pub, _ := w.notifierKey() // unknown: the steps that verify say why
+		box.watchOn(func(method string, header http.Header, body []byte) error {
+			return w.checker.Webhook("payoutNotification", method, header, body)
+		}, pub)
+		w.sc.Cleanup(box.verdict)
 	}
 	return w.box, nil
 }
@@ -174,6 +188,8 @@ type signing struct {
 	pathOf      string // the merchantId of the path, instead of the merchant's
 	twiceQuery  string // a query parameter given twice
 	twiceHeader string // a header given twice
+	tsChanged   bool   // send another timestamp than the one signed
+	otherPath   bool   // sign over another resource path than the one sent
 }
 
 // request is a payout-API call to make.
@@ -199,9 +215,16 @@ func (w *world) call(r request) (*answer, error) {
 	if r.sign.secret != "" {
 		secret = r.sign.secret
 	}
-	q := "timestamp=" + ts
+	signedPath, sentTS := resource, ts
+	if r.sign.otherPath {
+		signedPath += "0"
+	}
+	if r.sign.tsChanged {
+		sentTS = strconv.FormatInt(w.sc.Now().Add(r.sign.tsOffset-time.Second).UnixMilli(), 10)
+	}
+	q := "timestamp=" + sentTS
 	if !r.sign.noSignature {
-		q += "&signature=" + monnetsim.PayoutSignature(secret, method, resource, ts, r.body)
+		q += "&signature=" + monnetsim.PayoutSignature(secret, method, signedPath, ts, r.body)
 	}
 	switch r.sign.twiceQuery {
 	case "":
@@ -250,7 +273,9 @@ func (w *world) send(operation string, req *http.Request, reqBody []byte) (*answ
 		return nil, w.sc.Exchanged(System, operation, req, reqBody, resp, nil, nil, fmt.Errorf("%s %s: reading the answer: %w", req.Method, req.URL.Redacted(), err))
 	}
 	a := &answer{operation: operation, status: resp.StatusCode, header: resp.Header, body: b}
-	_ = json.Unmarshal(b, &a.v)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // numbers as written: no float touches an amount or an Id
+	_ = dec.Decode(&a.v)
 	w.last = a
 	return a, w.sc.Exchanged(System, operation, req, reqBody, resp, b, w.checker.Response(operation, a.status, a.header, a.body), nil)
 }
@@ -285,11 +310,11 @@ func (w *world) createBody(order string, body []byte, sign signing) (*answer, er
 	}
 	a, err := w.call(request{operation: "createPayout", body: body, sign: sign})
 	if a != nil && a.status == http.StatusCreated {
-		id, ok := a.v.Payout["Id"].(float64)
-		if !ok {
-			return a, fmt.Errorf("the created payout has no numeric Id: %s", steps.Clip(a.body))
+		id, ok := a.v.Payout["Id"].(json.Number)
+		if _, err := strconv.ParseUint(string(id), 10, 64); !ok || err != nil {
+			return a, fmt.Errorf("the created payout has no integer Id: %s", steps.Clip(a.body))
 		}
-		w.payout, w.note = &payoutRef{orderID: order, id: strconv.FormatInt(int64(id), 10)}, nil
+		w.payout, w.note = &payoutRef{orderID: order, id: string(id)}, nil
 	}
 	return a, err
 }
@@ -298,7 +323,7 @@ func (w *world) createBody(order string, body []byte, sign signing) (*answer, er
 type delivery struct {
 	ID, MerchantID, PayoutID, OrderID, State, Forgery, Of, Body string
 	Verification                                                *string
-	Due                                                         time.Time
+	Due, Next                                                   time.Time
 	Attempts                                                    []struct {
 		At         time.Time
 		URL        string

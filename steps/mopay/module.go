@@ -3,6 +3,7 @@ package mopay
 import (
 	"context"
 	"io/fs"
+	"time"
 
 	"github.com/cucumber/godog"
 
@@ -14,11 +15,21 @@ import (
 // System is Mopay's name, as in its spec.
 const System = "mopay"
 
-// Parameters of a Mopay target (steps.SystemTarget.Params).
+// Parameters of a Mopay target (steps.SystemTarget.Params). The account the
+// suite signs in to is given as an email and password, or as a key pair
+// Mopay issued to it; with both, each scenario logs in with the email and
+// password (a key of its own: none uses up another's rate limit).
 const (
 	// ParamEmail and ParamPassword log in to an account that has notices.
 	ParamEmail    = "email"
 	ParamPassword = "password"
+	// ParamKey and ParamSecret are a key pair issued to the account (its
+	// pbcKey and secret), for a target that hands out no password.
+	ParamKey    = "key"
+	ParamSecret = "secret"
+	// ParamUserID is the account's user id, when its login answer does not
+	// carry it (the vendor does not document that it does).
+	ParamUserID = "userid"
 	// ParamReqForm, "true", addresses actions as "/?req=<action>&…", the
 	// form of the vendor's documented base URL, rather than "/<action>?…".
 	ParamReqForm = "req-form"
@@ -30,10 +41,26 @@ const (
 	SeededNoticePassword = "Notices2023"
 )
 
-// TagNoticeAccount marks scenarios that log in to an account with notices.
-const TagNoticeAccount = "@notice-account"
+// Tags of the scenarios that need the target's account.
+const (
+	// TagAccount marks scenarios that sign in to the target's account (by
+	// logging in or with its issued key pair): signing in changes nothing
+	// that outlives the run, so they run without --allow-mutating.
+	TagAccount = "@mopay-account"
+	// TagNoticeAccount marks scenarios that need that account to have notices.
+	TagNoticeAccount = "@notice-account"
+	// TagLogin marks scenarios that log in with the account's email and
+	// password themselves (a second login, say): an issued key is not enough.
+	TagLogin = "@mopay-login"
+	// TagRateLimit marks scenarios that spend a key's documented 100
+	// requests a minute.
+	TagRateLimit = "@rate-limit"
+)
 
-type module struct{ checker *specs.Checker }
+type module struct {
+	checker *specs.Checker
+	pace    *pacer // for the requests signed with a target's issued key
+}
 
 // Module returns Mopay's part of the suite.
 func Module() (steps.Module, error) {
@@ -41,7 +68,7 @@ func Module() (steps.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &module{checker: specs.NewChecker(specs.Mopay, doc)}, nil
+	return &module{checker: specs.NewChecker(specs.Mopay, doc), pace: newPacer(pacedRequests, paceWindow, time.Now, time.Sleep)}, nil
 }
 
 func (m *module) System() string          { return System }
@@ -60,8 +87,21 @@ func (m *module) ForHerald(baseURL string) *steps.SystemTarget {
 }
 
 func (m *module) Exclusions(t steps.Target) []steps.Exclusion {
-	if t.Param(System, ParamEmail) == "" {
-		return []steps.Exclusion{{Tag: TagNoticeAccount, Why: "they need a Mopay account with notices (--mopay-email and HERALD_MOPAY_PASSWORD)"}}
+	const account = "--mopay-email and HERALD_MOPAY_PASSWORD, or --mopay-key and HERALD_MOPAY_SECRET"
+	const login = "--mopay-email and HERALD_MOPAY_PASSWORD"
+	hasLogin, hasKey := t.Param(System, ParamEmail) != "", t.Param(System, ParamKey) != ""
+	switch {
+	case !hasLogin && !hasKey:
+		return []steps.Exclusion{
+			{Tag: TagAccount, Why: "they sign in to a Mopay account, and the target gives none (" + account + ")", Need: "a Mopay account"},
+			{Tag: TagNoticeAccount, Why: "they need a Mopay account with notices, and the target gives none (" + account + ")", Need: "a Mopay account with notices"},
+			{Tag: TagLogin, Why: "they log in to a Mopay account, and the target gives none (" + login + ")", Need: "a Mopay email and password"},
+		}
+	case !hasLogin:
+		return []steps.Exclusion{
+			{Tag: TagLogin, Why: "they log in with the account's email and password, and the target gives only an issued key pair (" + login + ")", Need: "a Mopay email and password"},
+			{Tag: TagRateLimit, Why: "they spend the documented 100 requests a minute of a key, and the one key the target gives serves every scenario (" + login + " gives each scenario a key of its own)", Need: "a Mopay email and password"},
+		}
 	}
 	return nil
 }
@@ -70,7 +110,7 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		s := steps.ScenarioOf(ctx)
 		t := s.Target
-		w := &world{sc: s, target: t, checker: m.checker, base: t.Systems[System].BaseURL,
+		w := &world{sc: s, target: t, checker: m.checker, pace: m.pace, base: t.Systems[System].BaseURL,
 			reqForm: t.Param(System, ParamReqForm) == "true", client: t.ClientFor(System, "")}
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})
@@ -78,4 +118,6 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 }
 
 // Params lists the parameters the module reads from its target section.
-func (m *module) Params() []string { return []string{ParamEmail, ParamPassword, ParamReqForm} }
+func (m *module) Params() []string {
+	return []string{ParamEmail, ParamPassword, ParamKey, ParamSecret, ParamUserID, ParamReqForm}
+}

@@ -56,19 +56,24 @@ type world struct {
 	sc      *steps.Scenario
 	target  steps.Target
 	checker *specs.Checker
+	pace    *pacer
 	base    string // the Mopay base URL, ending in "/"
 	reqForm bool
 	client  *http.Client
 
 	creds      *credentials
+	shared     bool         // creds are the target's issued key pair, which every scenario signs with
 	old        *credentials // the previous key pair, after a new login
+	device     string       // the device serial the key pair was issued to
 	email      string
 	code       string
 	last       *answer
+	before     *answer     // the answer before the last
+	headers    http.Header // the signing headers of the last signed request
 	pages      []noticePage
 	answers    []*answer // of a repeated call
 	password   string
-	remembered string // a marker, for {marker}
+	remembered map[string]string // values remembered from answers, for {marker}, {user}, {country}
 }
 
 type noticePage struct {
@@ -90,6 +95,8 @@ type signing struct {
 	tamper      bool
 	withSpace   bool
 	upperHex    bool
+	timestamp   string      // sign over this MPY-TIMESTAMP instead of now
+	reuse       http.Header // send these signing headers again, as they were
 	credentials *credentials
 }
 
@@ -110,6 +117,12 @@ func (w *world) sign(h http.Header, s signing) error {
 	if s.skip {
 		return nil
 	}
+	if s.reuse != nil {
+		for name, vs := range s.reuse {
+			h[name] = vs
+		}
+		return nil
+	}
 	c := s.credentials
 	if c == nil {
 		c = w.creds
@@ -118,6 +131,9 @@ func (w *world) sign(h http.Header, s signing) error {
 		return fmt.Errorf("no key pair: register or log in first")
 	}
 	ts := strconv.FormatInt(w.now().Add(s.tsOffset).Unix(), 10)
+	if s.timestamp != "" {
+		ts = s.timestamp
+	}
 	sig := Sign(c.Secret, ts)
 	if s.withSpace {
 		sig = signOver(c.Secret, `{"timestamp": "`+ts+`"}`)
@@ -136,9 +152,11 @@ func (w *world) sign(h http.Header, s signing) error {
 	if s.key != "" {
 		key = s.key
 	}
+	w.headers = http.Header{}
 	for name, value := range map[string]string{"MPY-SECUREKEY": key, "MPY-TIMESTAMP": ts, "MPY-REQSIGNAL": sig} {
 		if !strings.EqualFold(name, s.without) {
 			h.Set(name, value)
+			w.headers.Set(name, value)
 		}
 	}
 	return nil
@@ -156,8 +174,43 @@ type request struct {
 	sign    signing
 }
 
-// call sends a Mopay request and checks the answer against the spec.
+// call sends a Mopay request and checks the answer against the spec. With
+// the target's issued key, which every scenario shares, it keeps within the
+// key's documented rate, and sends a request refused for it (429) once more
+// after the wait the answer asks for: no scenario that runs with that key
+// is about the limit (those are left out).
 func (w *world) call(r request) (*answer, error) {
+	shared := w.shared && !r.sign.skip && r.sign.key == "" && r.sign.credentials == nil
+	if !shared {
+		return w.send(r)
+	}
+	w.pace.take(w.creds.PbcKey)
+	a, err := w.send(r)
+	if err != nil || r.sign.reuse != nil || (a.status != http.StatusTooManyRequests && (a.env.ERRORS == nil || a.env.ERRORS.CODE != http.StatusTooManyRequests)) {
+		return a, err
+	}
+	w.pace.wait(a.header)
+	w.pace.take(w.creds.PbcKey)
+	return w.send(r)
+}
+
+// send sends a Mopay request once. An action written with a query
+// ("user_notification_fetch?rqtp=all") takes it as its query.
+func (w *world) send(r request) (*answer, error) {
+	if name, q, ok := strings.Cut(r.action, "?"); ok && r.rawRef == "" {
+		values, err := url.ParseQuery(q)
+		if err != nil {
+			return nil, fmt.Errorf("action %q: %w", r.action, err)
+		}
+		query := url.Values{}
+		for k, vs := range r.query {
+			query[k] = vs
+		}
+		for k, vs := range values {
+			query[k] = append(query[k], vs...)
+		}
+		r.action, r.query = name, query
+	}
 	var target string
 	action := r.action
 	switch {
@@ -212,7 +265,7 @@ func (w *world) call(r request) (*answer, error) {
 		return nil, w.sc.Exchanged(System, action, req, r.body, resp, nil, nil, fmt.Errorf("%s %s: reading the answer: %w", method, target, err))
 	}
 	a := &answer{action: action, status: resp.StatusCode, header: resp.Header, body: b}
-	w.last = a
+	w.before, w.last = w.last, a
 	if err := json.Unmarshal(b, &a.env); err != nil {
 		a.env = envelope{}
 	}
@@ -240,4 +293,11 @@ func uniqueEmail(prefix string) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%s.%s@example.com", prefix, hex.EncodeToString(b))
+}
+
+// newDevice is a fresh device serial.
+func newDevice() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "herald-suite-" + hex.EncodeToString(b)
 }

@@ -31,7 +31,7 @@ import (
 // "" (none).
 func mnotifyRoles() []string { return append([]string{mnotify.RoleNone}, mnotify.CertRoles()...) }
 
-// answer is what the deployment answers, as a fault may rewrite it.
+// mnotifyAnswer is what the deployment answers, as a fault may rewrite it.
 type mnotifyAnswer struct {
 	status int
 	header http.Header
@@ -174,9 +174,9 @@ func realMNotify(t *testing.T, name, base string) steps.Target {
 	return steps.Target{Name: name, Systems: map[string]*steps.SystemTarget{mnotify.System: st}}
 }
 
-// withHistory gives the senders of a Herald's MNotify what a staging's have
+// mnotifyWithHistory gives the senders of a Herald's MNotify what a staging's have
 // after some use: sender-a 5 notifications and 2 templates, sender-b 2 and 1.
-func withHistory(t *testing.T, upstream string) {
+func mnotifyWithHistory(t *testing.T, upstream string) {
 	t.Helper()
 	for role, n := range map[string]int{mnotify.RoleSenderA: 5, mnotify.RoleSenderB: 2} {
 		cfg, err := fixtures.MNotifyClientTLS(role)
@@ -211,7 +211,7 @@ func upstreamMNotify(t *testing.T, seed uint64) string {
 	t.Helper()
 	h := inProcess(t, seed)
 	base := h.Systems[mnotify.System].BaseURL
-	withHistory(t, base)
+	mnotifyWithHistory(t, base)
 	return base
 }
 
@@ -222,8 +222,8 @@ func runMNotify(t *testing.T, target steps.Target, allowMutating bool) (int, map
 	return statuses(t, steps.RunOptions{Target: target, Modules: modules(t), Tags: "@mnotify", AllowMutating: allowMutating})
 }
 
-// resultsOf returns the results of the scenarios named name.
-func resultsOf(results map[string]string, name string) []string {
+// mnotifyResultsOf returns the results of the scenarios named name.
+func mnotifyResultsOf(results map[string]string, name string) []string {
 	var out []string
 	for k, v := range results {
 		if strings.HasSuffix(k, " "+name) {
@@ -233,7 +233,7 @@ func resultsOf(results map[string]string, name string) []string {
 	return out
 }
 
-func failedOf(results map[string]string) []string {
+func mnotifyFailedOf(results map[string]string) []string {
 	var out []string
 	for k, v := range results {
 		if v == "failed" {
@@ -244,20 +244,19 @@ func failedOf(results map[string]string) []string {
 	return out
 }
 
-// isList reports whether r lists notifications or templates.
-var listPath = regexp.MustCompile(`(?i)^/api/(notification|template)/?$`)
-var byIDPath = regexp.MustCompile(`(?i)^/api/(notification|template)/[^/]+/?$`)
+// mnotifyListPath is the path of a list of notifications or templates.
+var mnotifyListPath = regexp.MustCompile(`(?i)^/api/(notification|template)/?$`)
 
-// other is the other registered sender.
-func other(role string) string {
+// otherSender is the other registered sender.
+func otherSender(role string) string {
 	if role == mnotify.RoleSenderB {
 		return mnotify.RoleSenderA
 	}
 	return mnotify.RoleSenderB
 }
 
-// dropQuery removes a query parameter, in any spelling.
-func dropQuery(name string) func(r *http.Request, body []byte) []byte {
+// mnotifyDropQuery removes a query parameter, in any spelling.
+func mnotifyDropQuery(name string) func(r *http.Request, body []byte) []byte {
 	return func(r *http.Request, body []byte) []byte {
 		q := r.URL.Query()
 		for k := range q {
@@ -270,8 +269,8 @@ func dropQuery(name string) func(r *http.Request, body []byte) []byte {
 	}
 }
 
-// rewriteJSON decodes a 200 answer, lets edit change it, and encodes it again.
-func rewriteJSON(a *mnotifyAnswer, edit func(v any) any) {
+// mnotifyRewriteJSON decodes a 200 answer, lets edit change it, and encodes it again.
+func mnotifyRewriteJSON(a *mnotifyAnswer, edit func(v any) any) {
 	if a.status != http.StatusOK {
 		return
 	}
@@ -282,23 +281,23 @@ func rewriteJSON(a *mnotifyAnswer, edit func(v any) any) {
 	a.body, _ = json.Marshal(edit(v))
 }
 
-// eachObject calls f on every object in v, at any depth.
-func eachObject(v any, f func(obj map[string]any)) {
+// mnotifyEachObject calls f on every object in v, at any depth.
+func mnotifyEachObject(v any, f func(obj map[string]any)) {
 	switch x := v.(type) {
 	case map[string]any:
 		f(x)
 		for _, c := range x {
-			eachObject(c, f)
+			mnotifyEachObject(c, f)
 		}
 	case []any:
 		for _, c := range x {
-			eachObject(c, f)
+			mnotifyEachObject(c, f)
 		}
 	}
 }
 
-// acceptAs forwards a role MPass would not accept as a registered sender.
-func acceptAs(refused, as string) func(string, *http.Request) string {
+// mnotifyAcceptAs forwards a role MPass would not accept as a registered sender.
+func mnotifyAcceptAs(refused, as string) func(string, *http.Request) string {
 	return func(role string, _ *http.Request) string {
 		if role == refused {
 			return as
@@ -307,13 +306,13 @@ func acceptAs(refused, as string) func(string, *http.Request) string {
 	}
 }
 
-// retryAsOwner answers another sender's record as its owner would be
+// mnotifyRetryAsOwner answers another sender's record as its owner would be
 // answered: 403 becomes what the other sender gets.
-func retryAsOwner(method string, path *regexp.Regexp) func(*http.Request, string, *mnotifyAnswer, func(string) *mnotifyAnswer) {
+func mnotifyRetryAsOwner(method string, path *regexp.Regexp) func(*http.Request, string, *mnotifyAnswer, func(string) *mnotifyAnswer) {
 	return func(r *http.Request, role string, a *mnotifyAnswer, forward func(string) *mnotifyAnswer) {
 		if r.Method == method && path.MatchString(r.URL.Path) && a.status == http.StatusForbidden &&
 			(role == mnotify.RoleSenderA || role == mnotify.RoleSenderB) {
-			*a = *forward(other(role))
+			*a = *forward(otherSender(role))
 		}
 	}
 }
@@ -323,15 +322,15 @@ func mnotifyFaults() []mnotifyFault {
 	templateByID := regexp.MustCompile(`(?i)^/api/template/[0-9a-f-]{36}/?$`)
 	return []mnotifyFault{
 		// Certificates MPass would not accept, accepted.
-		{name: "revoked certificate accepted", as: acceptAs(mnotify.RoleRevoked, mnotify.RoleSenderA),
+		{name: "revoked certificate accepted", as: mnotifyAcceptAs(mnotify.RoleRevoked, mnotify.RoleSenderA),
 			caughtBy: "A certificate MPass would not accept is refused"},
-		{name: "unregistered certificate accepted", as: acceptAs(mnotify.RoleUnregistered, mnotify.RoleSenderB),
+		{name: "unregistered certificate accepted", as: mnotifyAcceptAs(mnotify.RoleUnregistered, mnotify.RoleSenderB),
 			caughtBy: "An unregistered certificate is refused"},
-		{name: "expired certificate accepted", as: acceptAs(mnotify.RoleExpired, mnotify.RoleSenderA),
+		{name: "expired certificate accepted", as: mnotifyAcceptAs(mnotify.RoleExpired, mnotify.RoleSenderA),
 			caughtBy: "A certificate MPass would not accept is refused"},
-		{name: "foreign certificate accepted", as: acceptAs(mnotify.RoleForeign, mnotify.RoleSenderA),
+		{name: "foreign certificate accepted", as: mnotifyAcceptAs(mnotify.RoleForeign, mnotify.RoleSenderA),
 			caughtBy: "A certificate MPass would not accept is refused"},
-		{name: "no certificate accepted", as: acceptAs(mnotify.RoleNone, mnotify.RoleSenderA),
+		{name: "no certificate accepted", as: mnotifyAcceptAs(mnotify.RoleNone, mnotify.RoleSenderA),
 			caughtBy: "A request without a client certificate is refused"},
 		// Wrong status codes.
 		{name: "no certificate is 403", answer: func(r *http.Request, role string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
@@ -351,7 +350,7 @@ func mnotifyFaults() []mnotifyFault {
 		}, caughtBy: "An unknown id is 404"},
 		// One sender seeing another's records.
 		{name: "a list shows another sender's notifications", as: func(role string, r *http.Request) string {
-			if role == mnotify.RoleSenderB && r.Method == http.MethodGet && listPath.MatchString(r.URL.Path) {
+			if role == mnotify.RoleSenderB && r.Method == http.MethodGet && mnotifyListPath.MatchString(r.URL.Path) {
 				return mnotify.RoleSenderA
 			}
 			return role
@@ -362,18 +361,18 @@ func mnotifyFaults() []mnotifyFault {
 			}
 			return role
 		}, caughtBy: "Another sender's list holds none of the sender's notifications"},
-		{name: "another sender's notification read by id", answer: retryAsOwner(http.MethodGet, notificationByID),
+		{name: "another sender's notification read by id", answer: mnotifyRetryAsOwner(http.MethodGet, notificationByID),
 			caughtBy: "Another sender cannot read the sender's notification"},
-		{name: "another sender's template read by id", answer: retryAsOwner(http.MethodGet, templateByID),
+		{name: "another sender's template read by id", answer: mnotifyRetryAsOwner(http.MethodGet, templateByID),
 			caughtBy: "Another sender's templates hold none of the sender's, nor read them"},
 		// Paging.
-		{name: "Page ignored", request: dropQuery("Page"), caughtBy: "Pages of one notification walk the list in order"},
-		{name: "ItemsPerPage ignored", request: dropQuery("ItemsPerPage"), caughtBy: "Pages of one notification walk the list in order"},
-		{name: "OrderField ignored", request: dropQuery("OrderField"), caughtBy: "Notifications are ordered by createdAt either way"},
-		{name: "SearchBy ignored", request: dropQuery("SearchBy"), caughtBy: "SearchBy finds one of the sender's notifications"},
+		{name: "Page ignored", request: mnotifyDropQuery("Page"), caughtBy: "Pages of one notification walk the list in order"},
+		{name: "ItemsPerPage ignored", request: mnotifyDropQuery("ItemsPerPage"), caughtBy: "Pages of one notification walk the list in order"},
+		{name: "OrderField ignored", request: mnotifyDropQuery("OrderField"), caughtBy: "Notifications are ordered by createdAt either way"},
+		{name: "SearchBy ignored", request: mnotifyDropQuery("SearchBy"), caughtBy: "SearchBy finds one of the sender's notifications"},
 		{name: "Page ignored on templates", request: func(r *http.Request, body []byte) []byte {
 			if strings.Contains(strings.ToLower(r.URL.Path), "template") {
-				return dropQuery("Page")(r, body)
+				return mnotifyDropQuery("Page")(r, body)
 			}
 			return body
 		}, caughtBy: "Templates page and search like notifications"},
@@ -384,14 +383,14 @@ func mnotifyFaults() []mnotifyFault {
 			}
 		}, caughtBy: "The official client's lowercase paths are served"},
 		{name: "a list in an envelope", answer: func(r *http.Request, _ string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
-			if r.Method == http.MethodGet && listPath.MatchString(r.URL.Path) {
-				rewriteJSON(a, func(v any) any { return map[string]any{"items": v} })
+			if r.Method == http.MethodGet && mnotifyListPath.MatchString(r.URL.Path) {
+				mnotifyRewriteJSON(a, func(v any) any { return map[string]any{"items": v} })
 			}
 		}, caughtBy: "Pages of one notification walk the list in order"},
 		// Answers the official client cannot read.
 		{name: "recipients without the client's required audit fields", answer: func(r *http.Request, _ string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
 			if r.Method == http.MethodGet && notificationByID.MatchString(r.URL.Path) {
-				rewriteJSON(a, func(v any) any {
+				mnotifyRewriteJSON(a, func(v any) any {
 					if n, ok := v.(map[string]any); ok {
 						for _, rc := range n["recipients"].([]any) {
 							delete(rc.(map[string]any), "createdBy")
@@ -403,16 +402,16 @@ func mnotifyFaults() []mnotifyFault {
 			}
 		}, caughtBy: "A notification the sender has reads as the official client reads it"},
 		{name: "list items without lastUpdatedBy", answer: func(r *http.Request, _ string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
-			if r.Method == http.MethodGet && listPath.MatchString(r.URL.Path) {
-				rewriteJSON(a, func(v any) any {
-					eachObject(v, func(o map[string]any) { delete(o, "lastUpdatedBy") })
+			if r.Method == http.MethodGet && mnotifyListPath.MatchString(r.URL.Path) {
+				mnotifyRewriteJSON(a, func(v any) any {
+					mnotifyEachObject(v, func(o map[string]any) { delete(o, "lastUpdatedBy") })
 					return v
 				})
 			}
 		}, caughtBy: "SearchBy finds one of the sender's notifications"},
 		{name: "statuses spelt in lower case", answer: func(r *http.Request, _ string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
-			rewriteJSON(a, func(v any) any {
-				eachObject(v, func(o map[string]any) {
+			mnotifyRewriteJSON(a, func(v any) any {
+				mnotifyEachObject(v, func(o map[string]any) {
 					if s, ok := o["status"].(string); ok {
 						o["status"] = strings.ToLower(s)
 					}
@@ -421,8 +420,8 @@ func mnotifyFaults() []mnotifyFault {
 			})
 		}, caughtBy: "A notification the sender has reads as the official client reads it"},
 		{name: "message ids that are not Guids", answer: func(r *http.Request, _ string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
-			rewriteJSON(a, func(v any) any {
-				eachObject(v, func(o map[string]any) {
+			mnotifyRewriteJSON(a, func(v any) any {
+				mnotifyEachObject(v, func(o map[string]any) {
 					if s, ok := o["messageId"].(string); ok {
 						o["messageId"] = strings.ReplaceAll(s, "-", "")
 					}
@@ -431,8 +430,8 @@ func mnotifyFaults() []mnotifyFault {
 			})
 		}, caughtBy: "A notification the sender has reads as the official client reads it"},
 		{name: "createdAt not in ISO 8601", answer: func(r *http.Request, _ string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
-			rewriteJSON(a, func(v any) any {
-				eachObject(v, func(o map[string]any) {
+			mnotifyRewriteJSON(a, func(v any) any {
+				mnotifyEachObject(v, func(o map[string]any) {
 					if s, ok := o["createdAt"].(string); ok {
 						if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 							o["createdAt"] = t.Format("02.01.2006 15:04:05")
@@ -444,7 +443,7 @@ func mnotifyFaults() []mnotifyFault {
 		}, caughtBy: "A notification the sender has reads as the official client reads it"},
 		{name: "a template without bodyShort", answer: func(r *http.Request, _ string, a *mnotifyAnswer, _ func(string) *mnotifyAnswer) {
 			if r.Method == http.MethodGet && templateByID.MatchString(r.URL.Path) {
-				rewriteJSON(a, func(v any) any {
+				mnotifyRewriteJSON(a, func(v any) any {
 					if o, ok := v.(map[string]any); ok {
 						delete(o, "bodyShort")
 					}
@@ -490,11 +489,11 @@ func mnotifyFaults() []mnotifyFault {
 					a.body = bytes.Trim(a.body, `"`)
 				}
 			}, caughtBy: "A notification is accepted and its id returned as a JSON string"},
-		{name: "another sender's template deleted", mutating: true, answer: retryAsOwner(http.MethodDelete, templateByID),
+		{name: "another sender's template deleted", mutating: true, answer: mnotifyRetryAsOwner(http.MethodDelete, templateByID),
 			caughtBy: "A sender cannot change another sender's template"},
 		{name: "another sender's notification in its history", mutating: true,
 			as: func(role string, r *http.Request) string {
-				if role == mnotify.RoleSenderB && r.Method == http.MethodGet && listPath.MatchString(r.URL.Path) {
+				if role == mnotify.RoleSenderB && r.Method == http.MethodGet && mnotifyListPath.MatchString(r.URL.Path) {
 					return mnotify.RoleSenderA
 				}
 				return role
@@ -516,7 +515,7 @@ func TestSuiteFailsFaultyMNotifyDeployments(t *testing.T) {
 		t.Parallel()
 		// The simulator itself, as a real deployment.
 		if status, results := runMNotify(t, realMNotify(t, "the simulator as a real MNotify", readOnly), false); status != 0 {
-			t.Fatalf("the simulator itself: status %d; failed: %v", status, failedOf(results))
+			t.Fatalf("the simulator itself: status %d; failed: %v", status, mnotifyFailedOf(results))
 		}
 		for _, mutating := range []bool{false, true} {
 			upstream := readOnly
@@ -526,7 +525,7 @@ func TestSuiteFailsFaultyMNotifyDeployments(t *testing.T) {
 			target := realMNotify(t, "a faithful MNotify", mnotifyProxy(t, upstream, mnotifyFault{}))
 			status, results := runMNotify(t, target, mutating)
 			if status != 0 {
-				t.Fatalf("allow mutating %v: status %d; failed: %v", mutating, status, failedOf(results))
+				t.Fatalf("allow mutating %v: status %d; failed: %v", mutating, status, mnotifyFailedOf(results))
 			}
 			for k, v := range results {
 				if strings.HasPrefix(k, "mnotify/what-a-sender-has.feature") && v != "passed" {
@@ -547,19 +546,19 @@ func TestSuiteFailsFaultyMNotifyDeployments(t *testing.T) {
 			}
 			target := realMNotify(t, "a faulty MNotify: "+f.name, mnotifyProxy(t, upstream, f))
 			status, results := runMNotify(t, target, f.mutating)
-			caught := resultsOf(results, f.caughtBy)
+			caught := mnotifyResultsOf(results, f.caughtBy)
 			if len(caught) == 0 {
 				t.Fatalf("no scenario %q ran", f.caughtBy)
 			}
-			if status != 1 || !contains(caught, "failed") {
-				t.Fatalf("status %d, scenario %q %v; want it failed. Failed: %v", status, f.caughtBy, caught, failedOf(results))
+			if status != 1 || !mnotifyHas(caught, "failed") {
+				t.Fatalf("status %d, scenario %q %v; want it failed. Failed: %v", status, f.caughtBy, caught, mnotifyFailedOf(results))
 			}
-			t.Logf("caught by %q (allow mutating %v); failed: %d scenarios", f.caughtBy, f.mutating, len(failedOf(results)))
+			t.Logf("caught by %q (allow mutating %v); failed: %d scenarios", f.caughtBy, f.mutating, len(mnotifyFailedOf(results)))
 		})
 	}
 }
 
-func contains(list []string, v string) bool {
+func mnotifyHas(list []string, v string) bool {
 	for _, x := range list {
 		if x == v {
 			return true

@@ -88,7 +88,7 @@ func TestEffectiveTags(t *testing.T) {
 	ms := modules(t)
 	real := steps.Target{Name: "https://mopay.example/", Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: "https://mopay.example/"}}}
 	expr, notes := steps.EffectiveTags(real, ms, "@auth")
-	if expr != "@auth && ~@simulator && ~@herald-design && ~@mutating && ~@notice-account" || len(notes) != 4 {
+	if expr != "@auth && ~@simulator && ~@herald-design && ~@mutating && ~@mopay-account && ~@notice-account && ~@mopay-login" || len(notes) != 6 {
 		t.Fatalf("got %q with %d notes", expr, len(notes))
 	}
 	if _, err := steps.Select(expr); err != nil {
@@ -301,22 +301,24 @@ func signatureBlind(t *testing.T, upstream string) string {
 	return srv.URL + u.Path
 }
 
-// Run as a real deployment, the suite fails a Mopay that accepts any
+// Run as a real deployment, with an account and without --allow-mutating
+// (signing in is not mutating), the suite fails a Mopay that accepts any
 // signature: the documented part of the signature scenarios runs on every
 // target.
 func TestSuiteFailsAMopayThatAcceptsAnySignature(t *testing.T) {
 	herald := inProcess(t, 5)
 	blind := signatureBlind(t, herald.Systems[mopay.System].BaseURL)
-	target := steps.Target{Name: "signature-blind Mopay", Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: blind, Params: map[string]string{}}}}
+	account := map[string]string{mopay.ParamEmail: mopay.SeededNoticeEmail, mopay.ParamPassword: mopay.SeededNoticePassword}
+	target := steps.Target{Name: "signature-blind Mopay", Systems: map[string]*steps.SystemTarget{mopay.System: {BaseURL: blind, Params: account}}}
 	var out bytes.Buffer
-	status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Tags: "@auth", Format: "progress", Output: &out, AllowMutating: true})
+	status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Tags: "@auth", Format: "progress", Output: &out})
 	if status != 1 || !strings.Contains(out.String(), "A wrongly signed request is refused") {
 		t.Fatalf("status %d, want 1 with the signature scenario failed:\n%s", status, out.String())
 	}
 	// The same run against the simulator itself passes: the proxy is the fault.
 	target.Systems[mopay.System].BaseURL = herald.Systems[mopay.System].BaseURL
 	out.Reset()
-	if status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Tags: "@auth", Format: "progress", Output: &out, AllowMutating: true}); status != 0 {
+	if status := steps.Run(steps.RunOptions{Target: target, Modules: modules(t), Tags: "@auth", Format: "progress", Output: &out}); status != 0 {
 		t.Fatalf("as a real deployment, the simulator itself: status %d\n%s", status, out.String())
 	}
 }

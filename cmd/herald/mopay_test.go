@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// A real Mopay (here a Herald's, as a real deployment) with its account
+// given as a QA team gives it runs every read-only scenario without
+// --allow-mutating: as an email and password, and as an issued key pair.
+// Without an account, those scenarios are left out, naming the flags.
+func TestRealMopayWithAnAccount(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	mopayURL := base + "/mopay/"
+	ran := func(env []string, args ...string) (int, string) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"test", "--mopay-url", mopayURL, "--format", "progress"}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if exitCode(err) != 0 {
+			t.Fatalf("herald test %v: exit %d\n%s", args, exitCode(err), out)
+		}
+		m := regexp.MustCompile(`(\d+) scenarios \((\d+) passed\)`).FindStringSubmatch(string(out))
+		if m == nil || m[1] != m[2] {
+			t.Fatalf("herald test %v: not every scenario passed\n%s", args, out)
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n, string(out)
+	}
+
+	withPassword, out := ran([]string{"HERALD_MOPAY_PASSWORD=Notices2023"}, "--mopay-email", "amara.okafor@example.com")
+	if withPassword < 40 || !strings.Contains(out, "@mutating: they create or change data") {
+		t.Fatalf("with an email and password, %d scenarios ran:\n%s", withPassword, out)
+	}
+
+	resp, err := http.Post(mopayURL+"user_profile_login", "application/json",
+		strings.NewReader(`{"emal":"amara.okafor@example.com","pswd":"Notices2023","devt":"Web","devs":"qa","devn":"QA"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct {
+		DATA struct{ UserID, PbcKey, Secret string }
+	}
+	err = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	if err != nil || login.DATA.Secret == "" {
+		t.Fatalf("login: %v", err)
+	}
+	withKey, out := ran([]string{"HERALD_MOPAY_SECRET=" + login.DATA.Secret}, "--mopay-key", login.DATA.PbcKey, "--mopay-userid", login.DATA.UserID)
+	if withKey < 40 || !strings.Contains(out, "@mopay-login: they log in with the account's email and password, and the target gives only an issued key pair") {
+		t.Fatalf("with an issued key pair, %d scenarios ran:\n%s", withKey, out)
+	}
+	if strings.Contains(out, login.DATA.Secret) {
+		t.Fatal("the output shows the secret")
+	}
+
+	without, out := ran(nil)
+	if without >= withKey || !strings.Contains(out, "@mopay-account: they sign in to a Mopay account, and the target gives none (--mopay-email and HERALD_MOPAY_PASSWORD, or --mopay-key and HERALD_MOPAY_SECRET)") {
+		t.Fatalf("without an account, %d scenarios ran:\n%s", without, out)
+	}
+}
