@@ -175,7 +175,8 @@ func (m *module) Exclusions(t steps.Target) []steps.Exclusion {
 			continue
 		}
 		out = append(out, steps.Exclusion{Tag: TagCert + role,
-			Why: fmt.Sprintf("the target has no MNotify certificate for the role %s (--mnotify-cert %s=CERT,KEY)", role, role)})
+			Why:  fmt.Sprintf("the target has no MNotify certificate for the role %s (--mnotify-cert %s=CERT,KEY)", role, role),
+			Need: "an MNotify " + role + " certificate"})
 	}
 	return out
 }
