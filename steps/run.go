@@ -461,12 +461,12 @@ func (f formats) godog(tmp string) string {
 
 func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary) error {
 	for _, dst := range f.junit {
-		if err := writeJUnit(filepath.Join(tmp, "junit.xml"), dst, skipped, sums); err != nil {
+		if err := writeJUnit(filepath.Join(tmp, "junit.xml"), dst, skipped, sums, results); err != nil {
 			return err
 		}
 	}
 	for _, dst := range f.cucumber {
-		if err := writeCucumber(filepath.Join(tmp, "cucumber.json"), dst, skipped, sums); err != nil {
+		if err := writeCucumber(filepath.Join(tmp, "cucumber.json"), dst, skipped, sums, results); err != nil {
 			return err
 		}
 	}

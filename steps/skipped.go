@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -154,7 +155,7 @@ type junitSkipped struct {
 
 // writeJUnit copies godog's JUnit report from src to dst, adding the skipped
 // scenarios.
-func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary) error {
+func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary, results []*ScenarioResult) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -168,6 +169,7 @@ func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary) error 
 	if doc.Name == "" {
 		doc.Name = "herald"
 	}
+	markSkippedAtRun(&doc, results)
 	for _, s := range skipped {
 		var suite *junitSuite
 		for _, su := range doc.Suites {
@@ -202,7 +204,7 @@ func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary) error 
 // writeCucumber copies godog's Cucumber JSON report from src to dst, adding
 // the skipped scenarios, each with its steps skipped and the reason as the
 // error message (Cucumber JSON has no field of its own for it).
-func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary) error {
+func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary, results []*ScenarioResult) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -213,6 +215,7 @@ func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary) err
 			return fmt.Errorf("reading godog's Cucumber report: %w", err)
 		}
 	}
+	markCucumberSkippedAtRun(features, results)
 	byURI := map[string]map[string]any{}
 	for _, f := range features {
 		uri, _ := f["uri"].(string)
@@ -262,4 +265,76 @@ func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary) err
 
 func slug(s string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-")
+}
+
+// skippedStep is how godog's JUnit report writes a skipped step: as an
+// error, which JUnit viewers count as one.
+var skippedStep = regexp.MustCompile(`\s*<error message="[^"]*" type="skipped"></error>`)
+
+// ranAs reports whether a report's scenario name is the result's: the
+// same, or an outline row's ("name #2").
+func ranAs(name string, r *ScenarioResult) bool {
+	rest, ok := strings.CutPrefix(name, r.Name)
+	return ok && (rest == "" || strings.HasPrefix(rest, " #"))
+}
+
+// markSkippedAtRun turns each scenario a step skipped, which godog reports
+// as passed with its steps as errors of type "skipped", into a skipped test
+// case with its reason.
+func markSkippedAtRun(doc *junitSuites, results []*ScenarioResult) {
+	for _, r := range results {
+		if r.Status != "skipped" {
+			continue
+		}
+	marked:
+		for _, suite := range doc.Suites {
+			if suite.Name != r.Feature {
+				continue
+			}
+			for _, c := range suite.Cases {
+				if c.Skipped == nil && ranAs(c.Name, r) && strings.Contains(c.Inner, `type="skipped"`) && !strings.Contains(c.Inner, "<failure") {
+					c.Inner = skippedStep.ReplaceAllString(c.Inner, "")
+					c.Status, c.Skipped = "skipped", &junitSkipped{Message: r.Reason}
+					suite.Skipped++
+					doc.Skipped++
+					break marked
+				}
+			}
+		}
+	}
+}
+
+// markCucumberSkippedAtRun gives the first skipped step of each scenario a
+// step skipped its reason, as the error message Cucumber JSON has room for.
+func markCucumberSkippedAtRun(features []map[string]any, results []*ScenarioResult) {
+	done := map[[2]int]bool{} // feature and element index
+	for _, r := range results {
+		if r.Status != "skipped" {
+			continue
+		}
+	marked:
+		for fi, f := range features {
+			if f["name"] != r.Feature {
+				continue
+			}
+			elements, _ := f["elements"].([]any)
+			for ei, e := range elements {
+				el, _ := e.(map[string]any)
+				name, _ := el["name"].(string)
+				if el == nil || done[[2]int{fi, ei}] || !ranAs(name, r) {
+					continue
+				}
+				steps, _ := el["steps"].([]any)
+				for _, st := range steps {
+					step, _ := st.(map[string]any)
+					res, _ := step["result"].(map[string]any)
+					if res != nil && res["status"] == "skipped" {
+						res["error_message"] = "skipped: " + r.Reason
+						done[[2]int{fi, ei}] = true
+						break marked
+					}
+				}
+			}
+		}
+	}
 }

@@ -156,9 +156,13 @@ func TestOnNeedsTheStateFirst(t *testing.T) {
 func statuses(t *testing.T, opts steps.RunOptions) (int, map[string]string) {
 	t.Helper()
 	report := t.TempDir() + "/cucumber.json"
-	opts.Format = "cucumber:" + report
-	opts.Output = io.Discard
+	opts.Format = "progress,cucumber:" + report
+	var console bytes.Buffer
+	opts.Output = &console
 	status := steps.Run(opts)
+	if status != 0 {
+		t.Logf("the run's console (status %d):\n%s", status, console.String())
+	}
 	b, err := os.ReadFile(report)
 	if err != nil {
 		t.Fatal(err)
