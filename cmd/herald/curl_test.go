@@ -71,8 +71,9 @@ func TestCurlAgainstMNotify(t *testing.T) {
 			continue
 		}
 		if c.status == 200 {
-			if body != "[]" || contentType != "application/json" {
-				t.Errorf("%s: %s %q, want [] as application/json", c.name, contentType, body)
+			var list []struct{ ID, Status string }
+			if err := json.Unmarshal([]byte(body), &list); err != nil || len(list) != 5 || list[0].ID == "" || list[0].Status == "" || contentType != "application/json" {
+				t.Errorf("%s: %s %q, want sender-a's five seeded notifications as application/json", c.name, contentType, body)
 			}
 			continue
 		}

@@ -34,11 +34,26 @@ type harness struct {
 	clients map[string]*http.Client
 }
 
+// newSim is the simulator of the fixtures' seed, without the senders'
+// seeded history, so that tests count what they send (see
+// TestSeededHistory for the history itself).
 func newSim(tb testing.TB) (*Sim, *clock.Controlled) {
+	tb.Helper()
+	seed, err := fixtures.LoadMNotifySeed()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range seed.Registry {
+		seed.Registry[i].History.Notifications, seed.Registry[i].History.Templates = 0, 0
+	}
+	return newSimOf(tb, seed)
+}
+
+func newSimOf(tb testing.TB, seed *fixtures.MNotifySeed) (*Sim, *clock.Controlled) {
 	tb.Helper()
 	c := clock.NewControlled(nil)
 	c.Set(start, true)
-	sim, err := New(Config{Clock: c, Random: entropy.New(1), Engine: system.EngineDefaults{Faults: &engine.Faults{}}})
+	sim, err := New(Config{Clock: c, Random: entropy.New(1), Seed: seed, Engine: system.EngineDefaults{Faults: &engine.Faults{}}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,6 +63,11 @@ func newSim(tb testing.TB) (*Sim, *clock.Controlled) {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	sim, c := newSim(t)
+	return newHarnessOf(t, sim, c)
+}
+
+func newHarnessOf(t *testing.T, sim *Sim, c *clock.Controlled) *harness {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(sim.Handler())
 	srv.TLS = sim.Listener().TLS
 	srv.StartTLS()

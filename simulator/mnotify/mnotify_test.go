@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"herald/fixtures"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -471,6 +472,75 @@ func TestReset(t *testing.T) {
 	if len(list) != 0 || ex.Exists {
 		t.Errorf("after reset: %d notifications, contact exists %v", len(list), ex.Exists)
 	}
+}
+
+// The fixtures' senders start with history, as a sender on a real staging
+// has: five notifications and two templates each, their own, readable by
+// id, and back after a reset.
+func TestSeededHistory(t *testing.T) {
+	seed, err := fixtures.LoadMNotifySeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, c := newSimOf(t, seed)
+	h := newHarnessOf(t, sim, c)
+	type item struct{ ID, Name, Status, CreatedBy string }
+	ids := map[string]string{}
+	count := func(who string) (int, int) {
+		var ns, ts []item
+		h.do(who, "GET", "/api/Notification?ItemsPerPage=100", "").ok(t, &ns)
+		h.do(who, "GET", "/api/Template?ItemsPerPage=100", "").ok(t, &ts)
+		for _, n := range ns {
+			if other, seen := ids[n.ID]; seen && other != who {
+				t.Fatalf("notification %s is both %s's and %s's", n.ID, other, who)
+			}
+			ids[n.ID] = who
+			var full struct {
+				ID         string
+				Recipients []struct{ Value, CreatedBy string }
+			}
+			h.do(who, "GET", "/api/Notification/"+n.ID, "").ok(t, &full)
+			if full.ID != n.ID || len(full.Recipients) != 1 || full.Recipients[0].CreatedBy == "" {
+				t.Fatalf("%s's notification %s reads %+v", who, n.ID, full)
+			}
+			if a := h.do(other(who), "GET", "/api/Notification/"+n.ID, ""); a.Status != http.StatusForbidden {
+				t.Fatalf("%s reads %s's notification: %d", other(who), who, a.Status)
+			}
+		}
+		for _, tm := range ts {
+			h.do(who, "GET", "/api/Template/"+tm.ID, "").ok(t, nil)
+		}
+		return len(ns), len(ts)
+	}
+	for _, who := range []string{"sender-a", "sender-b"} {
+		if n, tm := count(who); n != 5 || tm != 2 {
+			t.Fatalf("%s starts with %d notifications and %d templates, want 5 and 2", who, n, tm)
+		}
+	}
+	var byCreated []struct{ CreatedAt string }
+	h.do("sender-a", "GET", "/api/Notification?OrderField=createdAt", "").ok(t, &byCreated)
+	for i := 1; i < len(byCreated); i++ {
+		if byCreated[i-1].CreatedAt >= byCreated[i].CreatedAt {
+			t.Fatalf("the seeded notifications are not made one after the other: %v", byCreated)
+		}
+	}
+	h.send("sender-a", simple(`[{"value":"2222222222222","type":"IDNP"}]`))
+	if n, _ := count("sender-a"); n != 6 {
+		t.Fatalf("after one more: %d", n)
+	}
+	if err := h.sim.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if n, tm := count("sender-a"); n != 5 || tm != 2 {
+		t.Fatalf("after a reset: %d notifications and %d templates, want 5 and 2", n, tm)
+	}
+}
+
+func other(who string) string {
+	if who == "sender-a" {
+		return "sender-b"
+	}
+	return "sender-a"
 }
 
 func TestJSONPath(t *testing.T) {

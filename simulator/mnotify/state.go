@@ -1,6 +1,7 @@
 package mnotify
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -257,7 +258,45 @@ func newState(seed *fixtures.MNotifySeed, now time.Time, newID func() string) *s
 		}
 		st.people[p.IDNP] = pp
 	}
+	for _, e := range seed.Registry {
+		st.seedHistory(e, now, newID)
+	}
 	return st
+}
+
+// seedHistory gives a registered sender the notifications and templates its
+// seed says it already sent, an hour apart and the last an hour before now
+// (the simulator's start, or its reset), so that what a sender has can be
+// read, paged and ordered without sending anything first.
+func (st *state) seedHistory(e fixtures.MPassEntry, now time.Time, newID func() string) {
+	if e.History.Notifications == 0 && e.History.Templates == 0 {
+		return
+	}
+	snd := &Sender{ID: e.SenderID, Name: e.Name, IDNO: e.IDNO}
+	ss := st.sender(snd.ID)
+	for i := 1; i <= e.History.Notifications; i++ {
+		at := now.Add(-time.Duration(e.History.Notifications-i+1) * time.Hour)
+		n := &notification{id: newID(), seq: st.next(), sender: snd, priority: "Low", created: at}
+		to := fmt.Sprintf("history.%d@example.md", i)
+		rc := &recipient{value: to, typ: "Email"}
+		subject := content{Ro: fmt.Sprintf("Istoric %d", i), En: fmt.Sprintf("History %d", i)}
+		m := &message{id: newID(), seq: st.next(), notif: n, channel: ChannelEmail, to: to, lang: "ro", subject: subject.Ro, body: "Trimis înainte de pornire."}
+		rc.messages = append(rc.messages, m)
+		n.messages++
+		n.recipients = append(n.recipients, rc)
+		st.add(ss, n)
+	}
+	for i := 1; i <= e.History.Templates; i++ {
+		at := now.Add(-time.Duration(e.History.Templates-i+1) * time.Hour)
+		t := &template{id: newID(), seq: st.next(), sender: snd, created: at, updated: at,
+			name: fmt.Sprintf("Istoric %d", i), description: "Seeded history",
+			subject: content{Ro: fmt.Sprintf("Istoric %d", i)}, body: content{Ro: "Dragă {{RecipientFirstName}}"},
+			bodyShort: &content{Ro: "Istoric"}}
+		st.templates[t.id] = t
+		ss.tmplByName[strings.ToLower(t.name)] = t
+		ss.tmplByID.Insert(t, spread(t.seq))
+		ss.tmplByCreated.Insert(t, spread(t.seq))
+	}
 }
 
 func (st *state) next() uint64 {
