@@ -40,13 +40,10 @@ func ReachOf(modules []Module) ([]Reach, error) {
 		if err != nil {
 			return nil, err
 		}
+		// An outline's rows are classed one by one (an Examples block may
+		// carry tags of its own), and counted together while they agree.
 		byUnit := map[string]int{}
 		for _, r := range runs {
-			key := fmt.Sprintf("%s:%d", r.uri, r.unit)
-			if i, seen := byUnit[key]; seen {
-				out[i].Runs++
-				continue
-			}
 			re := Reach{System: m.System(), URI: m.System() + "/" + r.uri, Feature: r.feature, Name: r.name, Runs: 1, Class: ReachReadOnly}
 			switch {
 			case hasTag(r.tags, TagSimulator) || hasTag(r.tags, TagHeraldDesign):
@@ -58,6 +55,11 @@ func ReachOf(modules []Module) ([]Reach, error) {
 				if hasTag(r.tags, e.Tag) {
 					re.Needs = append(re.Needs, needOf(e))
 				}
+			}
+			key := fmt.Sprintf("%s:%d\x00%s\x00%s", r.uri, r.unit, re.Class, strings.Join(re.Needs, "\x00"))
+			if i, seen := byUnit[key]; seen {
+				out[i].Runs++
+				continue
 			}
 			byUnit[key] = len(out)
 			out = append(out, re)

@@ -148,6 +148,12 @@ func EffectiveTags(t Target, modules []Module, tags string) (expr string, notes 
 	return expr, notes
 }
 
+// RunTags is the tag expression a run with these options uses.
+func RunTags(t Target, modules []Module, tags string, allowMutating bool) string {
+	expr, _ := effective(t, modules, tags, allowMutating)
+	return expr
+}
+
 // TagMutating marks scenarios that create or change data on the target.
 const TagMutating = "@mutating"
 

@@ -23,19 +23,20 @@ func TestReachDocsAreCurrent(t *testing.T) {
 	// that need nothing.
 	for _, m := range ms {
 		bare := steps.Target{Name: "bare", Systems: map[string]*steps.SystemTarget{m.System(): {Params: map[string]string{}}}}
-		expr, _ := steps.EffectiveTags(bare, []steps.Module{m}, "@"+m.System())
-		got, err := steps.SelectIn(m.Features(), expr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := 0
-		for _, r := range reach {
-			if r.System == m.System() && r.Class == steps.ReachReadOnly && len(r.Needs) == 0 {
-				want += r.Runs
+		for _, allow := range []bool{false, true} {
+			got, err := steps.SelectIn(m.Features(), steps.RunTags(bare, []steps.Module{m}, "@"+m.System(), allow))
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if got != want {
-			t.Errorf("%s: a bare real-deployment run selects %d scenario runs; the read-only ones that need nothing are %d", m.System(), got, want)
+			want := 0
+			for _, r := range reach {
+				if r.System == m.System() && len(r.Needs) == 0 && (r.Class == steps.ReachReadOnly || allow && r.Class == steps.ReachMutating) {
+					want += r.Runs
+				}
+			}
+			if got != want {
+				t.Errorf("%s, --allow-mutating %v: a bare real-deployment run selects %d scenario runs; the reach classes say %d", m.System(), allow, got, want)
+			}
 		}
 	}
 
