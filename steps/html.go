@@ -26,6 +26,8 @@ type htmlReport struct {
 	Summaries []SystemSummary
 	// SkippedAtRun are the scenarios that started and skipped themselves.
 	SkippedAtRun []*ScenarioResult
+	// Gates are the gates the run fell short of.
+	Gates []string
 }
 
 type counts struct{ Passed, Failed, Skipped int }
@@ -48,9 +50,9 @@ func (c *counts) add(status string) {
 
 // writeHTML writes one self-contained page: no script, no link, nothing to
 // fetch, so it opens from a CI artifact as it is.
-func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary) error {
+func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary, gates []string) error {
 	rep := htmlReport{Target: target, Generated: time.Now().UTC().Format(time.RFC3339), Coverage: coverage, Skipped: skipped, Scenarios: results,
-		Verdict: RunVerdict(sums), Summaries: sums}
+		Verdict: RunVerdict(sums), Summaries: sums, Gates: gates}
 	for _, s := range sums {
 		rep.Partial = rep.Partial || s.Partial()
 	}
@@ -107,6 +109,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"pct":             func(c Coverage) string { return formatPct(c.Percent()) },
 	"pctf":            formatPct,
 	"failingExchange": failingExchange,
+	"plural":          plural,
 	"join":            func(s []string) string { return strings.Join(s, ", ") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Herald conformance report</title>
@@ -121,6 +124,7 @@ pre{background:#f5f5f5;padding:.5em;white-space:pre-wrap;word-break:break-all;ma
 .verdict{padding:.6em 1em;margin:1em 0;font-size:1.1em;font-weight:bold}
 .verdict.partial{background:#fff4d6;border-left:6px solid #c98a00}.verdict.full{background:#e6f4ea;border-left:6px solid #0a6b2d}
 td.num{text-align:right}
+.verdict.gate{background:#fde7ea;border-left:6px solid #b00020;color:#b00020}
 .exchange{margin:.4em 0}.exchange.failing{border-left:4px solid #b00020;padding-left:.6em;background:#fffafa}
 </style></head><body>
 <h1>Herald conformance report</h1>
@@ -128,9 +132,10 @@ td.num{text-align:right}
 <span class="passed">{{.Totals.Passed}} passed</span>, <span class="failed">{{.Totals.Failed}} failed</span>,
 <span class="skipped">{{.Totals.Skipped}} skipped</span></p>
 <p class="verdict {{if .Partial}}partial{{else}}full{{end}}">{{.Verdict}}</p>
+{{if .Gates}}<div class="verdict gate">The run fails its release gate:<ul>{{range .Gates}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 <table><tr><th>system</th><th>scenarios</th><th>ran</th><th>passed</th><th>failed</th><th>left out, and what would bring them back</th><th>coverage</th></tr>
 {{range .Summaries}}<tr><td>{{.System}}</td><td class="num">{{.Scenarios}}{{if ne .Selected .Scenarios}} ({{.Selected}} selected){{end}}</td><td class="num"><b>{{.Ran}}</b></td><td class="num passed">{{.Passed}}</td><td class="num{{if .Failed}} failed{{end}}">{{.Failed}}</td>
-<td>{{range .LeftOut}}{{.Count}} need {{.Need}}<br>{{end}}{{if .SkippedAtRun}}{{.SkippedAtRun}} skipped themselves (reasons below)<br>{{end}}{{if .OtherShards}}{{.OtherShards}} in other shards{{end}}</td><td class="num">{{pctf .Coverage}}%</td></tr>
+<td>{{range .LeftOut}}{{.Count}} {{plural .Count "needs" "need"}} {{.Need}}<br>{{end}}{{if .SkippedAtRun}}{{.SkippedAtRun}} skipped {{plural .SkippedAtRun "itself" "themselves"}} (reasons below)<br>{{end}}{{if .OtherShards}}{{.OtherShards}} in other shards{{end}}</td><td class="num">{{pctf .Coverage}}%</td></tr>
 {{end}}</table>
 
 <h2>Failures</h2>

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -46,6 +47,35 @@ type ParamDeclarer interface {
 	// Params lists the parameter keys; a key ending in "." takes any
 	// suffix ("certificate." for "certificate.sender-a").
 	Params() []string
+}
+
+// ParamValidator is a module that checks its target's parameters together
+// (a password without its email, say) before anything is sent, so that a
+// mistake is one usage error, not a failure per scenario against a real
+// deployment.
+type ParamValidator interface {
+	ValidateParams(st *SystemTarget) error
+}
+
+// CheckOptions refuses, before anything is sent, options a run cannot
+// honour: a gate on a system the target does not serve, a parameter no
+// module reads, parameters that do not go together.
+func CheckOptions(opts RunOptions) error {
+	if err := checkGateSystems(opts); err != nil {
+		return err
+	}
+	if err := checkParams(opts.Target, opts.Modules); err != nil {
+		return err
+	}
+	for _, m := range opts.Modules {
+		st := opts.Target.Systems[m.System()]
+		if v, ok := m.(ParamValidator); ok && st != nil {
+			if err := v.ValidateParams(st); err != nil {
+				return fmt.Errorf("target %s: %s: %w", opts.Target.Name, m.System(), err)
+			}
+		}
+	}
+	return nil
 }
 
 // checkParams refuses a target parameter no module reads.
@@ -131,6 +161,8 @@ type RunOptions struct {
 	// (passed or failed): a run that left out too much ("" for every other
 	// system).
 	MinScenarios Gate
+	// Outcome, when given, receives what the run found.
+	Outcome *RunOutcome
 }
 
 // Shard names one of N parts of a run.
@@ -243,11 +275,7 @@ func Run(opts RunOptions) int {
 			return 2
 		}
 	}
-	if err := checkGateSystems(opts); err != nil {
-		fmt.Fprintln(opts.Output, err)
-		return 2
-	}
-	if err := checkParams(opts.Target, opts.Modules); err != nil {
+	if err := CheckOptions(opts); err != nil {
 		fmt.Fprintln(opts.Output, err)
 		return 2
 	}
@@ -369,10 +397,6 @@ func Run(opts RunOptions) int {
 	}
 	sums := summarize(systems, runs, opts.Tags, exclusions, allSkipped, results, coverage, shardPaths)
 	printSummary(opts.Output, sums)
-	if err := formats.write(tmp, opts.Target.Name, results, skipped, coverage, sums); err != nil {
-		fmt.Fprintln(opts.Output, "reports:", err)
-		return 2
-	}
 	minCoverage := Gate{}
 	for k, v := range opts.MinCoverageOf {
 		minCoverage[k] = v
@@ -380,13 +404,31 @@ func Run(opts RunOptions) int {
 	if _, ok := minCoverage[""]; !ok && opts.MinCoverage > 0 {
 		minCoverage[""] = opts.MinCoverage
 	}
-	if fails := checkGates(sums, minCoverage, opts.MinScenarios); len(fails) > 0 {
-		for _, f := range fails {
-			fmt.Fprintln(opts.Output, f)
+	gates := checkGates(sums, minCoverage, opts.MinScenarios)
+	for _, f := range gates {
+		fmt.Fprintln(opts.Output, f)
+	}
+	if err := formats.write(tmp, opts.Target.Name, results, skipped, coverage, sums, gates); err != nil {
+		fmt.Fprintln(opts.Output, "reports:", err)
+		return 2
+	}
+	if opts.Outcome != nil {
+		for _, s := range sums {
+			opts.Outcome.Failed += s.Failed
 		}
+		opts.Outcome.GateFailures = gates
+	}
+	if len(gates) > 0 {
 		status = 1
 	}
 	return status
+}
+
+// RunOutcome is what a run found, beyond its status: how many scenarios
+// failed, and which gates (--min-coverage, --min-scenarios) it fell short of.
+type RunOutcome struct {
+	Failed       int
+	GateFailures []string
 }
 
 // checkGateSystems refuses a per-system gate that names a system the run
@@ -398,13 +440,17 @@ func checkGateSystems(opts RunOptions) error {
 				return fmt.Errorf("%s %s=%g: want a percentage from 0 to 100", flag, sys, v)
 			}
 			if sys != "" && opts.Target.Systems[sys] == nil {
-				var known []string
+				var known, served []string
 				for _, m := range opts.Modules {
+					known = append(known, m.System())
 					if opts.Target.Systems[m.System()] != nil {
-						known = append(known, m.System())
+						served = append(served, m.System())
 					}
 				}
-				return fmt.Errorf("%s %s=%g: the target does not serve %s (it serves %s)", flag, sys, v, sys, strings.Join(known, ", "))
+				if !slices.Contains(known, sys) {
+					return fmt.Errorf("%s %s=%g: no system is named %s (the systems: %s)", flag, sys, v, sys, strings.Join(known, ", "))
+				}
+				return fmt.Errorf("%s %s=%g: the target does not serve %s (it serves %s)", flag, sys, v, sys, strings.Join(served, ", "))
 			}
 		}
 	}
@@ -465,14 +511,14 @@ func (f formats) godog(tmp string) string {
 	return strings.Join(parts, ",")
 }
 
-func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary) error {
+func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary, gates []string) error {
 	for _, dst := range f.junit {
-		if err := writeJUnit(filepath.Join(tmp, "junit.xml"), dst, skipped, sums, results); err != nil {
+		if err := writeJUnit(filepath.Join(tmp, "junit.xml"), dst, skipped, sums, results, gates); err != nil {
 			return err
 		}
 	}
 	for _, dst := range f.cucumber {
-		if err := writeCucumber(filepath.Join(tmp, "cucumber.json"), dst, skipped, sums, results); err != nil {
+		if err := writeCucumber(filepath.Join(tmp, "cucumber.json"), dst, skipped, sums, results, gates); err != nil {
 			return err
 		}
 	}
@@ -481,7 +527,7 @@ func (f formats) write(tmp, target string, results []*ScenarioResult, skipped []
 		if err != nil {
 			return err
 		}
-		err = writeHTML(out, target, results, skipped, coverage, sums)
+		err = writeHTML(out, target, results, skipped, coverage, sums, gates)
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}

@@ -106,7 +106,7 @@ type junitProperty struct {
 // properties a CI can read (herald.run, herald.<system>.ran …) and one
 // test case per system, skipped with its summary when it ran in part, so
 // that a partial run shows as such in any JUnit viewer.
-func summarySuite(sums []SystemSummary) *junitSuite {
+func summarySuite(sums []SystemSummary, gates []string) *junitSuite {
 	verdict := RunVerdict(sums)
 	suite := &junitSuite{Name: "Herald run summary: " + verdict, Time: "0", Properties: &junitProperties{}}
 	add := func(name, value string) {
@@ -138,7 +138,22 @@ func summarySuite(sums []SystemSummary) *junitSuite {
 		suite.Cases = append(suite.Cases, c)
 		suite.Tests++
 	}
+	// Each gate the run fell short of is a failed case: the run's exit
+	// status is 1, and a CI dashboard must not show it green.
+	for _, g := range gates {
+		suite.Cases = append(suite.Cases, &junitCase{Name: "release gate: " + g, Status: "failed", Time: "0",
+			Inner: fmt.Sprintf(`<failure message="%s" type="gate"></failure>`, xmlEscape(g))})
+		suite.Tests++
+		suite.Failures++
+	}
+	add("herald.gates", fmt.Sprint(len(gates), " failed"))
 	return suite
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
 type junitCase struct {
@@ -155,7 +170,7 @@ type junitSkipped struct {
 
 // writeJUnit copies godog's JUnit report from src to dst, adding the skipped
 // scenarios.
-func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary, results []*ScenarioResult) error {
+func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary, results []*ScenarioResult, gates []string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -189,10 +204,11 @@ func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary, result
 		doc.Skipped++
 	}
 	if len(sums) > 0 {
-		sum := summarySuite(sums)
+		sum := summarySuite(sums, gates)
 		doc.Suites = append([]*junitSuite{sum}, doc.Suites...)
 		doc.Tests += sum.Tests
 		doc.Skipped += sum.Skipped
+		doc.Failures += sum.Failures
 	}
 	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -204,7 +220,7 @@ func writeJUnit(src, dst string, skipped []Skipped, sums []SystemSummary, result
 // writeCucumber copies godog's Cucumber JSON report from src to dst, adding
 // the skipped scenarios, each with its steps skipped and the reason as the
 // error message (Cucumber JSON has no field of its own for it).
-func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary, results []*ScenarioResult) error {
+func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary, results []*ScenarioResult, gates []string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -252,9 +268,22 @@ func writeCucumber(src, dst string, skipped []Skipped, sums []SystemSummary, res
 		for _, s := range sums {
 			lines = append(lines, s.String())
 		}
+		// Each gate the run fell short of is a failed step of a scenario
+		// of its own there.
+		elements := []any{}
+		if len(gates) > 0 {
+			var steps []any
+			for _, g := range gates {
+				steps = append(steps, map[string]any{"keyword": "* ", "name": "release gate", "line": 1,
+					"result": map[string]any{"status": "failed", "error_message": g}})
+			}
+			elements = append(elements, map[string]any{"id": "herald-run-summary;release-gate", "keyword": "Scenario", "name": "Release gate",
+				"line": 1, "type": "scenario", "steps": steps})
+			lines = append(lines, gates...)
+		}
 		features = append([]map[string]any{{"uri": "herald/run-summary", "id": "herald-run-summary", "keyword": "Summary",
 			"name": "Herald run summary: " + RunVerdict(sums), "description": strings.Join(lines, "\n"), "line": 1,
-			"tags": []any{map[string]any{"name": "@herald-summary", "line": 1}}, "elements": []any{}}}, features...)
+			"tags": []any{map[string]any{"name": "@herald-summary", "line": 1}}, "elements": elements}}, features...)
 	}
 	out, err := json.MarshalIndent(features, "", "    ")
 	if err != nil {

@@ -62,10 +62,10 @@ func (s SystemSummary) String() string {
 	fmt.Fprintf(&b, ", %d passed, %d failed", s.Passed, s.Failed)
 	var out []string
 	for _, l := range s.LeftOut {
-		out = append(out, fmt.Sprintf("%d that need %s", l.Count, l.Need))
+		out = append(out, fmt.Sprintf("%d that %s %s", l.Count, plural(l.Count, "needs", "need"), l.Need))
 	}
 	if s.SkippedAtRun > 0 {
-		out = append(out, fmt.Sprintf("%d that skipped themselves (the reasons are listed above)", s.SkippedAtRun))
+		out = append(out, fmt.Sprintf("%d that skipped %s, each with its reason", s.SkippedAtRun, plural(s.SkippedAtRun, "itself", "themselves")))
 	}
 	if len(out) > 0 {
 		fmt.Fprintf(&b, "; left out %s", strings.Join(out, ", "))
@@ -225,4 +225,11 @@ func checkGates(sums []SystemSummary, minCoverage, minScenarios Gate) []string {
 		}
 	}
 	return fails
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -58,11 +58,11 @@ func TestSummaryOfAPartialRun(t *testing.T) {
 	if a.Scenarios != 5 || a.Selected != 5 || a.Ran != 1 || a.Passed != 1 || a.LeftOutCount() != 4 || !a.Partial() {
 		t.Fatalf("alpha: %+v", a)
 	}
-	want := "alpha: ran 1 of 5 scenarios, 1 passed, 0 failed; left out 2 that need a Herald, 1 that need --allow-mutating, 1 that need cert-b (@cert-b); coverage 0%"
+	want := "alpha: ran 1 of 5 scenarios, 1 passed, 0 failed; left out 2 that need a Herald, 1 that needs --allow-mutating, 1 that needs cert-b (@cert-b); coverage 0%"
 	if a.String() != want {
 		t.Fatalf("alpha's line:\n got %s\nwant %s", a, want)
 	}
-	if b.Ran != 1 || b.Failed != 1 || b.SkippedAtRun != 1 || !b.Partial() || !strings.Contains(b.String(), "1 that skipped themselves") {
+	if b.Ran != 1 || b.Failed != 1 || b.SkippedAtRun != 1 || !b.Partial() || !strings.Contains(b.String(), "1 that skipped itself, each with its reason") {
 		t.Fatalf("beta: %+v %s", b, b)
 	}
 	if v := RunVerdict(sums); !strings.HasPrefix(v, "PARTIAL RUN: 2 of 7 selected scenarios ran to a verdict, 5 did not") {

@@ -451,7 +451,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, which the scenarios sign in to on a real deployment; signing in is not mutating (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
-	mopayKey := fs.String("mopay-key", os.Getenv("HERALD_MOPAY_KEY"), "instead of an email and password, a `pbcKey` Mopay issued to that account, which the scenarios sign with (env HERALD_MOPAY_KEY)")
+	mopayKey := fs.String("mopay-key", os.Getenv("HERALD_MOPAY_KEY"), "instead of an email and password, a `pbcKey` Mopay issued to that account, which the scenarios sign with; its secret goes in the env HERALD_MOPAY_SECRET (env HERALD_MOPAY_KEY)")
 	mopaySecret := fs.String("mopay-secret", "", "the secret of that key (better: env HERALD_MOPAY_SECRET, which stays out of the process list)")
 	mopayUserID := fs.String("mopay-userid", os.Getenv("HERALD_MOPAY_USERID"), "the account's user `id`, when its login answer carries none (env HERALD_MOPAY_USERID)")
 	mnotifyURL := fs.String("mnotify-url", os.Getenv("HERALD_MNOTIFY_URL"), "base `URL` of a real MNotify deployment, such as https://mnotify.staging.egov.md:8443/; overrides --target (env HERALD_MNOTIFY_URL)")
@@ -479,7 +479,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
-	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails (or coverage is below --min-coverage), 2 on a usage error (a\ntag expression that selects nothing). Every answer is checked against the\nspec. Against a target that is not a Herald, scenarios tagged @simulator,\n@herald-design and @mutating (unless --allow-mutating) are skipped, and so\nare those that need an account or credentials the target lacks (for\nMNotify, a role's certificate: tagged @cert-<role>); each is reported as\nskipped with its reason in every format. --tags naming a tag brings its\nscenarios back. A real deployment is a target file, or one or more of\n--mopay-url, --mnotify-url and --monnet-url: only the systems given are\ntested. After the\nrun come contract coverage per spec and, per system, how many scenarios\nran and what the rest would need (--allow-mutating, a Herald, an account):\na PARTIAL RUN says so. --min-scenarios and --min-coverage turn a partial\nrun into a failure for CI.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
+	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails or the run falls short of --min-coverage or --min-scenarios,\n2 on a usage error (a tag expression that selects nothing). Every answer is\nchecked against the spec. Against a target that is not a Herald, scenarios\ntagged @simulator, @herald-design and @mutating (unless --allow-mutating)\nare skipped, and so are those that need an account or credentials the\ntarget lacks (for Mopay an account, for MNotify a role's certificate:\ntagged @cert-<role>); each is reported as skipped with its reason in every\nformat. Signing in to the account given is not mutating. --tags naming a\ntag brings its scenarios back. A real deployment is a target file, or one\nor more of --mopay-url, --mnotify-url and --monnet-url: only the systems\ngiven are tested. After the run come contract coverage per spec and, per\nsystem, how many scenarios ran and what the rest would need\n(--allow-mutating, a Herald, an account): a PARTIAL RUN says so.\n--min-scenarios and --min-coverage turn too partial a run into a failure\nfor CI.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -514,6 +514,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	for flagName, needs := range map[string]string{"mopay-password": "mopay-email", "mopay-secret": "mopay-key"} {
+		if explicit[flagName] && !explicit[needs] && os.Getenv("HERALD_"+strings.ToUpper(strings.ReplaceAll(needs, "-", "_"))) == "" {
+			fmt.Fprintf(stderr, "herald test: --%s is given without --%s, whose it is\n", flagName, needs)
+			return 2
+		}
+	}
 	if *mnotifyURL == "" && (explicit["mnotify-cert"] || explicit["mnotify-ca"]) {
 		fmt.Fprintln(stderr, "herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)")
 		return 2
@@ -654,10 +660,16 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			mt.Params[mopay.ParamUserID] = *mopayUserID
 		}
 	}
-	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
-	status := steps.Run(steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
+	var outcome steps.RunOutcome
+	opts := steps.RunOptions{Target: t, Modules: modules, Tags: *tags, Format: string(format), Output: stdout,
 		Concurrency: *concurrency, Isolate: *isolate, Shard: part, AllowMutating: *allowMutating,
-		MinCoverageOf: steps.Gate(minCoverage), MinScenarios: steps.Gate(minScenarios)})
+		MinCoverageOf: steps.Gate(minCoverage), MinScenarios: steps.Gate(minScenarios), Outcome: &outcome}
+	if err := steps.CheckOptions(opts); err != nil {
+		fmt.Fprintln(stderr, "herald test:", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
+	status := steps.Run(opts)
 	switch status {
 	case 0:
 		return 0
@@ -665,11 +677,17 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald test: the suite could not run (bad options?)")
 		return 2
 	default:
-		if len(minCoverage) == 0 && len(minScenarios) == 0 {
-			fmt.Fprintln(stderr, "herald test: a scenario failed (see above)")
-		} else {
-			fmt.Fprintln(stderr, "herald test: a scenario failed, or the run fell short of --min-coverage or --min-scenarios (see above)")
+		var why []string
+		if outcome.Failed > 0 {
+			why = append(why, fmt.Sprintf("%d %s failed", outcome.Failed, map[bool]string{true: "scenario", false: "scenarios"}[outcome.Failed == 1]))
 		}
+		if n := len(outcome.GateFailures); n > 0 {
+			why = append(why, fmt.Sprintf("the run fell short of %d %s (--min-coverage, --min-scenarios)", n, map[bool]string{true: "gate", false: "gates"}[n == 1]))
+		}
+		if len(why) == 0 {
+			why = append(why, "a scenario failed")
+		}
+		fmt.Fprintf(stderr, "herald test: %s (see above)\n", strings.Join(why, "; "))
 		return 1
 	}
 }

@@ -2,6 +2,7 @@ package mopay
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"time"
 
@@ -120,4 +121,24 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 // Params lists the parameters the module reads from its target section.
 func (m *module) Params() []string {
 	return []string{ParamEmail, ParamPassword, ParamKey, ParamSecret, ParamUserID, ParamReqForm}
+}
+
+// ValidateParams refuses an account given by halves: an email without its
+// password (or the reverse), a key without its secret (or the reverse).
+// Every scenario would otherwise fail against the deployment, each with a
+// refused login or signature, and a real account may lock after so many.
+func (m *module) ValidateParams(st *steps.SystemTarget) error {
+	for _, pair := range [][4]string{
+		{ParamEmail, ParamPassword, "--mopay-email", "HERALD_MOPAY_PASSWORD"},
+		{ParamKey, ParamSecret, "--mopay-key", "HERALD_MOPAY_SECRET"},
+	} {
+		a, b := st.Params[pair[0]], st.Params[pair[1]]
+		switch {
+		case a != "" && b == "":
+			return fmt.Errorf("the account's %s is given without its %s: set %s (or systems.%s.params.%s)", pair[0], pair[1], pair[3], System, pair[1])
+		case a == "" && b != "":
+			return fmt.Errorf("the account's %s is given without its %s: give %s (or systems.%s.params.%s)", pair[1], pair[0], pair[2], System, pair[0])
+		}
+	}
+	return nil
 }
