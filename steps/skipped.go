@@ -66,7 +66,7 @@ func printSkippedWhileRunning(w io.Writer, results []*ScenarioResult) {
 	if len(lines) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%d scenarios skipped while running, each with its reason:\n%s\n", len(lines), strings.Join(lines, "\n"))
+	fmt.Fprintf(w, "\n%d scenarios skipped while running, each with its reason (godog's count above has them as passed; the summary below does not):\n%s\n", len(lines), strings.Join(lines, "\n"))
 }
 
 // JUnit, as godog writes it, with the skipped scenarios added as
