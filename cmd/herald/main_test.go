@@ -295,6 +295,14 @@ func TestRealMNotifyMode(t *testing.T) {
 	if !strings.Contains(out, "— @mutating:") || readOnly >= flagsRan {
 		t.Errorf("want the @mutating scenarios left out (%d ran, %d with them):\n%s", readOnly, flagsRan, out)
 	}
+
+	// Without the CA of a server the system does not trust, the failures
+	// name the flag that fixes them.
+	noCA := exec.Command(bin, "test", "--mnotify-url", url, "--mnotify-cert", pair("sender-a"), "--format", "progress", "--tags", "@auth")
+	noCAOut, err := noCA.CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(noCAOut), "give the CA that issued it, --mnotify-ca FILE") {
+		t.Errorf("without --mnotify-ca: exit %d, want failures naming --mnotify-ca:\n%s", exitCode(err), noCAOut)
+	}
 }
 
 func TestUnreachableTarget(t *testing.T) {

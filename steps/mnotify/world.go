@@ -195,6 +195,10 @@ func (w *world) call(method, target string, body []byte) error {
 	op := w.m.operationFor(method, target)
 	resp, err := client.Do(req)
 	if err != nil {
+		var unknownCA x509.UnknownAuthorityError
+		if errors.As(err, &unknownCA) {
+			err = fmt.Errorf("%w (the suite does not trust the MNotify server's certificate: give the CA that issued it, --mnotify-ca FILE or systems.mnotify.ca in a target file)", err)
+		}
 		failed := w.sc.Exchanged(System, op, req, body, nil, nil, nil, fmt.Errorf("%s %s as %s: no answer: %w", method, url, w.role, err))
 		if refusedHandshake(err) && !w.sc.Target.IsHerald() && w.role != RoleSenderA && w.role != RoleSenderB {
 			w.last = &answer{operationID: op, refused: err.Error()}
