@@ -243,3 +243,28 @@ func Shards(fsys fs.FS, expr string, n int) ([][]string, error) {
 // SelectIn counts the scenario runs of fsys that expr selects; a tag no
 // scenario has is no error (it selects nothing).
 func SelectIn(fsys fs.FS, expr string) (int, error) { return selectIn(fsys, expr, false) }
+
+// Pickles parses every feature of fsys into godog's pickles (an outline
+// row is one), in place order: for tests that check the features' tags
+// against their steps.
+func Pickles(fsys fs.FS) ([]*messages.Pickle, error) {
+	var out []*messages.Pickle
+	id := 0
+	newID := func() string { id++; return strconv.Itoa(id) }
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
+			return err
+		}
+		src, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
+		if err != nil {
+			return fmt.Errorf("feature %s: %w", path, err)
+		}
+		out = append(out, gherkin.Pickles(*doc, path, newID)...)
+		return nil
+	})
+	return out, err
+}

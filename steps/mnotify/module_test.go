@@ -1,21 +1,17 @@
 package mnotify
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"io"
-	"io/fs"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
-	gherkin "github.com/cucumber/gherkin/go/v26"
 	messages "github.com/cucumber/messages/go/v21"
 
 	"herald/specs"
@@ -39,24 +35,7 @@ func pickles(t *testing.T) []*messages.Pickle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []*messages.Pickle
-	id := 0
-	newID := func() string { id++; return strconv.Itoa(id) }
-	err = fs.WalkDir(m.Features(), ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		src, err := fs.ReadFile(m.Features(), path)
-		if err != nil {
-			return err
-		}
-		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
-		if err != nil {
-			return err
-		}
-		out = append(out, gherkin.Pickles(*doc, path, newID)...)
-		return nil
-	})
+	out, err := steps.Pickles(m.Features())
 	if err != nil {
 		t.Fatal(err)
 	}
