@@ -682,12 +682,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			why = append(why, fmt.Sprintf("%d %s failed", outcome.Failed, map[bool]string{true: "scenario", false: "scenarios"}[outcome.Failed == 1]))
 		}
 		if n := len(outcome.GateFailures); n > 0 {
-			why = append(why, fmt.Sprintf("the run fell short of %d %s (--min-coverage, --min-scenarios)", n, map[bool]string{true: "gate", false: "gates"}[n == 1]))
+			why = append(why, fmt.Sprintf("the run fell short of %d %s of --min-coverage or --min-scenarios", n, map[bool]string{true: "gate", false: "gates"}[n == 1]))
 		}
 		if len(why) == 0 {
 			why = append(why, "a scenario failed")
 		}
-		fmt.Fprintf(stderr, "herald test: %s (see above)\n", strings.Join(why, "; "))
+		fmt.Fprintf(stderr, "herald test: %s; see above\n", strings.Join(why, "; "))
 		return 1
 	}
 }

@@ -617,7 +617,8 @@ func TestReleaseGateWithATargetFile(t *testing.T) {
 	if code, out, _ := run("--allow-mutating", "--min-coverage", "99"); code != 1 || !strings.Contains(out, "below the 99.0% asked for") {
 		t.Fatalf("coverage gate: exit %d\n%s", code, out)
 	}
-	if code, out, _ := run("--allow-mutating", "--min-coverage", "mopay=99"); code != 1 || !strings.Contains(out, "coverage mopay is") {
+	if code, out, _ := run("--allow-mutating", "--min-coverage", "mopay=99"); code != 1 || !strings.Contains(out, "coverage mopay is") ||
+		!strings.Contains(out, "herald test: the run fell short of 1 gate of --min-coverage or --min-scenarios; see above") || strings.Contains(out, "scenario failed") {
 		t.Fatalf("coverage gate for one system: exit %d\n%s", code, out)
 	}
 	// The scenario gate: without --allow-mutating and a Herald's tags, less
