@@ -107,6 +107,34 @@ Feature: MNotify client-certificate authentication
     Then the MNotify answer is a problem 403
 
   @cert-sender-b @mutating
+  Scenario: A sender cannot cancel another sender's notification
+    Given I am MNotify sender "sender-a"
+    When I send an MNotify POST to "/api/Notification" with:
+      """
+      {"subject": {"ro": "Titlu"}, "body": {"ro": "Corpul mesajului"}, "bodyShort": {"ro": "Corpul mesajului"},
+       "recipients": [{"value": "someone@example.md", "type": "Email"}], "priority": "Low"}
+      """
+    Then the MNotify answer is an id remembered as "theirs"
+    Given I am MNotify sender "sender-b"
+    When I send an MNotify DELETE to "/api/Notification/{theirs}"
+    Then the MNotify answer is a problem 403
+
+  @cert-sender-b @mutating
+  Scenario: A sender cannot update another sender's template
+    Given I am MNotify sender "sender-a"
+    When I send an MNotify POST to "/api/Template" with:
+      """
+      {"name": "Isolation update {unique}", "description": "d", "subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}}
+      """
+    Then the MNotify answer is an id remembered as "their template"
+    Given I am MNotify sender "sender-b"
+    When I send an MNotify PUT to "/api/Template/{their template}" with:
+      """
+      {"name": "Taken over {unique}", "description": "d", "subject": {"ro": "S"}, "body": {"ro": "B"}, "bodyShort": {"ro": "B"}}
+      """
+    Then the MNotify answer is a problem 403
+
+  @cert-sender-b @mutating
   Scenario: A sender cannot change another sender's template
     Given I am MNotify sender "sender-a"
     When I send an MNotify POST to "/api/Template" with:

@@ -458,6 +458,10 @@ func mnotifyFaults() []mnotifyFault {
 			}, caughtBy: "A notification is accepted and its id returned as a JSON string"},
 		{name: "another sender's template deleted", mutating: true, answer: mnotifyRetryAsOwner(http.MethodDelete, templateByID),
 			caughtBy: "A sender cannot change another sender's template"},
+		{name: "another sender's template updated", mutating: true, answer: mnotifyRetryAsOwner(http.MethodPut, templateByID),
+			caughtBy: "A sender cannot update another sender's template"},
+		{name: "another sender's notification cancelled", mutating: true, answer: mnotifyRetryAsOwner(http.MethodDelete, notificationByID),
+			caughtBy: "A sender cannot cancel another sender's notification"},
 		{name: "another sender's notification in its history", mutating: true,
 			as: func(role string, r *http.Request) string {
 				if role == mnotify.RoleSenderB && r.Method == http.MethodGet && mnotifyListPath.MatchString(r.URL.Path) {
