@@ -457,6 +457,10 @@ func (h *Herald) serveMain(rw http.ResponseWriter, r *http.Request) {
 func (h *Herald) serveOwn(name string, rw http.ResponseWriter, r *http.Request) {
 	w, n, ok := h.worldOf(r.URL.Path)
 	if !ok {
+		if nf, ok := h.def.byName[name].sys.(system.NotFounder); ok {
+			nf.NotFound(h.noWorldReason()).ServeHTTP(rw, r)
+			return
+		}
 		h.noWorld(rw, r)
 		return
 	}
@@ -478,8 +482,11 @@ func (h *Herald) controlAllowed(r *http.Request) bool {
 }
 
 func (h *Herald) noWorld(rw http.ResponseWriter, r *http.Request) {
-	writeReply(rw, control.Render(&engine.Exchange{Request: r},
-		control.NotFound("no such world; it was deleted, expired after %s unused, or never created (POST /_herald/v1/worlds)", h.opts.WorldIdle)))
+	writeReply(rw, control.Render(&engine.Exchange{Request: r}, control.NotFound("%s", h.noWorldReason())))
+}
+
+func (h *Herald) noWorldReason() string {
+	return fmt.Sprintf("no such world; it was deleted, expired after %s unused, or never created (POST /_herald/v1/worlds)", h.opts.WorldIdle)
 }
 
 // serveStripped serves r with the first n bytes of its path removed.

@@ -115,6 +115,13 @@ type Config struct {
 	// operation that has the extension "x-herald-authenticate: true", and for
 	// those that declare a security scheme.
 	AuthenticateAll bool
+	// AuthenticateFirst calls Authenticate before anything else about the
+	// request is looked at (its headers' size, path, method, parameters and
+	// body), for credentials that come with the connection rather than the
+	// request (a TLS client certificate): a caller without them learns
+	// nothing else. Authenticate then runs once per request, its route not
+	// yet known (ex.Route is nil).
+	AuthenticateFirst bool
 	// Enter, when set, is called once the request is read and before it is
 	// authenticated or handled; the function it returns is called when the
 	// answer is ready. Herald holds requests with it while it resets.
@@ -222,7 +229,7 @@ func New(cfg Config) (*Engine, error) {
 			e.ownAuth[id] = true
 		}
 	}
-	if len(e.ownAuth) > 0 && cfg.Authenticate == nil {
+	if (len(e.ownAuth) > 0 || cfg.AuthenticateFirst) && cfg.Authenticate == nil {
 		return nil, fmt.Errorf("engine %s: operations ask for the system's own authentication, and Authenticate is nil", cfg.Name)
 	}
 	var schemes openapi3.SecuritySchemes
@@ -276,14 +283,32 @@ func (e *Engine) Checker() *specs.Checker { return e.check }
 func (e *Engine) Name() string { return e.cfg.Name }
 
 // ServeHTTP answers one request.
-func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.respond(w, r, e.serve) }
+
+// Refusing is a handler that refuses every request with p, in the system's
+// format and checked like every answer, after Authenticate when
+// Config.AuthenticateFirst is set: for requests the core turns away before
+// they reach the system (a world that does not exist, say).
+func (e *Engine) Refusing(p *Problem) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.respond(w, r, func(ex *Exchange) Reply {
+			if reply, refused := e.authenticateFirst(ex); refused {
+				return reply
+			}
+			return e.fail(ex, p)
+		})
+	})
+}
+
+// respond serves one exchange with serve, and writes and observes the answer.
+func (e *Engine) respond(w http.ResponseWriter, r *http.Request, serve func(*Exchange) Reply) {
 	start := time.Now()
 	ex := &Exchange{Request: r}
 	head := r.Method == http.MethodHead
 	if head { // HEAD is a GET without its body: net/http drops what is written
 		r.Method = http.MethodGet
 	}
-	reply := e.safeServe(ex)
+	reply := e.safeServe(ex, serve)
 	if head {
 		r.Method = http.MethodHead
 	}
@@ -301,14 +326,28 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // safeServe serves the exchange, and answers a handler's panic as an
 // internal error in the system's format rather than dropping the connection.
-func (e *Engine) safeServe(ex *Exchange) (reply Reply) {
+func (e *Engine) safeServe(ex *Exchange, serve func(*Exchange) Reply) (reply Reply) {
 	defer func() {
 		if v := recover(); v != nil {
 			e.log.Error("simulator panic: simulator bug", "operation", ex.OperationID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			reply = e.cfg.Render(ex, &Problem{Kind: Internal, Reason: "the simulator failed while answering (a bug: see its log)"})
 		}
 	}()
-	return e.serve(ex)
+	return serve(ex)
+}
+
+// authenticateFirst runs Authenticate before anything else when
+// Config.AuthenticateFirst asks for it; refused is true when its refusal is
+// the answer.
+func (e *Engine) authenticateFirst(ex *Exchange) (reply Reply, refused bool) {
+	if !e.cfg.AuthenticateFirst {
+		return Reply{}, false
+	}
+	ex.authDone = true
+	if ex.authErr = e.cfg.Authenticate(ex); ex.authErr != nil {
+		return e.fail(ex, ex.authErr), true
+	}
+	return Reply{}, false
 }
 
 // LogObservation is an observer that writes one debug line per exchange,
@@ -327,6 +366,9 @@ func LogObservation(log *slog.Logger) func(Observation) {
 
 func (e *Engine) serve(ex *Exchange) Reply {
 	r := ex.Request
+	if reply, refused := e.authenticateFirst(ex); refused {
+		return reply
+	}
 	if n := headerBytes(r); n > e.cfg.MaxHeaderBytes {
 		return e.fail(ex, &Problem{Kind: HeadersTooLarge, In: "header",
 			Reason: fmt.Sprintf("request headers are %d bytes, more than the %d allowed", n, e.cfg.MaxHeaderBytes)})
@@ -410,7 +452,7 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	if p := e.repeated(r, op, ex.Query()); p != nil {
 		return e.fail(ex, p)
 	}
-	if e.ownAuth[ex.OperationID] {
+	if e.ownAuth[ex.OperationID] && !ex.authDone {
 		ex.authDone = true
 		if ex.authErr = e.cfg.Authenticate(ex); ex.authErr != nil {
 			return e.fail(ex, ex.authErr)
@@ -526,9 +568,9 @@ func (e *Engine) authenticate(ctx context.Context, ai *openapi3filter.Authentica
 	return ex.authErr
 }
 
-// repeated finds a parameter or credential header given more than once: a
-// request that says two things at once is ambiguous, whichever value the
-// simulator took, so it names the first such field and refuses it.
+// repeated finds a parameter, credential header or Content-Type given more
+// than once: a request that says two things at once is ambiguous, whichever
+// value the simulator took, so it names the first such field and refuses it.
 func (e *Engine) repeated(r *http.Request, op *openapi3.Operation, query url.Values) *Problem {
 	twice := func(in, name string) *Problem {
 		return &Problem{Kind: Ambiguous, In: in, Field: name, Reason: "given more than once; send it once"}
@@ -553,6 +595,9 @@ func (e *Engine) repeated(r *http.Request, op *openapi3.Operation, query url.Val
 		if len(r.Header.Values(name)) > 1 {
 			return twice("header", name)
 		}
+	}
+	if len(r.Header.Values("Content-Type")) > 1 { // which one does the body follow?
+		return twice("header", "Content-Type")
 	}
 	for _, name := range e.singleQuery {
 		if len(query[name]) > 1 {

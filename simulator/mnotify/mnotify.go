@@ -109,19 +109,21 @@ func New(cfg Config) (*Sim, error) {
 		chains: &chainCache{seen: map[[32]byte]error{}}, registry: registry, canon: newCanon(doc)}
 	s.st = newState(cfg.Seed, s.clock.Now(), s.newID)
 	// The spec declares no security scheme (OpenAPI 3.0.3 has none for
-	// mutual TLS): the engine authenticates every operation itself, before
-	// it validates parameters and body, so that a request without a
-	// certificate is a 401 whatever else is wrong with it.
+	// mutual TLS): the engine authenticates every request itself, before
+	// anything else about it (size, path, method, parameters, body), so
+	// that a request without a certificate is a 401 whatever else is wrong
+	// with it.
 	s.engine, err = engine.New(cfg.Engine.Apply(engine.Config{
-		Doc:             doc,
-		Handlers:        s.handlers(),
-		Authenticate:    s.Authenticate,
-		AuthenticateAll: true,
-		Render:          s.render,
-		ErrorSchema:     "ProblemDetails",
-		Rewrite:         s.canon.rewrite,
-		MaxBodyBytes:    MaxBodyBytes,
-		CheckCache:      cfg.CheckCache,
+		Doc:               doc,
+		Handlers:          s.handlers(),
+		Authenticate:      s.Authenticate,
+		AuthenticateAll:   true,
+		AuthenticateFirst: true,
+		Render:            s.render,
+		ErrorSchema:       "ProblemDetails",
+		Rewrite:           s.canon.rewrite,
+		MaxBodyBytes:      MaxBodyBytes,
+		CheckCache:        cfg.CheckCache,
 	}))
 	if err != nil {
 		return nil, err
@@ -132,6 +134,13 @@ func New(cfg Config) (*Sim, error) {
 // Handler serves MNotify's paths at /api/…, behind a TLS listener that asks
 // for client certificates (see Listener).
 func (s *Sim) Handler() http.Handler { return s.engine }
+
+// NotFound answers a request the core turns away on MNotify's listener (a
+// world that does not exist) with a 404 ProblemDetails, after the client
+// certificate (system.NotFounder).
+func (s *Sim) NotFound(reason string) http.Handler {
+	return s.engine.Refusing(&engine.Problem{Kind: engine.NotFound, Reason: reason})
+}
 
 // Checker returns the checker of specs/mnotify.yaml.
 func (s *Sim) Checker() *specs.Checker { return s.engine.Checker() }

@@ -146,6 +146,15 @@ type ListenerConfig struct {
 	DefaultAddr string
 }
 
+// NotFounder is a system on a listener of its own that answers, in its own
+// format and after its own authentication when that comes first, the
+// requests the core turns away on that listener: a path naming a world that
+// does not exist. Without it, the core answers them in the control API's
+// format.
+type NotFounder interface {
+	NotFound(reason string) http.Handler
+}
+
 // Runner is a system with background work. The core runs it in a goroutine
 // of its own on start and after every reset, and cancels ctx on a reset and
 // at shutdown; Run must return soon after.

@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// Two Content-Type headers say two things about one body: the request is
+// ambiguous whichever comes first, as a repeated parameter is.
+func TestConflictingContentTypesAreAmbiguous(t *testing.T) {
+	for _, types := range [][]string{
+		{"application/json", "text/plain"},
+		{"text/plain", "application/json"},
+		{"application/json", "application/json"},
+	} {
+		h := newHarness(t, nil)
+		req := httptest.NewRequest(http.MethodPost, "/items", strings.NewReader(`{"name":"a"}`))
+		for _, ct := range types {
+			req.Header.Add("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		h.eng.ServeHTTP(rec, req)
+		if p := h.expectProblem(rec, Ambiguous, "header", "Content-Type"); !strings.Contains(p.Reason, "more than once") {
+			t.Errorf("%v: reason %q", types, p.Reason)
+		}
+	}
+}
+
+// With AuthenticateFirst the credentials are checked before anything else
+// about the request: without them, every request is refused by
+// Authenticate, whatever else is wrong with it.
+func TestAuthenticateFirst(t *testing.T) {
+	first := func(_ *harness, cfg *Config) {
+		cfg.AuthenticateAll, cfg.AuthenticateFirst = true, true
+		cfg.MaxHeaderBytes, cfg.MaxBodyBytes = 256, 64
+	}
+	type req struct {
+		name, method, target, body string
+		header                     http.Header
+		want                       Kind // with the key
+	}
+	for _, c := range []req{
+		{name: "repeated query", method: "GET", target: "/items?limit=1&limit=2", want: Ambiguous},
+		{name: "invalid query", method: "GET", target: "/items?limit=abc", want: Invalid},
+		{name: "unknown path", method: "GET", target: "/nothing/here", want: NotFound},
+		{name: "wrong method", method: "DELETE", target: "/items", want: MethodNotAllowed},
+		{name: "headers too large", method: "GET", target: "/items?limit=1", header: http.Header{"X-Pad": {strings.Repeat("a", 300)}}, want: HeadersTooLarge},
+		{name: "body too large", method: "POST", target: "/items", body: `{"name":"` + strings.Repeat("a", 100) + `"}`, header: http.Header{"Content-Type": {"application/json"}}, want: BodyTooLarge},
+		{name: "two content types", method: "POST", target: "/items", body: `{"name":"a"}`, header: http.Header{"Content-Type": {"application/json", "text/plain"}}, want: Ambiguous},
+		{name: "bad %-escape in the path", method: "GET", target: "/items/%ff", want: Invalid},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, key := range []string{"", "secret"} {
+				h := newHarness(t, first)
+				r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
+				for k, vs := range c.header {
+					r.Header[k] = vs
+				}
+				if key != "" {
+					r.Header.Set("X-Api-Key", key)
+				}
+				rec := httptest.NewRecorder()
+				h.eng.ServeHTTP(rec, r)
+				if h.authCalls != 1 || len(h.rendered) != 1 || len(h.handled) != 0 {
+					t.Fatalf("key %q: auth calls %d, rendered %v, handled %d; want one call and one refusal", key, h.authCalls, h.rendered, len(h.handled))
+				}
+				var ae *authError
+				if key == "" {
+					if !errors.As(h.rendered[0], &ae) || rec.Code != http.StatusUnauthorized {
+						t.Fatalf("without the key: %d, rendered %v; want Authenticate's refusal first", rec.Code, h.rendered[0])
+					}
+					continue
+				}
+				if p := h.lastProblem(); p.Kind != c.want {
+					t.Fatalf("with the key: %v, want %v", p, c.want)
+				}
+			}
+		})
+	}
+}
+
+// Refusing answers a request the core turns away (a world that does not
+// exist) in the system's format, after its credentials when they come
+// first, and checked against the error schema.
+func TestRefusingAuthenticatesFirst(t *testing.T) {
+	for _, authFirst := range []bool{true, false} {
+		h := newHarness(t, func(_ *harness, cfg *Config) { cfg.AuthenticateAll, cfg.AuthenticateFirst = true, authFirst })
+		refuse := h.eng.Refusing(&Problem{Kind: NotFound, Reason: "no such world"})
+		rec := httptest.NewRecorder()
+		refuse.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/_herald/worlds/w99/items", nil))
+		var ae *authError
+		switch {
+		case authFirst && (rec.Code != http.StatusUnauthorized || !errors.As(h.rendered[0], &ae) || h.authCalls != 1):
+			t.Fatalf("without the key: %d %v", rec.Code, h.rendered)
+		case !authFirst && (rec.Code != http.StatusNotFound || h.authCalls != 0):
+			t.Fatalf("without authentication first: %d %v, auth calls %d", rec.Code, h.rendered, h.authCalls)
+		}
+		h = newHarness(t, func(_ *harness, cfg *Config) { cfg.AuthenticateAll, cfg.AuthenticateFirst = true, authFirst })
+		rec = httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/_herald/worlds/w99/items", nil)
+		r.Header.Set("X-Api-Key", "secret")
+		h.eng.Refusing(&Problem{Kind: NotFound, Reason: "no such world"}).ServeHTTP(rec, r)
+		if p := h.expectProblem(rec, NotFound, "", ""); p.Reason != "no such world" {
+			t.Fatalf("reason %q", p.Reason)
+		}
+	}
+	h := newHarness(t, func(h *harness, _ *Config) { h.badRender = NotFound })
+	rec := httptest.NewRecorder()
+	h.eng.Refusing(&Problem{Kind: NotFound, Reason: "no such world"}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("a refusal that violates the error schema: %d, want the internal error", rec.Code)
+	}
+}
