@@ -143,4 +143,3 @@ func recorded(handler http.Handler) func(*http.Request) (int, string) {
 		return rec.Code, rec.Body.String()
 	}
 }
-
