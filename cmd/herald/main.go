@@ -347,7 +347,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		scheme := "http"
-		srv := newServer(l.Handler)
+		srv := newServer(l.Handler, readTimeout)
 		if l.TLS != nil {
 			scheme = "https"
 			srv.TLSConfig = l.TLS
@@ -421,7 +421,7 @@ func serveInProcess(h *simulator.Herald) (func(), error) {
 		if l.TLS != nil {
 			scheme, ln = "https", tls.NewListener(ln, l.TLS)
 		}
-		srv := newServer(l.Handler)
+		srv := newServer(l.Handler, readTimeout)
 		servers = append(servers, srv)
 		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
 		go func() { _ = srv.Serve(ln) }()
@@ -429,14 +429,21 @@ func serveInProcess(h *simulator.Herald) (func(), error) {
 	return closeAll, nil
 }
 
+// readTimeout bounds the reading of one request, body included.
+const readTimeout = 30 * time.Second
+
 // newServer wraps a handler in a server with timeouts, so that a slow or
-// stuck client cannot hold a connection forever.
-func newServer(h http.Handler) *http.Server {
+// stuck client cannot hold a connection forever. The write deadline falls
+// after the read deadline: a body that stalls short of its Content-Length
+// is answered (400) when the read times out, and that answer must go out
+// whole; written past the write deadline, it would be cut mid-record, and
+// a TLS client would read a record it cannot decrypt.
+func newServer(h http.Handler, read time.Duration) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, read),
+		ReadTimeout:       read,
+		WriteTimeout:      2 * read,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20, // the simulators answer past 32 KiB in their own format
 	}

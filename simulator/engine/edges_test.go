@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -114,3 +115,36 @@ func TestRefusingAuthenticatesFirst(t *testing.T) {
 		t.Fatalf("a refusal that violates the error schema: %d, want the internal error", rec.Code)
 	}
 }
+
+// A body that stops short of its Content-Length is a 400 saying so, and
+// why: the read timed out, or the connection ended.
+func TestShortBodyNamesContentLength(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{io.ErrUnexpectedEOF, "the connection ended"},
+		{timeoutError{}, "the read timed out"},
+	} {
+		h := newHarness(t, nil)
+		r := httptest.NewRequest(http.MethodPost, "/items", io.MultiReader(strings.NewReader(`{"na`), failingReader{c.err}))
+		r.Header.Set("Content-Type", "application/json")
+		r.ContentLength = 100
+		rec := httptest.NewRecorder()
+		h.eng.ServeHTTP(rec, r)
+		p := h.expectProblem(rec, BodyInvalid, "body", "")
+		if !strings.Contains(p.Reason, "after 4 of the 100 bytes its Content-Length announces") || !strings.Contains(p.Reason, c.want) {
+			t.Errorf("reason %q, want the bytes received, the Content-Length and %q", p.Reason, c.want)
+		}
+	}
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }

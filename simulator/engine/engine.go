@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -393,7 +394,7 @@ func (e *Engine) serve(ex *Exchange) Reply {
 			return e.fail(ex, &Problem{Kind: BodyTooLarge, In: "body",
 				Reason: fmt.Sprintf("request body is larger than the %d bytes allowed", e.cfg.MaxBodyBytes)})
 		}
-		return e.fail(ex, &Problem{Kind: BodyInvalid, In: "body", Reason: "request body could not be read"})
+		return e.fail(ex, &Problem{Kind: BodyInvalid, In: "body", Reason: unreadBody(r, len(body), err)})
 	}
 	ex.Body = body
 	if e.cfg.Enter != nil {
@@ -605,6 +606,21 @@ func (e *Engine) repeated(r *http.Request, op *openapi3.Operation, query url.Val
 		}
 	}
 	return nil
+}
+
+// unreadBody says why a body could not be read: most often it fell short of
+// its Content-Length, the client stalled until the read timed out or closed
+// its side.
+func unreadBody(r *http.Request, got int, err error) string {
+	if r.ContentLength <= 0 || int64(got) >= r.ContentLength {
+		return "request body could not be read"
+	}
+	why := "the connection ended"
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		why = "the read timed out"
+	}
+	return fmt.Sprintf("the request body stopped after %d of the %d bytes its Content-Length announces (%s); send the whole body, or a Content-Length that matches it", got, r.ContentLength, why)
 }
 
 // headerBytes is the size of the request's header fields.
