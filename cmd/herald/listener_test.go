@@ -100,3 +100,35 @@ func TestStalledBodyIsAnsweredAndClosedCleanly(t *testing.T) {
 		})
 	}
 }
+
+// What net/http answers itself comes before the certificate: headers over
+// the server's 1 MiB get its plain-text 431, certificate or not (the
+// README says so). Under 1 MiB, MNotify checks the certificate first.
+func TestMNotifyHugeHeadersAreNetHTTPs431(t *testing.T) {
+	addr := listen(t, "mnotify", readTimeout)
+	cfg, err := fixtures.MNotifyClientTLS("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+	defer client.CloseIdleConnections()
+	for _, c := range []struct {
+		pad         int
+		status      int
+		contentType string
+	}{
+		{2 << 20, http.StatusRequestHeaderFieldsTooLarge, "text/plain; charset=utf-8"},
+		{40 << 10, http.StatusUnauthorized, "application/problem+json"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/api/Notification", nil)
+		req.Header.Set("X-Pad", strings.Repeat("a", c.pad))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("headers of %d bytes: %v", c.pad, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.contentType) {
+			t.Fatalf("headers of %d bytes without a certificate: %d %s; want %d %s", c.pad, resp.StatusCode, resp.Header.Get("Content-Type"), c.status, c.contentType)
+		}
+	}
+}
