@@ -287,9 +287,15 @@ func (h *Herald) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops background work in every world and waits for it. Serving
-// stops with the servers, which the caller owns.
-func (h *Herald) Close() error {
+// Close stops background work in every world and waits for it, work in
+// flight included (each piece within its own bound). Serving stops with the
+// servers, which the caller owns.
+func (h *Herald) Close() error { return h.Shutdown(context.Background()) }
+
+// Shutdown is Close with a grace period: work still in flight when ctx ends
+// (a notification attempt waiting for a hanging receiver, say) is cut off,
+// and recorded and logged as cut off.
+func (h *Herald) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -307,9 +313,9 @@ func (h *Herald) Close() error {
 		<-reaper
 	}
 	for _, w := range worlds {
-		w.close()
+		w.close(ctx, whyShutdown)
 	}
-	h.def.close()
+	h.def.close(ctx, whyShutdown)
 	return nil
 }
 
@@ -389,7 +395,7 @@ func (h *Herald) DeleteWorld(id string) bool {
 	if w == nil {
 		return false
 	}
-	w.close()
+	w.close(noGrace(), whyDeleted)
 	return true
 }
 

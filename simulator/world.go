@@ -223,18 +223,48 @@ func (w *world) startBackground() {
 	}
 }
 
-// stopBackground cancels background work and waits for it to end. Call with
-// w.mu held.
-func (w *world) stopBackground() {
+// Why work in flight is cut off.
+const (
+	whyReset    = "the world was reset"
+	whyDeleted  = "the world was deleted"
+	whyShutdown = "Herald shut down and the grace period is over"
+)
+
+// stopBackground cancels background work and waits for it to end; when
+// grace ends first, it interrupts the work in flight (system.Interrupter),
+// saying why, and waits for what is left. Call with w.mu held.
+func (w *world) stopBackground(grace context.Context, why string) {
 	if w.runStops != nil {
 		w.runStops()
 	}
-	w.runners.Wait()
+	done := make(chan struct{})
+	go func() {
+		w.runners.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-grace.Done():
+		for _, m := range w.systems {
+			if i, ok := m.sys.(system.Interrupter); ok {
+				i.Interrupt(why)
+			}
+		}
+		<-done
+	}
 	w.sched.Stop()
 }
 
+// noGrace is a context already ended: a grace period of none.
+func noGrace() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
 // Reset puts every system of the world back to its seed state, atomically:
-// requests that arrive meanwhile wait. It stops background work, restarts
+// requests that arrive meanwhile wait. It stops background work (cutting
+// off work in flight: it is about to be forgotten), restarts
 // every random stream, drops scheduled work and pending faults, resets the
 // systems in order, and restarts background work. The clock is left as it
 // is.
@@ -245,7 +275,7 @@ func (w *world) Reset() error {
 	defer w.mu.Unlock()
 	running := w.started && !w.closed
 	if running {
-		w.stopBackground()
+		w.stopBackground(noGrace(), whyReset)
 	}
 	w.sched.Clear()
 	w.faults.Clear()
@@ -265,8 +295,9 @@ func (w *world) Reset() error {
 	return errors.Join(errs...)
 }
 
-// close stops background work and waits for it.
-func (w *world) close() {
+// close stops background work and waits for it, cutting off what is still
+// in flight when grace ends.
+func (w *world) close(grace context.Context, why string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -274,7 +305,7 @@ func (w *world) close() {
 	}
 	w.closed = true
 	if w.started {
-		w.stopBackground()
+		w.stopBackground(grace, why)
 		w.cancel()
 	}
 }

@@ -396,7 +396,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			b.srv.Close()
 		}
 	}
-	if err := h.Close(); err != nil {
+	// Background work gets what is left of the grace period: a
+	// notification attempt still waiting for its receiver is then cut off.
+	if err := h.Shutdown(graceCtx); err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1
 	}

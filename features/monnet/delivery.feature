@@ -2,7 +2,8 @@
 Feature: Monnet notification delivery: retries, byte-identical resends and the delivery log
   Monnet publishes no retry policy for payout notifications; this is Herald's
   design (see specs/monnet.yaml): attempts at 0 s, 10 s, 60 s, 5 min, 30 min
-  and 2 h after the final stage, until a 2xx. The simulator clock is frozen so
+  and 2 h after the final stage, until a 2xx whose body arrives whole within the
+  attempt timeout (one cut short is a failed attempt). The simulator clock is frozen so
   that retries happen exactly when it is moved.
 
   Background:

@@ -233,6 +233,14 @@ func (s *Sim) Run(ctx context.Context) {
 	s.notifier.Run(ctx)
 }
 
+// Interrupt cuts off the notification attempts on the network
+// (system.Interrupter): see Notifier.Interrupt.
+func (s *Sim) Interrupt(why string) {
+	if s.notifier != nil {
+		s.notifier.Interrupt(why)
+	}
+}
+
 // Reset forgets every payout and picked outcome, and the notifier's
 // deliveries; merchants and their receiver URLs stay (configuration, as the
 // URL a merchant's integration team set with Monnet).

@@ -132,11 +132,15 @@ type Notifier struct {
 
 	inflight sync.WaitGroup // attempts on the network
 
-	mu         sync.Mutex
-	backoff    []time.Duration
-	timeout    time.Duration
-	closing    bool // Run's context ended: no new attempt starts
-	generation int  // bumped by Reset: jobs scheduled before it do nothing
+	mu      sync.Mutex
+	backoff []time.Duration
+	timeout time.Duration
+	closing bool // Run's context ended: no new attempt starts
+	// cut is the context of attempts on the network; Interrupt cancels
+	// it, with why as its cause, and Reset makes a fresh one.
+	cut        context.Context
+	interrupt  context.CancelCauseFunc
+	generation int // bumped by Reset: jobs scheduled before it do nothing
 	seq        int
 	receivers  map[string]string
 	deliveries map[string]*Delivery
@@ -200,11 +204,13 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Notifier{sched: cfg.Scheduler, clock: cfg.Clock, client: cfg.Client, key: cfg.Key, forger: cfg.Forger,
+	n := &Notifier{sched: cfg.Scheduler, clock: cfg.Clock, client: cfg.Client, key: cfg.Key, forger: cfg.Forger,
 		cert: bytes.Clone(cfg.Certificate), pub: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spki}),
 		backoff: append([]time.Duration(nil), cfg.Backoff...), timeout: cfg.AttemptTimeout, stopwatch: cfg.Stopwatch,
 		log:       cfg.Logger.With("worker", "notifier"),
-		receivers: map[string]string{}, deliveries: map[string]*Delivery{}}, nil
+		receivers: map[string]string{}, deliveries: map[string]*Delivery{}}
+	n.cut, n.interrupt = context.WithCancelCause(context.Background())
+	return n, nil
 }
 
 // CheckBackoff checks a retry schedule: at least one attempt, none
@@ -410,18 +416,19 @@ func (n *Notifier) job(gen int, id string, at time.Time, redelivery bool) func(c
 			n.mu.Unlock()
 			return
 		}
-		url, m, timeout := n.receivers[d.MerchantID], d.Message, n.timeout
+		url, m, timeout, cut := n.receivers[d.MerchantID], d.Message, n.timeout, n.cut
 		n.inflight.Add(1)
 		n.mu.Unlock()
-		started := n.sched.Go(func(ctx context.Context) {
+		started := n.sched.Go(func(context.Context) {
 			defer n.inflight.Done()
 			a := Attempt{At: at, URL: url, Redelivery: redelivery}
 			if url == "" {
 				a.Error = "no receiver URL is set for merchant " + m.MerchantID
 			} else {
 				// Not cancelled with the scheduler: an attempt in flight
-				// at shutdown ends on its own, within the attempt timeout.
-				a.Status, a.Latency, a.Error = n.post(context.WithoutCancel(ctx), url, m, timeout)
+				// at shutdown ends on its own, within the attempt timeout,
+				// unless Interrupt cuts it off.
+				a.Status, a.Latency, a.Error = n.post(cut, url, m, timeout)
 			}
 			if next, more := n.record(gen, d, a); more {
 				n.sched.At(next, n.job(gen, id, next, false))
@@ -436,7 +443,7 @@ func (n *Notifier) job(gen int, id string, at time.Time, redelivery bool) func(c
 // record logs an attempt and moves the delivery on; it returns when the
 // next scheduled attempt is due, if there is one to schedule.
 func (n *Notifier) record(gen int, d *Delivery, a Attempt) (time.Time, bool) {
-	ok := a.Status >= 200 && a.Status < 300
+	ok := a.Status >= 200 && a.Status < 300 && a.Error == ""
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if gen != n.generation {
@@ -444,8 +451,11 @@ func (n *Notifier) record(gen int, d *Delivery, a Attempt) (time.Time, bool) {
 	}
 	d.Attempts = append(d.Attempts, a)
 	level := slog.LevelInfo
-	if ok {
+	switch {
+	case ok:
 		level = slog.LevelDebug
+	case strings.HasPrefix(a.Error, cutOff):
+		level = slog.LevelWarn
 	}
 	n.log.Log(context.Background(), level, "notification attempt", "delivery", d.ID, "merchant", d.MerchantID,
 		"payout", d.PayoutID, "forgery", string(d.Forgery), "status", a.Status, "error", a.Error, "latency", a.Latency)
@@ -473,9 +483,15 @@ func (n *Notifier) record(gen int, d *Delivery, a Attempt) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// cutOff starts the error of an attempt Interrupt ended.
+const cutOff = "cut off: "
+
 // post sends the message and returns the status, the latency and an error.
-func (n *Notifier) post(ctx context.Context, url string, m Message, timeout time.Duration) (int, time.Duration, string) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// An answer whose body ends short of its length, or does not end within the
+// timeout, is an error, whatever its status: the receiver never finished
+// acknowledging.
+func (n *Notifier) post(cut context.Context, url string, m Message, timeout time.Duration) (int, time.Duration, string) {
+	ctx, cancel := context.WithTimeout(cut, timeout)
 	defer cancel()
 	elapsed := n.stopwatch()
 	status, err := Post(ctx, n.client, url, m)
@@ -483,16 +499,24 @@ func (n *Notifier) post(ctx context.Context, url string, m Message, timeout time
 	switch {
 	case err == nil:
 		return status, lat, ""
+	case cut.Err() != nil:
+		return status, lat, cutOff + context.Cause(cut).Error()
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		if status != 0 {
+			return status, lat, fmt.Sprintf("timeout: the answer's body did not end within %s", timeout)
+		}
 		return 0, lat, fmt.Sprintf("timeout: no answer within %s", timeout)
+	case status != 0:
+		return status, lat, "connection error while reading the answer's body: " + err.Error()
 	default:
 		return 0, lat, "connection error: " + err.Error()
 	}
 }
 
 // Post sends a notification as Monnet does (POST, JSON, the verification
-// header) and returns the receiver's status; it reads at most 64 KiB of the
-// answer, which is otherwise ignored.
+// header) and returns the receiver's status. It reads the answer's body to
+// its end, and ignores it; a body that fails to arrive whole (cut short, or
+// not done when ctx ends) is an error, returned with the status.
 func Post(ctx context.Context, client *http.Client, url string, m Message) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(m.Body))
 	if err != nil {
@@ -503,15 +527,18 @@ func Post(ctx context.Context, client *http.Client, url string, m Message) (int,
 	if err != nil {
 		return 0, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return resp.StatusCode, err
+	}
 	return resp.StatusCode, nil
 }
 
 // Run is the notifier's background work (system.Runner). Attempts run on
 // the scheduler; Run waits for its context to end (a reset or shutdown),
 // then lets no new attempt start, waits for those on the network (each
-// bounded by the attempt timeout), and logs the deliveries still pending.
+// bounded by the attempt timeout, or until Interrupt cuts them off), and
+// logs the deliveries still pending.
 func (n *Notifier) Run(ctx context.Context) {
 	<-ctx.Done()
 	n.mu.Lock()
@@ -532,6 +559,16 @@ func (n *Notifier) Run(ctx context.Context) {
 			d.ID, d.MerchantID, d.PayoutID, len(d.Attempts), d.Next.UTC().Format(time.RFC3339)))
 	}
 	n.log.Warn("notifier stopped with deliveries pending, not sent", "count", len(pending), "pending", strings.Join(desc, "; "))
+}
+
+// Interrupt cuts off the attempts on the network (system.Interrupter):
+// each ends at once, recorded as a failed attempt whose error is "cut off:
+// " and why, and logged at warning level. No attempt starts until Reset.
+func (n *Notifier) Interrupt(why string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.closing = true
+	n.interrupt(errors.New(why))
 }
 
 // Delivery returns a copy of one delivery and its log.
@@ -587,6 +624,9 @@ func (n *Notifier) Reset() {
 	defer n.mu.Unlock()
 	n.generation++
 	n.closing = false
+	if n.cut.Err() != nil {
+		n.cut, n.interrupt = context.WithCancelCause(context.Background())
+	}
 	n.seq = 0
 	n.deliveries = map[string]*Delivery{}
 }

@@ -157,9 +157,20 @@ type NotFounder interface {
 
 // Runner is a system with background work. The core runs it in a goroutine
 // of its own on start and after every reset, and cancels ctx on a reset and
-// at shutdown; Run must return soon after.
+// at shutdown; Run must then start no new work and return once the work in
+// flight is done (each piece bounded), or at once if the system is an
+// Interrupter and is interrupted.
 type Runner interface {
 	Run(ctx context.Context)
+}
+
+// Interrupter is a Runner whose work in flight can be cut off. After it
+// cancels Run's context, the core calls Interrupt at once on a reset or
+// when a world is deleted (the work is about to be forgotten), and at
+// shutdown when the grace period ends with Run still waiting. The work in
+// flight then ends at once, recorded as cut off and why.
+type Interrupter interface {
+	Interrupt(why string)
 }
 
 // Controller is a system with control routes of its own, served under

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"regexp"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// On SIGTERM, a notification attempt still waiting for its receiver when
+// --shutdown-grace ends is cut off, and logged so: herald serve does not
+// wait for the attempt timeout (30 s here, against a 200 ms grace).
+func TestServeCutsOffAnAttemptAtTheShutdownGrace(t *testing.T) {
+	bin := buildHerald(t)
+	var stderr syncBuffer
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3",
+		"--monnet-backoff", "0s,1h", "--monnet-attempt-timeout", "30s", "--shutdown-grace", "200ms")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
+	}
+	base := m[1]
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	// A receiver that holds the request until the sender hangs up.
+	arrived, cancelled, release := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // then net/http notices when the sender hangs up
+		first.Do(func() { close(arrived) })
+		select {
+		case <-r.Context().Done():
+			close(cancelled)
+		case <-release:
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	controlCall(t, base, "PUT", "monnet/receivers/22", `{"url":"`+slow.URL+`"}`)
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	controlCall(t, base, "PUT", "clock", `{"now":"`+now.Format(time.RFC3339)+`","frozen":true}`)
+	createMonnetPayout(t, base, "22", "SoSSp+5M4GrYfngfSE78lC2BzvUYQ0k8+i/iHg+bp54=", "P5yjICOFoE0kmJVMALeBRmoxuWXz0BJKuoSaIXEHTgE=", "GRACE-1", now)
+	controlCall(t, base, "POST", "clock/advance", `{"by":"5s"}`)
+	<-arrived
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("herald serve exited with %v:\n%s", err, stderr.String())
+	}
+	<-cancelled // herald serve hung up on the receiver, which was never let go
+	logs := stderr.String()
+	cut := regexp.MustCompile(`level=WARN msg="notification attempt" system=monnet worker=notifier delivery=ntf-1 merchant=22 .*error="cut off: Herald shut down and the grace period is over"`)
+	if !cut.MatchString(logs) {
+		t.Fatalf("the attempt was not logged as cut off at the grace:\n%s", logs)
+	}
+}
