@@ -37,6 +37,7 @@ func TestAuthenticateFirst(t *testing.T) {
 	first := func(_ *harness, cfg *Config) {
 		cfg.AuthenticateAll, cfg.AuthenticateFirst = true, true
 		cfg.MaxHeaderBytes, cfg.MaxBodyBytes = 256, 64
+		cfg.SkipResponseValidation = true // the toy documents 401 on getItem alone
 	}
 	type req struct {
 		name, method, target, body string
@@ -148,3 +149,34 @@ type timeoutError struct{}
 func (timeoutError) Error() string   { return "i/o timeout" }
 func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
+
+// A refusal by Authenticate before anything else still names the operation
+// the path routes to, for the observer (and so the coverage), and is
+// checked against that operation's answers.
+func TestAuthenticateFirstObservesTheOperation(t *testing.T) {
+	var seen []Observation
+	h := newHarness(t, func(_ *harness, cfg *Config) {
+		cfg.AuthenticateAll, cfg.AuthenticateFirst = true, true
+		cfg.Observe = func(o Observation) { seen = append(seen, o) }
+	})
+	h.do(http.MethodGet, "/items/1", "", "")
+	if len(seen) != 1 || seen[0].OperationID != "getItem" || seen[0].Reply.Status != http.StatusUnauthorized || seen[0].Violation != nil {
+		t.Fatalf("observed %+v; want the 401 of getItem, checked against its answers", seen)
+	}
+	seen = nil
+	h.do(http.MethodDelete, "/items/1", "", "") // getItem's path, another method: no operation
+	if len(seen) != 1 || seen[0].OperationID != "" || seen[0].Reply.Status != http.StatusUnauthorized {
+		t.Fatalf("observed %+v; want a 401 of no operation", seen)
+	}
+	seen = nil
+	h = newHarness(t, func(_ *harness, cfg *Config) {
+		cfg.AuthenticateAll, cfg.AuthenticateFirst = true, true
+		cfg.SkipResponseValidation = true
+		cfg.Observe = func(o Observation) { seen = append(seen, o) }
+	})
+	h.do(http.MethodGet, "/items?limit=abc", "", "")
+	h.do(http.MethodGet, "/nothing/here", "", "")
+	if len(seen) != 2 || seen[0].OperationID != "listItems" || seen[0].Reply.Status != http.StatusUnauthorized || seen[1].OperationID != "" || seen[1].Reply.Status != http.StatusUnauthorized {
+		t.Fatalf("observed %+v; want the 401 of listItems, then a 401 of no operation", seen)
+	}
+}

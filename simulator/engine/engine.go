@@ -345,10 +345,18 @@ func (e *Engine) authenticateFirst(ex *Exchange) (reply Reply, refused bool) {
 		return Reply{}, false
 	}
 	ex.authDone = true
-	if ex.authErr = e.cfg.Authenticate(ex); ex.authErr != nil {
-		return e.fail(ex, ex.authErr), true
+	if ex.authErr = e.cfg.Authenticate(ex); ex.authErr == nil {
+		return Reply{}, false
 	}
-	return Reply{}, false
+	// Refused: the operation the path routes to, if any, is named for the
+	// observer (and the coverage) and its answers check the refusal.
+	r := ex.Request
+	if e.cfg.Rewrite == nil || e.cfg.Rewrite(r) == nil {
+		if route, _, err := e.router.FindRoute(r); err == nil {
+			ex.Route, ex.OperationID = route, route.Operation.OperationID
+		}
+	}
+	return e.fail(ex, ex.authErr), true
 }
 
 // LogObservation is an observer that writes one debug line per exchange,
