@@ -46,6 +46,9 @@ type Config struct {
 	// Doc is specs/control.yaml, loaded; nil loads it. Worlds share one.
 	Doc    *openapi3.T
 	Logger *slog.Logger
+	// Compiled shares the compiled documents between worlds; nil compiles
+	// afresh.
+	Compiled *engine.Compiled
 }
 
 // Worlds manages isolated worlds.
@@ -118,13 +121,14 @@ func New(cfg Config) (*engine.Engine, error) {
 		Render:      Render,
 		ErrorSchema: "Error",
 		Logger:      cfg.Logger,
+		Compiled:    cfg.Compiled,
 	})
 }
 
 // ForSystem builds the handler of a system's own control routes, served
 // under /_herald/v1/<name>/ with that prefix stripped, in the control API's
 // error format.
-func ForSystem(name string, c system.Control, logger *slog.Logger) (*engine.Engine, error) {
+func ForSystem(name string, c system.Control, logger *slog.Logger, compiled *engine.Compiled) (*engine.Engine, error) {
 	errorSchema := ""
 	if c.Doc.Components != nil && c.Doc.Components.Schemas["Error"] != nil {
 		errorSchema = "Error"
@@ -136,6 +140,7 @@ func ForSystem(name string, c system.Control, logger *slog.Logger) (*engine.Engi
 		Render:      Render,
 		ErrorSchema: errorSchema,
 		Logger:      logger,
+		Compiled:    compiled,
 	})
 }
 
