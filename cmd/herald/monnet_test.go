@@ -512,3 +512,63 @@ func TestServeDrainsMonnetDeliveriesOnSIGTERM(t *testing.T) {
 		t.Errorf("the shutdown log does not list the pending delivery of merchant 1000 (and only it):\n%s", logs)
 	}
 }
+
+// Each of herald monnet's commands has a help of its own, exit 0, which
+// names its own flags and not the other command's.
+func TestMonnetCommandsHaveTheirOwnHelp(t *testing.T) {
+	for _, c := range []struct {
+		cmd, want, notWant string
+	}{
+		{"verify", "--signature SIG", "--timeout D"},
+		{"check-receiver", "--timeout D", "--signature SIG"},
+	} {
+		for _, h := range []string{"-h", "--help"} {
+			var out, errOut bytes.Buffer
+			code := runMonnet([]string{c.cmd, h}, nil, &out, &errOut)
+			if code != 0 || errOut.Len() != 0 || !strings.Contains(out.String(), "herald monnet "+c.cmd) ||
+				!strings.Contains(out.String(), c.want) || strings.Contains(out.String(), c.notWant) {
+				t.Errorf("herald monnet %s %s: exit %d, stderr %q, stdout:\n%s", c.cmd, h, code, errOut.String(), out.String())
+			}
+		}
+	}
+}
+
+// A usage error of herald monnet's commands is the error and where the help
+// is, not the help itself; each names what is wrong.
+func TestMonnetUsageErrorsAreShort(t *testing.T) {
+	cert := writeTemp(t, "notifier.crt", fixture(t, fixtures.MonnetNotifierCert))
+	key := writeTemp(t, "notifier.key", fixture(t, fixtures.MonnetNotifierKey))
+	garbage := writeTemp(t, "garbage.key", []byte("not a key\n"))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"verify", "--nope"}, "herald monnet verify: flag provided but not defined: -nope"},
+		{[]string{"verify", "--merchant-id", "1", "--signature", "c2ln"}, "herald monnet verify: give exactly one of --cert and --pubkey"},
+		{[]string{"verify", "--cert", cert, "--signature", "c2ln"}, "herald monnet verify: --merchant-id is required"},
+		{[]string{"verify", "--cert", cert, "--merchant-id", "1"}, "herald monnet verify: --signature is required"},
+		{[]string{"verify", "--cert", cert, "--merchant-id", "1", "--signature", "c2ln", "body.json"},
+			`herald monnet verify: unexpected argument "body.json" (the body is read from standard input)`},
+		{[]string{"verify", "--cert", key, "--merchant-id", "1", "--signature", "c2ln"},
+			"herald monnet verify: --cert " + key + " is not a PEM certificate (use --pubkey for a public key)"},
+		{[]string{"check-receiver", "--nope"}, "herald monnet check-receiver: flag provided but not defined: -nope"},
+		{[]string{"check-receiver", "--url", "http://127.0.0.1:1/"}, "herald monnet check-receiver: --merchant-id is required"},
+		{[]string{"check-receiver", "--url", "/hook", "--merchant-id", "22"},
+			`herald monnet check-receiver: --url: want the receiver's absolute http:// or https:// URL, got "/hook"`},
+		{[]string{"check-receiver", "--url", "http://127.0.0.1:1/", "--merchant-id", "22", "--key", cert},
+			"herald monnet check-receiver: --key " + cert + " is a certificate; --key wants the notifier's private key (PEM), such as the key the certificate was made from"},
+		{[]string{"check-receiver", "--url", "http://127.0.0.1:1/", "--merchant-id", "22", "--key", garbage},
+			"herald monnet check-receiver: --key " + garbage + " holds no PEM block; --key wants an RSA private key (PEM)"},
+	} {
+		var out, errOut bytes.Buffer
+		code := runMonnet(c.args, nil, &out, &errOut)
+		want := c.want + "\nrun 'herald monnet " + c.args[0] + " -h' for help\n"
+		if code != 2 || errOut.String() != want {
+			t.Errorf("herald monnet %v: exit %d, stderr\n%s\nwant\n%s", c.args, code, errOut.String(), want)
+		}
+	}
+	// A private key still signs.
+	if _, err := monnet.ParsePrivateKey(fixture(t, fixtures.MonnetNotifierKey)); err != nil {
+		t.Fatal(err)
+	}
+}
