@@ -45,7 +45,7 @@ Usage:
   herald health [flags]  exit 0 when a Herald answers at its control API (a container's health check)
   herald monnet verify|check-receiver [flags]
                          check a Monnet notification's signature, or test a merchant's receiver
-                         ("herald monnet -h" for their flags)
+                         ("herald monnet verify -h", "herald monnet check-receiver -h")
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
@@ -274,7 +274,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "herald serve: -log-level %q: want debug, info, warn or error\n", *logLevel)
+		fmt.Fprintf(stderr, "herald serve: --log-level %q: want debug, info, warn or error\n", *logLevel)
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -616,6 +616,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "herald test: --target %s: no such target file; for a running Herald give its URL: --target http://%s\n", *target, *target)
 			return 2
 		}
+		if _, err := os.Stat(*target); err != nil && strings.Contains(*target, "://") {
+			fmt.Fprintf(stderr, "herald test: --target %s: want in-process, a Herald's http:// or https:// URL, or a target file\n", *target)
+			return 2
+		}
 		var err error
 		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
@@ -835,8 +839,8 @@ func baseURL(raw string) (string, error) {
 }
 
 // parseFlags parses a subcommand's flags. Help goes to stdout (exit 0), a
-// bad flag to stderr with the usage (exit 2); done is false when the command
-// should go on.
+// bad flag to stderr in one line and where the help is (exit 2); done is
+// false when the command should go on.
 func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.Writer) (status int, done bool) {
 	fs.SetOutput(io.Discard)
 	usage := func(w io.Writer) {
@@ -851,8 +855,7 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 		usage(stdout)
 		return 0, true
 	case err != nil:
-		fmt.Fprintf(stderr, "%s: %v\n\n", fs.Name(), err)
-		usage(stderr)
+		fmt.Fprintf(stderr, "%s: %v\nrun '%s -h' for help\n", fs.Name(), err, fs.Name())
 		return 2, true
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))

@@ -313,44 +313,59 @@ func TestUnreachableTarget(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{},
-		{"frobnicate"},
-		{"test", "--format", "html"},
-		{"test", "--format", "junit"},
-		{"test", "--target", "ftp://example.com"},
-		{"serve", "--seed", "minus-one"},
-		{"serve", "extra"},
-		{"spec", "nosuch"},
-		{"spec", "mopay", "extra"},
-		{"version", "extra"},
-		{"test", "--tags", "@@@"},
-		{"test", "--tags", "@atuh"},
-		{"test", "--min-scenarios", "101"},
-		{"test", "--min-scenarios", "=50"},
-		{"test", "--min-coverage", "mopay=x"},
-		{"test", "--min-coverage", "mopay=5", "--min-coverage", "mopay=6"},
-		{"test", "--min-scenarios", "mopy=50"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-email", "qa@example.com"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-password", "x"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-key", "k"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--min-scenarios", "mnotify=5"},
-		{"test", "--tags", "@auth && @pagination"},
-		{"serve", "--log-level", "loud"},
-		{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
-		{"test", "--mnotify-ca", "ca.pem"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "nobody=a.pem,a-key.pem"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=a.pem"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
-		{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
+	const (
+		testHelp  = "run 'herald test -h' for help\n"
+		serveHelp = "run 'herald serve -h' for help\n"
+		pct       = "want a percentage from 0 to 100, for every system, or SYSTEM=PERCENT (mopay=60)"
+	)
+	for _, c := range []struct {
+		args []string
+		want string // the whole of stderr; ending in "…" its start
+	}{
+		{[]string{}, usage},
+		{[]string{"frobnicate"}, "herald: unknown command \"frobnicate\"\n\n" + usage},
+		{[]string{"test", "--format", "html"}, "herald test: --format: \"html\" needs a file: html:FILE\n"},
+		{[]string{"test", "--format", "junit"}, "herald test: --format: \"junit\" needs a file: junit:FILE\n"},
+		{[]string{"test", "--target", "ftp://example.com"}, "herald test: --target ftp://example.com: want in-process, a Herald's http:// or https:// URL, or a target file\n"},
+		{[]string{"serve", "--seed", "minus-one"}, "herald serve: invalid value \"minus-one\" for flag -seed: want an integer from 0 to 9007199254740991\n" + serveHelp},
+		{[]string{"serve", "extra"}, "herald serve: unexpected argument \"extra\"\n"},
+		{[]string{"spec", "nosuch"}, "herald: spec nosuch: no such embedded document (have control, mnotify, mnotify-control, monnet, monnet-control, mopay, mopay-control)\n"},
+		{[]string{"spec", "mopay", "extra"}, "herald spec: unexpected argument \"extra\"\nusage: herald spec NAME (one of: control, mnotify, mnotify-control, monnet, monnet-control, mopay, mopay-control)\n"},
+		{[]string{"version", "extra"}, "herald version: unexpected argument \"extra\"\n"},
+		{[]string{"test", "--tags", "@@@"}, "herald test: tag expression \"@@@\": \"@@@\" is not a tag; write @a && ~@b, @c (&& is and, a comma is or, ~ is not; no parentheses)\n"},
+		{[]string{"test", "--tags", "@atuh"}, "herald test: tag expression \"@atuh\": no scenario has the tag @atuh (tags: @auth …"},
+		{[]string{"test", "--min-scenarios", "101"}, "herald test: invalid value \"101\" for flag -min-scenarios: \"101\": " + pct + "\n" + testHelp},
+		{[]string{"test", "--min-scenarios", "=50"}, "herald test: invalid value \"=50\" for flag -min-scenarios: \"=50\": " + pct + "\n" + testHelp},
+		{[]string{"test", "--min-coverage", "mopay=x"}, "herald test: invalid value \"mopay=x\" for flag -min-coverage: \"mopay=x\": " + pct + "\n" + testHelp},
+		{[]string{"test", "--min-coverage", "mopay=5", "--min-coverage", "mopay=6"}, "herald test: invalid value \"mopay=6\" for flag -min-coverage: \"mopay=6\": mopay is given twice\n" + testHelp},
+		{[]string{"test", "--min-scenarios", "mopy=50"}, "herald test: --min-scenarios mopy=50: no system is named mopy (the systems: mopay, mnotify, monnet)\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-email", "qa@example.com"},
+			"herald test: target http://127.0.0.1:1/: mopay: the account's email is given without its password: set HERALD_MOPAY_PASSWORD (or systems.mopay.params.password)\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-password", "x"}, "herald test: --mopay-password is given without --mopay-email, whose it is\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-key", "k"},
+			"herald test: target http://127.0.0.1:1/: mopay: the account's key is given without its secret: set HERALD_MOPAY_SECRET (or systems.mopay.params.secret)\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--min-scenarios", "mnotify=5"}, "herald test: --min-scenarios mnotify=5: the target does not serve mnotify (it serves mopay)\n"},
+		{[]string{"test", "--tags", "@auth && @pagination"}, "herald test: no scenario is left to run: the run's tag expression is \"@auth && @pagination\"\n"},
+		{[]string{"serve", "--log-level", "loud"}, "herald serve: --log-level \"loud\": want debug, info, warn or error\n"},
+		{[]string{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
+			"herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)\n"},
+		{[]string{"test", "--mnotify-ca", "ca.pem"},
+			"herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)\n"},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/"}, "herald test: --mnotify-url needs at least the certificate of the role sender-a: --mnotify-cert sender-a=CERT,KEY\n"},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "nobody=a.pem,a-key.pem"},
+			"herald test: invalid value \"nobody=a.pem,a-key.pem\" for flag -mnotify-cert: role \"nobody\": want one of sender-a, sender-b, unregistered, expired, revoked, foreign\n" + testHelp},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=a.pem"},
+			"herald test: invalid value \"sender-a=a.pem\" for flag -mnotify-cert: \"sender-a=a.pem\": want ROLE=CERT,KEY (two file paths)\n" + testHelp},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
+			"herald test: --mnotify-cert sender-a: open /nonexistent/a.pem: no such file or directory\n"},
+		{[]string{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"}, "herald test: --mnotify-url: \"ftp://x/\" is not an http:// or https:// URL\n"},
 	} {
 		var out, errOut bytes.Buffer
-		if got := run(args, &out, &errOut); got != 2 {
-			t.Errorf("herald %v: exit %d, want 2 (stderr %q)", args, got, errOut.String())
-		}
-		if errOut.Len() == 0 {
-			t.Errorf("herald %v: no message on stderr", args)
+		got := run(c.args, &out, &errOut)
+		prefix, isPrefix := strings.CutSuffix(c.want, "…")
+		ok := errOut.String() == c.want || (isPrefix && strings.HasPrefix(errOut.String(), prefix))
+		if got != 2 || !ok {
+			t.Errorf("herald %q: exit %d, want 2; stderr\n%s\nwant\n%s", c.args, got, errOut.String(), c.want)
 		}
 	}
 }
