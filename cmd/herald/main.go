@@ -161,6 +161,31 @@ func (s *seedFlag) get() uint64 {
 	return s.value
 }
 
+// boolFlag is a boolean flag that takes true or false only, as every
+// boolean Herald reads does (steps.BoolParam): --flag alone is true.
+type boolFlag struct {
+	value, set bool
+}
+
+func (b *boolFlag) IsBoolFlag() bool { return true }
+func (b *boolFlag) String() string {
+	if b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(b.value)
+}
+func (b *boolFlag) Set(v string) error {
+	if v == "" { // an empty environment variable: not given
+		return nil
+	}
+	val, err := steps.BoolParam(v)
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	b.value, b.set = val, true
+	return nil
+}
+
 // listenFlag collects --listen values: "ADDR" for the main listener,
 // "NAME=ADDR" for a system's own.
 type listenFlag map[string]string
@@ -448,7 +473,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	sets := setFlag{}
 	fs.Var(sets, "set", "`KEY=VALUE` for a key of the target file, such as systems.mopay.params.email=qa@example.com; repeat for each")
 	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
-	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
+	var reqForm boolFlag
+	fs.Var(&reqForm, "mopay-req-form", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true; true or false)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, which the scenarios sign in to on a real deployment; signing in is not mutating (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
 	mopayKey := fs.String("mopay-key", os.Getenv("HERALD_MOPAY_KEY"), "instead of an email and password, a `pbcKey` Mopay issued to that account, which the scenarios sign with; its secret goes in the env HERALD_MOPAY_SECRET (env HERALD_MOPAY_KEY)")
@@ -493,6 +519,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if err := writable(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
 		return 2
+	}
+	if !reqForm.set {
+		if v := os.Getenv("HERALD_MOPAY_REQ_FORM"); reqForm.Set(v) != nil {
+			fmt.Fprintf(stderr, "herald test: HERALD_MOPAY_REQ_FORM is %q: want true or false\n", v)
+			return 2
+		}
 	}
 	if *password == "" {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
@@ -651,7 +683,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if mt := t.Systems[mopay.System]; mt != nil {
-		if *reqForm {
+		if reqForm.value {
 			mt.Params[mopay.ParamReqForm] = "true"
 		}
 		if *email != "" {
