@@ -572,3 +572,22 @@ func TestMonnetUsageErrorsAreShort(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A missing or garbage --monnet-notifier-cert is refused before any
+// scenario runs (no payout is created), naming the flag, as --mnotify-ca is.
+func TestMonnetNotifierCertIsCheckedFirst(t *testing.T) {
+	t.Setenv("HERALD_MONNET_API_KEY", "k")
+	t.Setenv("HERALD_MONNET_API_SECRET", "s")
+	garbage := writeTemp(t, "garbage.crt", []byte("not a certificate\n"))
+	missing := filepath.Join(t.TempDir(), "nope.crt")
+	for _, c := range []struct{ file, want string }{
+		{missing, "herald test: target http://127.0.0.1:1/monnet/: monnet: --monnet-notifier-cert (systems.monnet.params.notifier-cert) " + missing + ": open " + missing + ": no such file or directory\n"},
+		{garbage, "herald test: target http://127.0.0.1:1/monnet/: monnet: --monnet-notifier-cert (systems.monnet.params.notifier-cert) " + garbage + ": "},
+	} {
+		var out, errOut bytes.Buffer
+		code := run([]string{"test", "--monnet-url", "http://127.0.0.1:1/monnet/", "--monnet-merchant-id", "22", "--monnet-notifier-cert", c.file}, &out, &errOut)
+		if code != 2 || !strings.HasPrefix(errOut.String(), c.want) || strings.Count(errOut.String(), "\n") != 1 || strings.Contains(out.String(), "scenario") {
+			t.Errorf("%s: exit %d, stderr\n%s\nwant\n%s…\nstdout %s", c.file, code, errOut.String(), c.want, out.String())
+		}
+	}
+}
