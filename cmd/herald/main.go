@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,8 +36,8 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-const usage = `Herald simulates third-party notification APIs from their OpenAPI specs,
-and runs a Gherkin conformance suite against a simulator or a real deployment.
+const usage = `Herald simulates third-party notification APIs from their OpenAPI specs, and
+runs a Gherkin conformance suite against a simulator or a real deployment.
 
 Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
@@ -877,6 +878,15 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 	fs.SetOutput(io.Discard)
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, help)
+		// A default read from the environment is not shown: the usage
+		// names the variable, and its value may be a secret.
+		fs.VisitAll(func(f *flag.Flag) {
+			for _, m := range envName.FindAllStringSubmatch(f.Usage, -1) {
+				if f.DefValue != "" && f.DefValue == os.Getenv(m[1]) {
+					f.DefValue = ""
+				}
+			}
+		})
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
@@ -895,6 +905,9 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 	}
 	return 0, false
 }
+
+// envName finds the environment variables a flag's usage names.
+var envName = regexp.MustCompile(`\b(HERALD_[A-Z0-9_]+)`)
 
 // looksLikeAddress reports whether a --target that names no file is a host
 // and port given without a scheme (127.0.0.1:8080, localhost:8080).

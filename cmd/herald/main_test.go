@@ -712,3 +712,64 @@ func TestSigtermRightAfterTheBanner(t *testing.T) {
 		}
 	}
 }
+
+// strayBreaks returns the lines of a help's prose broken before they had
+// to be: the next line's first word would have fitted on them, within the
+// paragraph's widest line. Indented lines (lists, flags) are not prose.
+func strayBreaks(help string) []string {
+	help, _, _ = strings.Cut(help, "\nFlags:\n")
+	var out []string
+	for _, para := range strings.Split(help, "\n\n") {
+		lines := strings.Split(strings.Trim(para, "\n"), "\n")
+		width := 0
+		for _, l := range lines {
+			width = max(width, len([]rune(l)))
+		}
+		for i := 0; i+1 < len(lines); i++ {
+			l, next := lines[i], lines[i+1]
+			if strings.HasPrefix(l, " ") || strings.HasPrefix(next, " ") || strings.HasSuffix(l, ":") {
+				continue
+			}
+			word, _, _ := strings.Cut(next, " ")
+			if len([]rune(l))+1+len([]rune(word)) <= width {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// No help breaks a line of its prose too early (herald test -h once broke
+// "tested. After the" off its paragraph).
+func TestHelpHasNoStrayLineBreaks(t *testing.T) {
+	broken := "Usage: x\n\nor more of --mopay-url, --mnotify-url and --monnet-url: only the systems given are\ntested. After the\nrun come contract coverage per spec and, per system, how many scenarios\n"
+	if got := strayBreaks(broken); len(got) != 1 || got[0] != "tested. After the" {
+		t.Fatalf("the check misses a known stray break: %q", got)
+	}
+	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "-h"}, {"health", "-h"}, {"spec", "-h"}, {"version", "-h"},
+		{"monnet", "-h"}, {"monnet", "verify", "-h"}, {"monnet", "check-receiver", "-h"}} {
+		var out bytes.Buffer
+		if code := run(args, &out, io.Discard); code != 0 {
+			t.Errorf("herald %v: exit %d", args, code)
+		}
+		if got := strayBreaks(out.String()); len(got) > 0 {
+			t.Errorf("herald %v: lines broken too early: %q", args, got)
+		}
+		if strings.Contains(out.String(), "\n\n\n") {
+			t.Errorf("herald %v: two blank lines in a row", args)
+		}
+	}
+}
+
+// A help never prints a value read from the environment as a flag's
+// default: the control token is a secret.
+func TestHelpShowsNoEnvironmentValues(t *testing.T) {
+	t.Setenv("HERALD_CONTROL_TOKEN", "s3cret-token")
+	t.Setenv("HERALD_MOPAY_EMAIL", "qa-secret@example.com")
+	for _, args := range [][]string{{"test", "-h"}, {"health", "-h"}, {"serve", "-h"}} {
+		var out bytes.Buffer
+		if code := run(args, &out, io.Discard); code != 0 || strings.Contains(out.String(), "s3cret") || !strings.Contains(out.String(), "HERALD_CONTROL_TOKEN") {
+			t.Errorf("herald %v: exit %d, help shows the environment's values:\n%s", args, code, out.String())
+		}
+	}
+}

@@ -20,9 +20,9 @@ const monnetUsage = `Usage:
   herald monnet verify (--cert FILE | --pubkey FILE) --merchant-id ID --signature SIG < body
   herald monnet check-receiver --url URL --merchant-id ID [--key FILE] [--format FORMATS] [--timeout D]
 
-verify checks a Monnet payout notification's signature as a merchant's
-receiver must; check-receiver tests a merchant's notification receiver.
-Run "herald monnet verify -h" or "herald monnet check-receiver -h" for their flags.
+verify checks a Monnet payout notification's signature as a merchant's receiver
+must; check-receiver tests a merchant's notification receiver. Run "herald
+monnet verify -h" or "herald monnet check-receiver -h" for their flags.
 `
 
 const verifyHelp = `Usage: herald monnet verify (--cert FILE | --pubkey FILE) --merchant-id ID --signature SIG < body
