@@ -773,3 +773,26 @@ func TestHelpShowsNoEnvironmentValues(t *testing.T) {
 		}
 	}
 }
+
+// A listener whose address is taken says, for the main one as for a
+// system's own, which flag moves it.
+func TestAddressInUseNamesTheFlag(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	for _, c := range []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"serve", "--listen", addr, "--listen", "mnotify=127.0.0.1:0"}, "herald serve: listener http: listen tcp " + addr + ": bind: address already in use (choose another with --listen ADDRESS; port 0 picks a free one)\n"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=" + addr}, "herald serve: listener mnotify: listen tcp " + addr + ": bind: address already in use (choose another with --listen mnotify=ADDRESS; port 0 picks a free one)\n"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(c.args, &out, &errOut); code != 1 || errOut.String() != c.hint {
+			t.Errorf("herald %v: exit %d, stderr\n%s\nwant\n%s", c.args, code, errOut.String(), c.hint)
+		}
+	}
+}

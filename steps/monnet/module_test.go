@@ -1,6 +1,7 @@
 package monnet
 
 import (
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -233,5 +234,19 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 	send(strings.Replace(good, `"A1"`, `"A3"`, 1), false)
 	if n := len(box.problemsOf("")); n != 4 {
 		t.Errorf("the watch judged a notification after forgeries began: %d problems", n)
+	}
+}
+
+// The suite's receiver on a taken address says which flag moves it, as
+// herald serve's listeners do.
+func TestReceiverAddressInUseNamesTheFlag(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, err = newReceiverHost().open(taken.Addr().String(), "", "22")
+	if err == nil || !strings.HasSuffix(err.Error(), "address already in use (choose another with --monnet-receiver-listen ADDRESS; port 0 picks a free one)") {
+		t.Fatalf("open on a taken address: %v", err)
 	}
 }

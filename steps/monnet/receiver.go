@@ -64,7 +64,7 @@ func (h *receiverHost) open(listen, public, merchantID string) (*inbox, error) {
 		}
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
-			return nil, fmt.Errorf("the suite's Monnet receiver cannot listen on %s: %w", listen, err)
+			return nil, fmt.Errorf("the suite's Monnet receiver cannot listen on %s: %w (choose another with --monnet-receiver-listen ADDRESS; port 0 picks a free one)", listen, err)
 		}
 		h.address = ln.Addr().String()
 		h.base = public
