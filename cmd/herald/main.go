@@ -719,7 +719,16 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			why = append(why, fmt.Sprintf("%d %s failed", outcome.Failed, map[bool]string{true: "scenario", false: "scenarios"}[outcome.Failed == 1]))
 		}
 		if n := len(outcome.GateFailures); n > 0 {
-			why = append(why, fmt.Sprintf("the run fell short of %d %s of --min-coverage or --min-scenarios", n, map[bool]string{true: "gate", false: "gates"}[n == 1]))
+			var flags []string // only the gates given, and fallen short of
+			for _, f := range []string{"--min-coverage", "--min-scenarios"} {
+				for _, g := range outcome.GateFailures {
+					if strings.Contains(g, "("+f+")") {
+						flags = append(flags, f)
+						break
+					}
+				}
+			}
+			why = append(why, fmt.Sprintf("the run fell short of %d %s (%s)", n, map[bool]string{true: "gate", false: "gates"}[n == 1], strings.Join(flags, ", ")))
 		}
 		if len(why) == 0 {
 			why = append(why, "a scenario failed")
