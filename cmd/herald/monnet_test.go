@@ -591,3 +591,23 @@ func TestMonnetNotifierCertIsCheckedFirst(t *testing.T) {
 		}
 	}
 }
+
+// A Herald whose notifier cannot reach the suite's receiver (here: the
+// receiver URL given points where nothing listens, as 127.0.0.1 does from
+// inside a container) is found out at the first attempt, and every Monnet
+// scenario that needs the receiver fails with the flags that fix it,
+// instead of each waiting out the notification wait.
+func TestUnreachableMonnetReceiverIsToldOnce(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"test", "--tags", "@monnet && @outcomes", "--monnet-receiver-url", "http://" + freePort(t) + "/",
+		"--format", "progress"}, &out, &errOut)
+	m := regexp.MustCompile(`^herald test: (\d+) scenarios failed; see above\n$`).FindStringSubmatch(errOut.String())
+	if code != 1 || m == nil {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errOut.String(), out.String())
+	}
+	failed, _ := strconv.Atoi(m[1])
+	told := strings.Count(out.String(), "Error: the Herald cannot reach the suite's Monnet receiver at ")
+	if failed < 2 || told != failed || !strings.Contains(out.String(), "give --monnet-receiver-listen 0.0.0.0:PORT and --monnet-receiver-url http://HOST:PORT/") {
+		t.Fatalf("%d scenarios failed, %d of them for the unreachable receiver:\n%s", failed, told, out.String())
+	}
+}

@@ -47,6 +47,11 @@ const (
 	ParamRetryWait = "retry-wait"
 )
 
+// TagWebhook marks the scenarios that need the suite's receiver: a
+// notification must reach it (or be seen not to). --tags '~@webhook' leaves
+// them out where the notifier cannot reach the suite.
+const TagWebhook = "@webhook"
+
 // Defaults of the waits.
 const (
 	DefaultNotificationWait = 30 * time.Second
