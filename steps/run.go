@@ -373,6 +373,7 @@ func Run(opts RunOptions) int {
 		return 2
 	}
 	defer os.RemoveAll(tmp)
+	console := &consoleFilter{out: opts.Output}
 	concurrency := max(opts.Concurrency, 1)
 	run := &run{target: opts.Target, modules: opts.Modules, isolate: (concurrency > 1 || opts.Isolate) && opts.Target.IsHerald(),
 		journal: &journal{}, places: places}
@@ -387,10 +388,11 @@ func Run(opts RunOptions) int {
 			Concurrency: concurrency,
 			FS:          features,
 			Paths:       paths,
-			Output:      opts.Output,
+			Output:      console,
 			TestingT:    opts.TestingT,
 		},
 	}.Run()
+	_ = console.flush()
 	if err := run.worlds.close(opts.Target); err != nil {
 		fmt.Fprintln(opts.Output, "deleting the run's worlds:", err)
 	}

@@ -494,7 +494,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	monnetRetryWait := fs.String("monnet-retry-wait", os.Getenv("HERALD_MONNET_RETRY_WAIT"), "how long the Monnet scenarios wait for a notification to be sent again: after the receiver answered 503 (none within it skips that scenario: Monnet documents no retries), and for a differing duplicate (a Go `duration`; default 60s; env HERALD_MONNET_RETRY_WAIT)")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
 	var format formatFlag
-	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
+	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: progress (default: a character per step, then the failures with their detail and the summary), pretty (every scenario and step as it runs), junit:FILE, cucumber:FILE, html:FILE")
 	allowMutating := fs.Bool("allow-mutating", false, "against a target that is not a Herald, also run the scenarios that create or change data there (tagged @mutating)")
 	minCoverage := gateFlag{}
 	fs.Var(minCoverage, "min-coverage", "fail (exit 1) when a spec's contract coverage is below `[SYSTEM=]PERCENT`; without SYSTEM= for every system; repeat per system (mopay=60); the report names what is missing")
@@ -511,7 +511,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	if format == "" {
-		format = "pretty"
+		format = "progress"
 	}
 	if err := checkFormat(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)

@@ -800,3 +800,34 @@ func TestAddressInUseNamesTheFlag(t *testing.T) {
 		}
 	}
 }
+
+// herald test's default console output is for a person: progress, the
+// failures with their detail and the summary, whose lines come last; the
+// whole of each scenario with --format pretty, without the step
+// definitions' locations (reflect.makeFuncStub, for every step).
+func TestDefaultConsoleOutput(t *testing.T) {
+	args := []string{"test", "--tags", "@monnet && @auth", "--seed", "5"}
+	var def, errOut bytes.Buffer
+	if code := run(args, &def, &errOut); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, def.String(), errOut.String())
+	}
+	var pretty bytes.Buffer
+	if code := run(append(args, "--format", "pretty"), &pretty, io.Discard); code != 0 {
+		t.Fatalf("--format pretty: exit %d\n%s", code, pretty.String())
+	}
+	lines := strings.Split(strings.TrimSpace(def.String()), "\n")
+	if strings.Contains(def.String(), "Scenario:") || !strings.Contains(def.String(), "scenarios (") ||
+		!strings.HasPrefix(lines[len(lines)-1], "  monnet: ran ") || len(lines) > 30 {
+		t.Errorf("the default output is not progress and the summary (%d lines):\n%s", len(lines), def.String())
+	}
+	if !strings.Contains(pretty.String(), "Scenario: A correctly signed request is accepted") || strings.Contains(pretty.String(), "makeFuncStub") ||
+		strings.Contains(pretty.String(), ".go:") {
+		t.Errorf("--format pretty:\n%s", pretty.String())
+	}
+	for _, l := range strings.Split(pretty.String(), "\n") {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("--format pretty: trailing spaces: %q", l)
+			break
+		}
+	}
+}
