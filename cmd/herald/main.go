@@ -733,6 +733,13 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		if len(why) == 0 {
 			why = append(why, "a scenario failed")
 		}
+		if outcome.Failed > 0 && t.IsHerald() && *target != "in-process" && !*isolate && *concurrency == 1 {
+			// Another suite on the same Herald without worlds of its own
+			// resets, moves the clock and injects faults under this one.
+			fmt.Fprintln(stderr, "herald test: this run shared the Herald's state with any other client of it (no --isolate): "+
+				"if another suite ran against it meanwhile, its state may explain a failure (a 200 where a 409 was expected, say); "+
+				"--isolate runs each scenario in a world of its own")
+		}
 		fmt.Fprintf(stderr, "herald test: %s; see above\n", strings.Join(why, "; "))
 		return 1
 	}

@@ -157,6 +157,16 @@ func TestTestFailsWhenAScenarioFails(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^herald test: \d+ scenarios? failed; see above$`).Match(out) || strings.Contains(string(out), "--min-") {
 		t.Fatalf("the exit line:\n%s", out)
 	}
+	// The run shared the Herald's root world: it says --isolate exists.
+	if !strings.Contains(string(out), "herald test: this run shared the Herald's state with any other client of it (no --isolate)") {
+		t.Fatalf("no hint of --isolate:\n%s", out)
+	}
+	cmd = exec.Command(bin, "test", "--target", base, "--tags", "@pagination", "--format", "progress", "--isolate",
+		"--mopay-email", "nobody@example.com")
+	cmd.Env = append(os.Environ(), "HERALD_MOPAY_PASSWORD=Wrong-pass1")
+	if out, err := cmd.CombinedOutput(); exitCode(err) != 1 || strings.Contains(string(out), "no --isolate") {
+		t.Fatalf("isolated: exit %d, or a hint of --isolate:\n%s", exitCode(err), out)
+	}
 }
 
 // A Herald's Mopay base URL, given as a real deployment, has no control
