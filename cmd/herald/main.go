@@ -88,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "herald: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "herald: unknown command %q (test, serve, spec, health, monnet, version)\nrun 'herald -h' for help\n", args[0])
 		return 2
 	}
 }

@@ -129,7 +129,7 @@ func runMonnet(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, monnetUsage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "herald monnet: unknown command %q\n\n%s", args[0], monnetUsage)
+		fmt.Fprintf(stderr, "herald monnet: unknown command %q (verify, check-receiver)\nrun 'herald monnet -h' for help\n", args[0])
 		return 2
 	}
 }
