@@ -456,6 +456,9 @@ func (w *world) got() ([]*received, error) {
 	if w.box == nil {
 		return nil, nil
 	}
+	if err := w.reachable(); err != nil {
+		return nil, err
+	}
 	return w.box.about(w.payout.id), nil
 }
 
@@ -476,7 +479,7 @@ func (w *world) arrives(stage string, within time.Duration) error {
 		if w.box != nil {
 			where = w.box.url
 			if !w.sc.Target.IsHerald() {
-				where = "the URL Monnet was configured with, which must reach " + w.module.host.listening()
+				where = "the URL Monnet was configured with (--monnet-receiver-url), which must reach " + w.module.host.listening() + " (--monnet-receiver-listen)"
 			}
 		}
 		return fmt.Errorf("no %s notification for payout %s arrived within %s at %s (%d other notifications of it arrived; the target parameter %s sets the wait)",

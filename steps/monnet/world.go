@@ -35,9 +35,10 @@ type world struct {
 	// Monnet's own time, which the vendor does not publish).
 	noteWait, retryWait time.Duration
 
-	box     *inbox
-	reached bool // the receiver URL was set on the Herald
-	pub     *rsa.PublicKey
+	box      *inbox
+	reached  bool      // the receiver URL was set on the Herald
+	probedAt time.Time // when reachable last read the delivery log
+	pub      *rsa.PublicKey
 
 	last   *answer
 	payout *payoutRef // the last payout created
@@ -102,6 +103,9 @@ func (w *world) inbox() (*inbox, error) {
 // receive makes the suite's receiver answer as m, and, on a Herald, points
 // the merchant's receiver URL at it.
 func (w *world) receive(m mode) error {
+	if err := w.module.host.blocked(); err != nil {
+		return err // found out of the notifier's reach earlier in the run
+	}
 	box, err := w.inbox()
 	if err != nil {
 		return err
@@ -136,6 +140,31 @@ func (w *world) setReceiverURL(u string) error {
 	}
 	_, err := w.sc.Control(http.MethodPut, path, map[string]string{"url": u})
 	return err
+}
+
+// reachable finds out, on a Herald, whether its notifier can reach the
+// suite's receiver: an attempt at the scenario's payout, sent to the
+// scenario's receiver URL, that failed while nothing has reached the
+// receiver, says it cannot. It reads the delivery log at most every
+// quarter second.
+func (w *world) reachable() error {
+	if err := w.module.host.blocked(); err != nil {
+		return err
+	}
+	if !w.sc.Target.IsHerald() || w.payout == nil || w.box == nil || time.Since(w.probedAt) < 250*time.Millisecond {
+		return nil
+	}
+	w.probedAt = time.Now()
+	d, err := w.genuine()
+	if err != nil {
+		return nil // the steps that read the log say what is wrong with it
+	}
+	for _, a := range d.Attempts {
+		if a.Error != "" && a.URL == w.box.url {
+			return w.module.host.attemptFailed(a.URL, a.Error)
+		}
+	}
+	return nil
 }
 
 // down points the merchant's receiver URL at a port where nothing listens.
