@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/system"
 	"herald/specs"
@@ -137,7 +136,7 @@ func (s *Sim) registrationOf(ex *engine.Exchange, op func(string) (Registration,
 	case err != nil:
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "path", Field: "serial", Reason: "must be a serial number in hexadecimal"}
 	case !ok:
-		return engine.Reply{}, control.NotFound("no certificate with serial number %s is registered in MPass", strings.ToLower(serial))
+		return engine.Reply{}, system.NotFound("no certificate with serial number %s is registered in MPass", strings.ToLower(serial))
 	}
 	return engine.JSON(http.StatusOK, reg)
 }
@@ -164,7 +163,7 @@ func (s *Sim) revokeCertificate(ex *engine.Exchange) (engine.Reply, error) {
 	case err != nil:
 		return engine.Reply{}, bodyField("serial", "must be a serial number in hexadecimal")
 	case !ok:
-		return engine.Reply{}, control.NotFound("no certificate with serial number %s is registered in MPass", serial)
+		return engine.Reply{}, system.NotFound("no certificate with serial number %s is registered in MPass", serial)
 	}
 	return engine.JSON(http.StatusOK, reg)
 }
@@ -194,7 +193,7 @@ func (s *Sim) getMessages(ex *engine.Exchange) (engine.Reply, error) {
 	defer s.mu.Unlock()
 	n := s.st.notifications[id]
 	if n == nil {
-		return engine.Reply{}, control.NotFound("notification %s does not exist", id)
+		return engine.Reply{}, system.NotFound("notification %s does not exist", id)
 	}
 	now := s.clock.Now()
 	out := []deliveredMessage{}

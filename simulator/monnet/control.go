@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"time"
 
-	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/system"
 	"herald/specs"
@@ -42,7 +41,7 @@ func pemReply(b []byte) engine.Reply {
 func (s *Sim) knownMerchant(ex *engine.Exchange) (string, error) {
 	id := ex.PathParams["merchantId"]
 	if s.ids[id] == nil {
-		return "", control.NotFound("no Monnet merchant %s in the seed (fixtures/monnet/seed.json)", id)
+		return "", system.NotFound("no Monnet merchant %s in the seed (fixtures/monnet/seed.json)", id)
 	}
 	return id, nil
 }
@@ -62,7 +61,7 @@ func (s *Sim) getReceiver(ex *engine.Exchange) (engine.Reply, error) {
 	}
 	u, ok := s.notifier.Receiver(id)
 	if !ok {
-		return engine.Reply{}, control.NotFound("merchant %s has no receiver URL", id)
+		return engine.Reply{}, system.NotFound("merchant %s has no receiver URL", id)
 	}
 	return receiverReply(id, u)
 }
@@ -134,7 +133,7 @@ func (s *Sim) delivery(ex *engine.Exchange) (Delivery, error) {
 	id := ex.PathParams["id"]
 	d, ok := s.notifier.Delivery(id)
 	if !ok {
-		return Delivery{}, control.NotFound("no delivery %s (a reset forgets them)", id)
+		return Delivery{}, system.NotFound("no delivery %s (a reset forgets them)", id)
 	}
 	return d, nil
 }
@@ -153,7 +152,7 @@ func (s *Sim) redeliver(ex *engine.Exchange) (engine.Reply, error) {
 		return engine.Reply{}, err
 	}
 	if err := s.notifier.Redeliver(d.ID); err != nil {
-		return engine.Reply{}, control.NotFound("%v", err)
+		return engine.Reply{}, system.NotFound("%v", err)
 	}
 	return engine.JSON(http.StatusAccepted, toJSON(d))
 }
