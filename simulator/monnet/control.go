@@ -2,6 +2,7 @@ package monnet
 
 import (
 	"encoding/json"
+	wire "herald/specs/wire/monnet"
 	"math"
 	"net/http"
 	"net/url"
@@ -97,7 +98,7 @@ func (s *Sim) setOutcome(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
-	var o Outcome
+	var o wire.Outcome
 	if err := json.Unmarshal(ex.Body, &o); err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.BodyInvalid, In: "body", Reason: err.Error()}
 	}
@@ -162,7 +163,7 @@ func (s *Sim) sendForgery(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
-	var in struct{ Kind Forgery }
+	var in struct{ Kind wire.Forgery }
 	if err := json.Unmarshal(ex.Body, &in); err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.BodyInvalid, In: "body", Reason: err.Error()}
 	}
@@ -223,7 +224,7 @@ type deliveryJSON struct {
 	MerchantID   string        `json:"merchantId"`
 	PayoutID     string        `json:"payoutId"`
 	OrderID      string        `json:"orderId,omitempty"`
-	Forgery      Forgery       `json:"forgery,omitempty"`
+	Forgery      wire.Forgery  `json:"forgery,omitempty"`
 	Of           string        `json:"of,omitempty"`
 	Due          time.Time     `json:"due"`
 	State        string        `json:"state"`
