@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	wire "herald/specs/wire/mopay"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,7 +100,7 @@ type user struct {
 type device struct {
 	userID, serial, typ, name string
 	pbcKey, secret            string
-	signer                    *signer
+	signer                    *wire.Signer
 }
 
 type verification struct {

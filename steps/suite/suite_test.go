@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	mopaywire "herald/specs/wire/mopay"
 	"io"
 	"net"
 	"net/http"
@@ -278,10 +279,10 @@ func signatureBlind(t *testing.T, upstream string) string {
 	proxy.Director = func(r *http.Request) {
 		director(r)
 		mu.Lock()
-		secret, ok := secrets[r.Header.Get("MPY-SECUREKEY")]
+		secret, ok := secrets[r.Header.Get(mopaywire.HeaderKey)]
 		mu.Unlock()
 		if ok {
-			r.Header.Set("MPY-REQSIGNAL", mopay.Sign(secret, r.Header.Get("MPY-TIMESTAMP")))
+			r.Header.Set(mopaywire.HeaderSignature, mopaywire.Signature(secret, r.Header.Get(mopaywire.HeaderTimestamp)))
 		}
 	}
 	proxy.ModifyResponse = func(resp *http.Response) error {
