@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	wire "herald/specs/wire/mnotify"
 	"net/http"
 	"strings"
 
@@ -45,7 +46,7 @@ func (s *Sim) resolve(ref certificateRef) (string, *x509.Certificate, error) {
 	case ref.Serial != "" && ref.Certificate != "":
 		return "", nil, bodyField("certificate", "give serial or certificate, not both")
 	case ref.Serial != "":
-		serial, err := NormalizeSerial(ref.Serial)
+		serial, err := wire.NormalizeSerial(ref.Serial)
 		if err != nil {
 			return "", nil, bodyField("serial", "must be a serial number in hexadecimal")
 		}
@@ -71,7 +72,7 @@ func (s *Sim) resolve(ref certificateRef) (string, *x509.Certificate, error) {
 	if err := s.chains.verify(s.roots, []*x509.Certificate{cert}, s.clock.Now()); err != nil {
 		return "", nil, bodyField("certificate", "the certificate is not issued by the certificate authority MNotify trusts")
 	}
-	return cert.SerialNumber.Text(16), cert, nil
+	return wire.Serial(cert), cert, nil
 }
 
 // decodeControl reads a control request body that passed the spec check.

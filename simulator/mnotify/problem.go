@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	wire "herald/specs/wire/mnotify"
 	"net/http"
 	"sort"
 	"strconv"
@@ -99,15 +100,6 @@ func problemType(status int) (typ, title string) {
 	return "https://tools.ietf.org/html/rfc9110#section-15", title
 }
 
-type problemDetails struct {
-	Type    string              `json:"type"`
-	Title   string              `json:"title"`
-	Status  int                 `json:"status"`
-	Detail  string              `json:"detail"`
-	TraceID string              `json:"traceId"`
-	Errors  map[string][]string `json:"errors,omitempty"`
-}
-
 // toError turns any failure into an Error.
 func toError(err error) *Error {
 	var me *Error
@@ -200,7 +192,7 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 	e := toError(err)
 	status := e.Status
 	typ, title := problemType(status)
-	pd := problemDetails{Type: typ, Title: title, Status: status, Detail: e.detail(), TraceID: s.traceID()}
+	pd := wire.Problem{Type: typ, Title: title, Status: status, Detail: e.detail(), TraceID: s.traceID()}
 	if status == http.StatusBadRequest {
 		pd.Errors = e.Fields
 		if len(pd.Errors) == 0 {
@@ -208,7 +200,7 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 		}
 	}
 	b, _ := json.Marshal(pd)
-	return engine.Reply{Status: status, Header: http.Header{"Content-Type": {"application/problem+json"}}, Body: b}
+	return engine.Reply{Status: status, Header: http.Header{"Content-Type": {wire.ProblemContentType}}, Body: b}
 }
 
 // traceID is a W3C trace context id, as ASP.NET puts in traceId.
