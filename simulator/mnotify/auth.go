@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	wire "herald/specs/wire/mnotify"
 	"math/big"
 	"net/http"
 	"sort"
@@ -14,6 +13,7 @@ import (
 
 	"herald/fixtures"
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mnotify"
 )
 
 // Sender is a sender information system registered in MPass.

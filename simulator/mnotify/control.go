@@ -5,13 +5,13 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	wire "herald/specs/wire/mnotify"
 	"net/http"
 	"strings"
 
 	"herald/simulator/engine"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/mnotify"
 )
 
 // Control is MNotify's control routes (specs/mnotify-control.yaml): the

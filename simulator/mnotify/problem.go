@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	wire "herald/specs/wire/mnotify"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mnotify"
 )
 
 // Error is a failure the simulator answers in ProblemDetails. Fields, on a

@@ -3,13 +3,14 @@ package monnet
 import (
 	"bytes"
 	"encoding/json"
-	wire "herald/specs/wire/monnet"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	wire "herald/specs/wire/monnet"
 )
 
 // withAmount is a valid payout body whose amount is written as lit.

@@ -2,12 +2,12 @@ package monnet
 
 import (
 	"crypto/subtle"
-	wire "herald/specs/wire/monnet"
 	"strconv"
 	"strings"
 	"time"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/monnet"
 )
 
 // TimestampWindow is how far the timestamp query parameter may be from the

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
-	wire "herald/specs/wire/monnet"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 
 	"herald/simulator/clock"
 	"herald/simulator/schedule"
+	wire "herald/specs/wire/monnet"
 )
 
 // immediate runs every job at once, on the caller's goroutine.

@@ -2,7 +2,6 @@ package monnet
 
 import (
 	"encoding/json"
-	wire "herald/specs/wire/monnet"
 	"math"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"herald/simulator/engine"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 )
 
 // Control is Monnet's control routes (specs/monnet-control.yaml): receiver

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	wire "herald/specs/wire/monnet"
 	"net/http"
 	"sort"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/monnet"
 )
 
 // apiError is a payout-API failure with a Monnet error code. Detail says

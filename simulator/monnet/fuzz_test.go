@@ -3,7 +3,6 @@ package monnet
 import (
 	"bytes"
 	"encoding/json"
-	wire "herald/specs/wire/monnet"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"herald/simulator/entropy"
+	wire "herald/specs/wire/monnet"
 )
 
 // frozenSim is a simulator on a frozen clock whose notifier is never run.

@@ -2,10 +2,10 @@ package monnet
 
 import (
 	"crypto/rsa"
-	wire "herald/specs/wire/monnet"
 	"testing"
 
 	"herald/fixtures"
+	wire "herald/specs/wire/monnet"
 )
 
 type fixtureKeys struct {

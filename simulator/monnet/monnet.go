@@ -3,7 +3,6 @@ package monnet
 import (
 	"context"
 	"fmt"
-	wire "herald/specs/wire/monnet"
 	"net/http"
 	"os"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"herald/simulator/entropy"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 )
 
 // Config is what the Monnet simulator is built from.

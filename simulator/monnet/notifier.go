@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	wire "herald/specs/wire/monnet"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"herald/fixtures"
 	"herald/simulator/clock"
 	"herald/simulator/schedule"
+	wire "herald/specs/wire/monnet"
 )
 
 // Scheduler runs the notifier's work on the simulator clock: At runs a

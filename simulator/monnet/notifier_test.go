@@ -2,7 +2,6 @@ package monnet
 
 import (
 	"bytes"
-	wire "herald/specs/wire/monnet"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	wire "herald/specs/wire/monnet"
 )
 
 // t0 is when the tests' frozen clocks start.

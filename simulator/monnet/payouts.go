@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	wire "herald/specs/wire/monnet"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/monnet"
 )
 
 // FirstPayoutID is the Id of the first payout after a reset (Herald design).

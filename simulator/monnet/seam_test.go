@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	wire "herald/specs/wire/monnet"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"herald/simulator"
 	"herald/simulator/monnet"
 	"herald/simulator/system"
+	wire "herald/specs/wire/monnet"
 )
 
 const (

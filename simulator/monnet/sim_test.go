@@ -3,7 +3,6 @@ package monnet
 import (
 	"bytes"
 	"encoding/json"
-	wire "herald/specs/wire/monnet"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 
 	"herald/fixtures"
 	"herald/simulator/entropy"
+	wire "herald/specs/wire/monnet"
 )
 
 const (

@@ -2,13 +2,13 @@ package mopay
 
 import (
 	"crypto/subtle"
-	wire "herald/specs/wire/mopay"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mopay"
 )
 
 // signingHeaders are the three headers, as the vendor writes them and in

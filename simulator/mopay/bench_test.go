@@ -1,10 +1,11 @@
 package mopay
 
 import (
-	wire "herald/specs/wire/mopay"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	wire "herald/specs/wire/mopay"
 )
 
 // BenchmarkNoticeFetch serves a signed user_notice_fetch (a full page of 15

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	wire "herald/specs/wire/mopay"
 	"net/http"
 	"regexp"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mopay"
 )
 
 // Error is a failure named after one of the spec's error examples, such as

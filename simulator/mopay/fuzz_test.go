@@ -2,12 +2,13 @@ package mopay
 
 import (
 	"encoding/json"
-	wire "herald/specs/wire/mopay"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	wire "herald/specs/wire/mopay"
 )
 
 // FuzzRequest sends arbitrary methods, actions, queries, signing headers and

@@ -3,13 +3,13 @@ package mopay
 import (
 	"crypto/subtle"
 	"encoding/json"
-	wire "herald/specs/wire/mopay"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mopay"
 )
 
 // Behaviour constants (Herald design, see the spec).

@@ -3,7 +3,6 @@ package mopay
 import (
 	"encoding/json"
 	"fmt"
-	wire "herald/specs/wire/mopay"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
 	"herald/simulator/system"
+	wire "herald/specs/wire/mopay"
 )
 
 // harness runs the simulator on a frozen clock.

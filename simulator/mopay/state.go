@@ -5,13 +5,13 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	wire "herald/specs/wire/mopay"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"herald/fixtures"
+	wire "herald/specs/wire/mopay"
 )
 
 // notice, notification and location are records as the API shows them:

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	wire "herald/specs/wire/mnotify"
 	"io/fs"
 	"net/http"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"herald/fixtures"
 	"herald/fixtures/mnotify/clientmodel"
 	"herald/specs"
+	wire "herald/specs/wire/mnotify"
 	"herald/steps"
 )
 

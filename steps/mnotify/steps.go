@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	wire "herald/specs/wire/mnotify"
 	"mime"
 	"net/http"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	wire "herald/specs/wire/mnotify"
 	"herald/steps"
 )
 

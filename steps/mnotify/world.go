@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	wire "herald/specs/wire/mnotify"
 	"io"
 	"math/big"
 	"mime"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"herald/specs"
+	wire "herald/specs/wire/mnotify"
 	"herald/steps"
 )
 

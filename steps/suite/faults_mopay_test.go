@@ -3,7 +3,6 @@ package suite
 import (
 	"bytes"
 	"encoding/json"
-	mopaywire "herald/specs/wire/mopay"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	mopaywire "herald/specs/wire/mopay"
 	"herald/steps"
 	"herald/steps/mopay"
 )

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	mopaywire "herald/specs/wire/mopay"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"testing/fstest"
 
 	"herald/simulator"
+	mopaywire "herald/specs/wire/mopay"
 	"herald/steps"
 	"herald/steps/mopay"
 )
