@@ -391,14 +391,14 @@ func TestWrappedRateLimitKeepsRetryAfter(t *testing.T) {
 func TestNotificationsIndexedAndBounded(t *testing.T) {
 	h := newHarness(t)
 	h.sim.limit = 0
-	c := h.register("tokens@example.com")
+	h.register("tokens@example.com")
 	for i := 0; i < MaxNotifications+20; i++ {
 		body := fmt.Sprintf(`{"emal":"tokens@example.com","pswd":"Passw0rdX","devt":"Web","devs":"dev-1","devn":"Browser","phtk":"ExponentPushToken[%d]"}`, i%(MaxNotifications+10))
 		if a := h.do("POST", "/user_profile_login", nil, body); a.Status != 200 {
 			t.Fatalf("login %d: %s", i, a.Raw)
 		}
 	}
-	c = h.login("tokens@example.com", "Passw0rdX")
+	c := h.login("tokens@example.com", "Passw0rdX")
 	for _, q := range []string{"rqtp=user", "rqtp=all"} {
 		a := h.do("GET", "/user_notification_fetch?"+q, h.signed(c), "")
 		var recs []map[string]string

@@ -173,9 +173,8 @@ func (r *monnetRig) apiProxy(edit func(*http.Request, []byte) []byte, answer fun
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	p := httputil.NewSingleHostReverseProxy(u)
-	director := p.Director
-	p.Director = func(req *http.Request) {
+	p := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		req := pr.Out
 		var body []byte
 		if req.Body != nil {
 			body, _ = io.ReadAll(req.Body)
@@ -184,8 +183,9 @@ func (r *monnetRig) apiProxy(edit func(*http.Request, []byte) []byte, answer fun
 			body = edit(req, body)
 		}
 		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-		director(req)
-	}
+		pr.SetURL(u)
+		req.Host = pr.In.Host // as NewSingleHostReverseProxy's director kept it
+	}}
 	if answer != nil {
 		p.ModifyResponse = func(resp *http.Response) error {
 			b, err := io.ReadAll(resp.Body)
