@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"herald/simulator/monnet"
+	"herald/specs/wire/monnet"
 	monnetsteps "herald/steps/monnet"
 )
 

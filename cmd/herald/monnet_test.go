@@ -22,7 +22,8 @@ import (
 	"time"
 
 	"herald/fixtures"
-	"herald/simulator/monnet"
+	monnetsim "herald/simulator/monnet"
+	"herald/specs/wire/monnet"
 )
 
 func fixture(t *testing.T, path string) []byte {
@@ -122,7 +123,7 @@ func simulatorNotification(t *testing.T) (body []byte, sig string) {
 		got <- [2][]byte{b, []byte(r.Header.Get("verification"))}
 	}))
 	defer srv.Close()
-	n, err := monnet.NewNotifier(monnet.NotifierConfig{Scheduler: nowScheduler{}})
+	n, err := monnetsim.NewNotifier(monnetsim.NotifierConfig{Scheduler: nowScheduler{}})
 	if err != nil {
 		t.Fatal(err)
 	}

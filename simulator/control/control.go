@@ -326,12 +326,9 @@ func (a *api) clearFaults(ex *engine.Exchange) (engine.Reply, error) {
 	return engine.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }
 
-// NotFound is a control route's answer for something it does not have.
-func NotFound(format string, args ...any) error { return &notFound{fmt.Sprintf(format, args...)} }
-
-type notFound struct{ msg string }
-
-func (n *notFound) Error() string { return n.msg }
+// NotFound is a control route's answer for something it does not have. It
+// is system.NotFound, which the systems' control routes answer with.
+func NotFound(format string, args ...any) error { return system.NotFound(format, args...) }
 
 type errorBody struct {
 	Code    string `json:"code"`
@@ -343,7 +340,7 @@ type errorBody struct {
 // {"error":{"code":…,"message":…,"field":…}}.
 func Render(ex *engine.Exchange, err error) engine.Reply {
 	status, body := http.StatusInternalServerError, errorBody{Code: "internal", Message: err.Error()}
-	var nf *notFound
+	var nf *system.NotFoundError
 	var lr *limitReached
 	var ua *unauthorized
 	var p *engine.Problem
@@ -351,7 +348,7 @@ func Render(ex *engine.Exchange, err error) engine.Reply {
 	case errors.As(err, &ua):
 		status, body = http.StatusUnauthorized, errorBody{Code: "unauthorized", Message: ua.msg}
 	case errors.As(err, &nf):
-		status, body = http.StatusNotFound, errorBody{Code: "not_found", Message: nf.msg}
+		status, body = http.StatusNotFound, errorBody{Code: "not_found", Message: nf.Message}
 	case errors.As(err, &lr):
 		status, body = http.StatusTooManyRequests, errorBody{Code: "limit_reached", Message: lr.msg}
 	case errors.As(err, &p):

@@ -17,6 +17,7 @@ import (
 	"herald/simulator/entropy"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 )
 
 // Config is what the Monnet simulator is built from.
@@ -149,13 +150,13 @@ func notifierSettings(s system.Settings) (NotifierConfig, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("setting %s: %w", SettingKey, err)
 	}
-	if cfg.Key, err = ParsePrivateKey(b); err != nil {
+	if cfg.Key, err = wire.ParsePrivateKey(b); err != nil {
 		return cfg, fmt.Errorf("setting %s: %s: %w", SettingKey, keyFile, err)
 	}
 	if cfg.Certificate, err = os.ReadFile(certFile); err != nil {
 		return cfg, fmt.Errorf("setting %s: %w", SettingCert, err)
 	}
-	if err := CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
+	if err := wire.CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
 		return cfg, fmt.Errorf("setting %s: %s: %w", SettingCert, certFile, err)
 	}
 	return cfg, nil
@@ -255,7 +256,7 @@ func (s *Sim) CheckNotification(body []byte) error {
 	// only the body is judged.
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set(HeaderVerification, "AA==")
+	h.Set(wire.HeaderVerification, "AA==")
 	if err := s.Checker().Webhook("payoutNotification", http.MethodPost, h, body); err != nil {
 		return fmt.Errorf("the body violates the spec's payoutNotification: %w", err)
 	}

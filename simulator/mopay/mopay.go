@@ -13,7 +13,6 @@ import (
 	"herald/fixtures"
 
 	"herald/simulator/clock"
-	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
 	"herald/simulator/system"
@@ -165,7 +164,7 @@ func (s *Sim) Control() system.Control {
 			email := ex.PathParams["email"]
 			c, ok := s.LastVerificationCode(email)
 			if !ok {
-				return engine.Reply{}, control.NotFound("no verification code is pending for %s", email)
+				return engine.Reply{}, system.NotFound("no verification code is pending for %s", email)
 			}
 			return engine.JSON(http.StatusOK, map[string]string{"email": c.Email, "code": c.Code, "expiresAt": c.Expires.Format(time.RFC3339)})
 		},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"herald/fixtures"
+	wire "herald/specs/wire/mopay"
 )
 
 // notice, notification and location are records as the API shows them:
@@ -99,7 +100,7 @@ type user struct {
 type device struct {
 	userID, serial, typ, name string
 	pbcKey, secret            string
-	signer                    *signer
+	signer                    *wire.Signer
 }
 
 type verification struct {

@@ -174,6 +174,19 @@ type Control struct {
 	Handlers map[string]engine.Handler
 }
 
+// NotFound is a control route's answer for something the system does not
+// have (a merchant, a delivery, a registration): the control API renders it
+// as 404 with code not_found and the message. Systems answer with it rather
+// than reach into the control API.
+func NotFound(format string, args ...any) error {
+	return &NotFoundError{Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundError is the error NotFound returns.
+type NotFoundError struct{ Message string }
+
+func (e *NotFoundError) Error() string { return e.Message }
+
 // Info says where a system is served, as the control API reports it.
 type Info struct {
 	Name string `json:"name"`

@@ -11,8 +11,8 @@ import (
 	messages "github.com/cucumber/messages/go/v21"
 
 	"herald/fixtures"
-	monnetsim "herald/simulator/monnet"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 )
 
@@ -83,7 +83,7 @@ func TestReceiverRoutesEachNotificationToItsScenario(t *testing.T) {
 
 	// The verifying mode refuses what does not verify.
 	cert, _ := fixtures.Read(fixtures.MonnetNotifierCert)
-	pub, err := monnetsim.ParsePublicKey(cert)
+	pub, err := wire.ParsePublicKey(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 	}
 	checker := m.Checker()
 	cert, _ := fixtures.Read(fixtures.MonnetNotifierCert)
-	pub, err := monnetsim.ParsePublicKey(cert)
+	pub, err := wire.ParsePublicKey(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 		return checker.Webhook("payoutNotification", method, header, body)
 	}, pub)
 	keyPEM, _ := fixtures.Read(fixtures.MonnetNotifierKey)
-	key, err := monnetsim.ParsePrivateKey(keyPEM)
+	key, err := wire.ParsePrivateKey(keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,8 +202,8 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, box.url, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		if sign {
-			sig, _ := monnetsim.Sign(key, "22", []byte(body))
-			req.Header.Set(monnetsim.HeaderVerification, sig)
+			sig, _ := wire.Sign(key, "22", []byte(body))
+			req.Header.Set(wire.HeaderVerification, sig)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

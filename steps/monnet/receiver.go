@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	monnetsim "herald/simulator/monnet"
+	wire "herald/specs/wire/monnet"
 )
 
 // pathMarker starts the path of a scenario's receiver URL: <public URL>
@@ -250,8 +250,8 @@ func (a answerWith) answer(box *inbox, _ *received) (int, bool) {
 type verifying struct{ pub *rsa.PublicKey }
 
 func (v verifying) answer(box *inbox, r *received) (int, bool) {
-	values := r.header.Values(monnetsim.HeaderVerification)
-	if len(values) != 1 || monnetsim.Verify(v.pub, box.merchantID, r.body, values[0]) != nil {
+	values := r.header.Values(wire.HeaderVerification)
+	if len(values) != 1 || wire.Verify(v.pub, box.merchantID, r.body, values[0]) != nil {
 		return http.StatusUnauthorized, false
 	}
 	return http.StatusOK, false
@@ -356,11 +356,11 @@ func (b *inbox) judge(r *received) {
 			add("violates the spec: %v\n  body: %s", err, clipBytes(r.body))
 		}
 	}
-	values := r.header.Values(monnetsim.HeaderVerification)
+	values := r.header.Values(wire.HeaderVerification)
 	if b.pub != nil {
 		if len(values) != 1 {
 			add("has %d verification headers, want 1", len(values))
-		} else if err := monnetsim.Verify(b.pub, b.merchantID, r.body, values[0]); err != nil {
+		} else if err := wire.Verify(b.pub, b.merchantID, r.body, values[0]); err != nil {
 			add("does not verify with the notifier certificate over merchantId %s and the raw body: %v", b.merchantID, err)
 		}
 	}
@@ -374,7 +374,7 @@ func (b *inbox) judge(r *received) {
 	if !bytes.Equal(first.body, r.body) {
 		diff = append(diff, fmt.Sprintf("its body differs:\n  first: %s\n  this:  %s", clipBytes(first.body), clipBytes(r.body)))
 	}
-	if strings.Join(values, "\n") != strings.Join(first.header.Values(monnetsim.HeaderVerification), "\n") {
+	if strings.Join(values, "\n") != strings.Join(first.header.Values(wire.HeaderVerification), "\n") {
 		diff = append(diff, "its verification header differs")
 	}
 	if len(diff) > 0 {

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	monnetsim "herald/simulator/monnet"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 )
 
@@ -200,7 +200,7 @@ func (w *world) notifierKey() (*rsa.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w.pub, err = monnetsim.ParsePublicKey(data); err != nil {
+	if w.pub, err = wire.ParsePublicKey(data); err != nil {
 		return nil, fmt.Errorf("the notifier certificate: %w", err)
 	}
 	return w.pub, nil
@@ -253,7 +253,7 @@ func (w *world) call(r request) (*answer, error) {
 	}
 	q := "timestamp=" + sentTS
 	if !r.sign.noSignature {
-		q += "&signature=" + monnetsim.PayoutSignature(secret, method, signedPath, ts, r.body)
+		q += "&signature=" + wire.PayoutSignature(secret, method, signedPath, ts, r.body)
 	}
 	switch r.sign.twiceQuery {
 	case "":
@@ -281,7 +281,7 @@ func (w *world) call(r request) (*answer, error) {
 		key = r.sign.key
 	}
 	if !r.sign.noKey {
-		req.Header.Set(monnetsim.HeaderAPIKey, key)
+		req.Header.Set(wire.HeaderAPIKey, key)
 	}
 	if r.sign.twiceHeader != "" {
 		req.Header.Add(r.sign.twiceHeader, "herald-second-value")
