@@ -13,8 +13,8 @@ import (
 
 	"herald/features"
 	"herald/fixtures"
-	monnetsim "herald/simulator/monnet"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 )
 
@@ -167,7 +167,7 @@ func (m *module) ValidateParams(st *steps.SystemTarget) error {
 	if file := st.Params[ParamNotifierCert]; file != "" {
 		data, err := os.ReadFile(file)
 		if err == nil {
-			_, err = monnetsim.ParsePublicKey(data)
+			_, err = wire.ParsePublicKey(data)
 		}
 		if err != nil {
 			return fmt.Errorf("--monnet-notifier-cert (systems.%s.params.%s) %s: %w", System, ParamNotifierCert, file, err)
