@@ -94,9 +94,13 @@ type Herald struct {
 	settings   []system.Settings
 	docs       []*openapi3.T // loaded once, shared by every world
 	controlDoc *openapi3.T
-	observe    func(engine.Observation)
-	def        *world
-	main       http.Handler
+	// compiled and shared hold what every world reads and a Herald builds
+	// once: compiled documents, and each system's own shared values.
+	compiled *engine.Compiled
+	shared   []*system.Shared
+	observe  func(engine.Observation)
+	def      *world
+	main     http.Handler
 
 	specMu sync.Mutex // guards specs
 	specs  map[string]*openapi3.T
@@ -131,7 +135,7 @@ func New(opts Options) (*Herald, error) {
 	if opts.WorldIdle == 0 {
 		opts.WorldIdle = DefaultWorldIdle
 	}
-	h := &Herald{opts: opts, defs: opts.Systems, urls: map[string]string{}, worlds: map[string]*world{}}
+	h := &Herald{opts: opts, defs: opts.Systems, urls: map[string]string{}, worlds: map[string]*world{}, compiled: engine.NewCompiled()}
 	h.observe = engine.LogObservation(opts.Logger)
 	if extra := opts.Observe; extra != nil {
 		log := h.observe
@@ -165,6 +169,7 @@ func New(opts Options) (*Herald, error) {
 			}
 		}
 		h.names, h.settings, h.docs = append(h.names, name), append(h.settings, settings), append(h.docs, doc)
+		h.shared = append(h.shared, system.NewShared())
 	}
 	if len(given) > 0 {
 		var unknown []string

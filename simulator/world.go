@@ -90,7 +90,8 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 			Name: name, Doc: doc, Clock: w.clock, Scheduler: w.sched, Random: m.random, Faults: w.faults,
 			Logger: h.opts.Logger.With("system", name), Settings: h.settings[i],
 			Engine: system.EngineDefaults{Name: name, SkipResponseValidation: h.opts.SkipResponseValidation,
-				Faults: w.faults, Logger: h.opts.Logger, Enter: w.enter, Observe: observe},
+				Faults: w.faults, Logger: h.opts.Logger, Enter: w.enter, Observe: observe, Compiled: h.compiled},
+			Shared: h.shared[i],
 		}
 		if id != "" {
 			env.Logger = env.Logger.With("world", id)
@@ -110,7 +111,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 					return nil, fmt.Errorf("system %s: control routes: %w", name, err)
 				}
 			}
-			if m.control, err = control.ForSystem(name, routes, h.opts.Logger); err != nil {
+			if m.control, err = control.ForSystem(name, routes, h.opts.Logger, h.compiled); err != nil {
 				return nil, err
 			}
 		}
@@ -119,7 +120,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	}
 	cfg := control.Config{
 		Version: h.opts.Version, Seed: h.opts.Seed, World: id, Clock: w.clock, Scheduler: w.sched, Faults: w.faults,
-		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger,
+		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger, Compiled: h.compiled,
 	}
 	if id == "" {
 		cfg.Worlds = h

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"herald/simulator/mopay"
 	"herald/simulator/system"
+	"herald/specs/wire/mopay"
 )
 
 type exchange struct {

@@ -38,11 +38,14 @@ type Checker struct {
 	compiled    map[*openapi3.MediaType]*node
 	notCompiled map[*openapi3.MediaType]string
 	tapes       sync.Pool
+	// mutualTLS: the document requires a client certificate of every
+	// request (x-herald-mutual-tls), a scheme for coverage.
+	mutualTLS bool
 }
 
 // NewChecker indexes the operations of doc, a validated document.
 func NewChecker(name string, doc *openapi3.T) *Checker {
-	c := &Checker{name: name, doc: doc, routes: map[string]*routers.Route{}, webhooks: map[string]*routers.Route{}}
+	c := &Checker{name: name, doc: doc, routes: map[string]*routers.Route{}, webhooks: map[string]*routers.Route{}, mutualTLS: requiresMutualTLS(doc)}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if op.OperationID == "" {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // Coverage is what exchanges exercised of a spec: operations, documented
@@ -48,7 +49,7 @@ func (c *Checker) Coverage(system string, seen []Exercised) Coverage {
 		}
 		seenOp[e.OperationID] = true
 		seenResp[e.OperationID+" "+strconv.Itoa(e.Status)] = true
-		for _, name := range schemesOf(route.Operation.Security, route.Spec.Security) {
+		for _, name := range c.schemesOf(route) {
 			seenScheme[name] = true
 		}
 	}
@@ -67,7 +68,7 @@ func (c *Checker) Coverage(system string, seen []Exercised) Coverage {
 		for _, status := range statuses {
 			cov.Responses.count(seenResp[id+" "+status], id+" "+status)
 		}
-		for _, name := range schemesOf(route.Operation.Security, route.Spec.Security) {
+		for _, name := range c.schemesOf(route) {
 			schemes[name] = true
 		}
 	}
@@ -92,6 +93,31 @@ func (t *Tally) count(covered bool, name string) {
 }
 
 func (t Tally) String() string { return strconv.Itoa(t.Covered) + "/" + strconv.Itoa(t.Total) }
+
+// MutualTLS is the name coverage gives the scheme a document describes in
+// its info extension x-herald-mutual-tls (OpenAPI 3.0.3 has no mutualTLS
+// security scheme): every operation asks for it.
+const MutualTLS = "mutualTLS"
+
+// schemesOf names the security schemes of route's operation: its declared
+// ones, and mutual TLS when the document requires it.
+func (c *Checker) schemesOf(route *routers.Route) []string {
+	names := schemesOf(route.Operation.Security, route.Spec.Security)
+	if c.mutualTLS {
+		names = append(names, MutualTLS)
+	}
+	return names
+}
+
+// requiresMutualTLS reads the info extension x-herald-mutual-tls: {required: true}.
+func requiresMutualTLS(doc *openapi3.T) bool {
+	if doc.Info == nil {
+		return false
+	}
+	ext, _ := doc.Info.Extensions["x-herald-mutual-tls"].(map[string]any)
+	required, _ := ext["required"].(bool)
+	return required
+}
 
 // schemesOf names the security schemes an operation asks for: its own
 // requirements, else the document's.

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -59,12 +60,24 @@ type ParamValidator interface {
 
 // CheckOptions refuses, before anything is sent, options a run cannot
 // honour: a gate on a system the target does not serve, a parameter no
-// module reads, parameters that do not go together.
+// module reads, parameters that do not go together, a tag expression that
+// is malformed, names no scenario's tag or leaves nothing to run.
 func CheckOptions(opts RunOptions) error {
 	if err := checkGateSystems(opts); err != nil {
 		return err
 	}
 	if err := checkParams(opts.Target, opts.Modules); err != nil {
+		return err
+	}
+	features := opts.Features
+	if features == nil {
+		var err error
+		if features, _, err = FeaturesOf(opts.Target, opts.Modules); err != nil {
+			return err
+		}
+	}
+	tags, exclusions := effective(opts.Target, opts.Modules, opts.Tags, opts.AllowMutating)
+	if _, err := checkSelection(features, opts.Tags, tags, exclusions); err != nil {
 		return err
 	}
 	for _, m := range opts.Modules {
@@ -99,6 +112,31 @@ func checkParams(t Target, modules []Module) error {
 		}
 	}
 	return nil
+}
+
+// checkSelection refuses a user's tag expression that is malformed or names
+// a tag no scenario has, and a run's expression (tags) that leaves nothing
+// to run; it returns how many scenario runs the run's expression selects.
+func checkSelection(features fs.FS, user, tags string, exclusions []Exclusion) (int, error) {
+	if _, err := selectIn(features, user, true); err != nil {
+		return 0, err
+	}
+	n, err := selectIn(features, tags, false)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "no scenario is left to run: the run's tag expression is %q", tags)
+		if len(exclusions) > 0 {
+			b.WriteString("; of the scenarios your tags select, these are left out:")
+			for _, e := range exclusions {
+				fmt.Fprintf(&b, "\n  %s: %s", e.Tag, e.Why)
+			}
+		}
+		return 0, errors.New(b.String())
+	}
+	return n, nil
 }
 
 // Exclusion is a tag whose scenarios are left out of a run, and why.
@@ -285,24 +323,9 @@ func Run(opts RunOptions) int {
 		fmt.Fprintln(opts.Output, err)
 		return 2
 	}
-	if _, err := selectIn(features, opts.Tags, true); err != nil {
-		fmt.Fprintln(opts.Output, err)
-		return 2
-	}
-	n, err := selectIn(features, tags, false)
+	n, err := checkSelection(features, opts.Tags, tags, exclusions)
 	if err != nil {
 		fmt.Fprintln(opts.Output, err)
-		return 2
-	}
-	if n == 0 {
-		fmt.Fprintf(opts.Output, "no scenario is left to run: the run's tag expression is %q", tags)
-		if len(exclusions) > 0 {
-			fmt.Fprint(opts.Output, "; of the scenarios your tags select, these are left out:")
-			for _, e := range exclusions {
-				fmt.Fprintf(opts.Output, "\n  %s: %s", e.Tag, e.Why)
-			}
-		}
-		fmt.Fprintln(opts.Output)
 		return 2
 	}
 	paths := []string{"."}
@@ -350,6 +373,7 @@ func Run(opts RunOptions) int {
 		return 2
 	}
 	defer os.RemoveAll(tmp)
+	console := &consoleFilter{out: opts.Output}
 	concurrency := max(opts.Concurrency, 1)
 	run := &run{target: opts.Target, modules: opts.Modules, isolate: (concurrency > 1 || opts.Isolate) && opts.Target.IsHerald(),
 		journal: &journal{}, places: places}
@@ -364,10 +388,11 @@ func Run(opts RunOptions) int {
 			Concurrency: concurrency,
 			FS:          features,
 			Paths:       paths,
-			Output:      opts.Output,
+			Output:      console,
 			TestingT:    opts.TestingT,
 		},
 	}.Run()
+	_ = console.flush()
 	if err := run.worlds.close(opts.Target); err != nil {
 		fmt.Fprintln(opts.Output, "deleting the run's worlds:", err)
 	}

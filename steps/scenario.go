@@ -215,7 +215,7 @@ func (s *Scenario) SyncClock() error {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return fmt.Errorf("reading the simulator clock: %w", err)
 	}
-	s.offset = time.Unix(c.Unix, 0).Sub(time.Now())
+	s.offset = time.Until(time.Unix(c.Unix, 0))
 	return nil
 }
 

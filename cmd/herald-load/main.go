@@ -20,7 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"herald/simulator/mopay"
+	"herald/specs/wire/mopay"
 )
 
 func main() {

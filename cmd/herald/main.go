@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,8 +36,8 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-const usage = `Herald simulates third-party notification APIs from their OpenAPI specs,
-and runs a Gherkin conformance suite against a simulator or a real deployment.
+const usage = `Herald simulates third-party notification APIs from their OpenAPI specs, and
+runs a Gherkin conformance suite against a simulator or a real deployment.
 
 Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
@@ -45,7 +46,7 @@ Usage:
   herald health [flags]  exit 0 when a Herald answers at its control API (a container's health check)
   herald monnet verify|check-receiver [flags]
                          check a Monnet notification's signature, or test a merchant's receiver
-                         ("herald monnet -h" for their flags)
+                         ("herald monnet verify -h", "herald monnet check-receiver -h")
   herald version         print the version
 
 Run "herald test -h" or "herald serve -h" for their flags.
@@ -87,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "herald: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "herald: unknown command %q (test, serve, spec, health, monnet, version)\nrun 'herald -h' for help\n", args[0])
 		return 2
 	}
 }
@@ -159,6 +160,31 @@ func (s *seedFlag) get() uint64 {
 		s.value, s.set = entropy.RandomSeed(), true
 	}
 	return s.value
+}
+
+// boolFlag is a boolean flag that takes true or false only, as every
+// boolean Herald reads does (steps.BoolParam): --flag alone is true.
+type boolFlag struct {
+	value, set bool
+}
+
+func (b *boolFlag) IsBoolFlag() bool { return true }
+func (b *boolFlag) String() string {
+	if b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(b.value)
+}
+func (b *boolFlag) Set(v string) error {
+	if v == "" { // an empty environment variable: not given
+		return nil
+	}
+	val, err := steps.BoolParam(v)
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	b.value, b.set = val, true
+	return nil
 }
 
 // listenFlag collects --listen values: "ADDR" for the main listener,
@@ -274,7 +300,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "herald serve: -log-level %q: want debug, info, warn or error\n", *logLevel)
+		fmt.Fprintf(stderr, "herald serve: --log-level %q: want debug, info, warn or error\n", *logLevel)
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -457,7 +483,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	sets := setFlag{}
 	fs.Var(sets, "set", "`KEY=VALUE` for a key of the target file, such as systems.mopay.params.email=qa@example.com; repeat for each")
 	mopayURL := fs.String("mopay-url", os.Getenv("HERALD_MOPAY_URL"), "base `URL` of a real Mopay deployment, such as https://service.mopay-ng.com/; overrides --target (env HERALD_MOPAY_URL)")
-	reqForm := fs.Bool("mopay-req-form", os.Getenv("HERALD_MOPAY_REQ_FORM") == "true", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true)")
+	var reqForm boolFlag
+	fs.Var(&reqForm, "mopay-req-form", "address Mopay actions as /?req=<action> rather than /<action> (env HERALD_MOPAY_REQ_FORM=true; true or false)")
 	email := fs.String("mopay-email", os.Getenv("HERALD_MOPAY_EMAIL"), "`email` of a Mopay account with notices, which the scenarios sign in to on a real deployment; signing in is not mutating (env HERALD_MOPAY_EMAIL)")
 	password := fs.String("mopay-password", "", "password of that account (better: env HERALD_MOPAY_PASSWORD, which stays out of the process list)")
 	mopayKey := fs.String("mopay-key", os.Getenv("HERALD_MOPAY_KEY"), "instead of an email and password, a `pbcKey` Mopay issued to that account, which the scenarios sign with; its secret goes in the env HERALD_MOPAY_SECRET (env HERALD_MOPAY_KEY)")
@@ -476,7 +503,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	monnetRetryWait := fs.String("monnet-retry-wait", os.Getenv("HERALD_MONNET_RETRY_WAIT"), "how long the Monnet scenarios wait for a notification to be sent again: after the receiver answered 503 (none within it skips that scenario: Monnet documents no retries), and for a differing duplicate (a Go `duration`; default 60s; env HERALD_MONNET_RETRY_WAIT)")
 	tags := fs.String("tags", "", "godog tag `expression`, such as \"@auth\" or \"@mopay && ~@rate-limit\"")
 	var format formatFlag
-	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: pretty (default), progress, junit:FILE, cucumber:FILE, html:FILE")
+	fs.Var(&format, "format", "output `formats`, comma-separated or repeated: progress (default: a character per step, then the failures with their detail and the summary), pretty (every scenario and step as it runs), junit:FILE, cucumber:FILE, html:FILE")
 	allowMutating := fs.Bool("allow-mutating", false, "against a target that is not a Herald, also run the scenarios that create or change data there (tagged @mutating)")
 	minCoverage := gateFlag{}
 	fs.Var(minCoverage, "min-coverage", "fail (exit 1) when a spec's contract coverage is below `[SYSTEM=]PERCENT`; without SYSTEM= for every system; repeat per system (mopay=60); the report names what is missing")
@@ -493,7 +520,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	if format == "" {
-		format = "pretty"
+		format = "progress"
 	}
 	if err := checkFormat(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
@@ -502,6 +529,12 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if err := writable(string(format)); err != nil {
 		fmt.Fprintln(stderr, "herald test: --format:", err)
 		return 2
+	}
+	if !reqForm.set {
+		if v := os.Getenv("HERALD_MOPAY_REQ_FORM"); reqForm.Set(v) != nil {
+			fmt.Fprintf(stderr, "herald test: HERALD_MOPAY_REQ_FORM is %q: want true or false\n", v)
+			return 2
+		}
 	}
 	if *password == "" {
 		*password = os.Getenv("HERALD_MOPAY_PASSWORD")
@@ -625,6 +658,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "herald test: --target %s: no such target file; for a running Herald give its URL: --target http://%s\n", *target, *target)
 			return 2
 		}
+		if _, err := os.Stat(*target); err != nil && strings.Contains(*target, "://") {
+			fmt.Fprintf(stderr, "herald test: --target %s: want in-process, a Herald's http:// or https:// URL, or a target file\n", *target)
+			return 2
+		}
 		var err error
 		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
@@ -656,7 +693,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if mt := t.Systems[mopay.System]; mt != nil {
-		if *reqForm {
+		if reqForm.value {
 			mt.Params[mopay.ParamReqForm] = "true"
 		}
 		if *email != "" {
@@ -691,10 +728,26 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			why = append(why, fmt.Sprintf("%d %s failed", outcome.Failed, map[bool]string{true: "scenario", false: "scenarios"}[outcome.Failed == 1]))
 		}
 		if n := len(outcome.GateFailures); n > 0 {
-			why = append(why, fmt.Sprintf("the run fell short of %d %s of --min-coverage or --min-scenarios", n, map[bool]string{true: "gate", false: "gates"}[n == 1]))
+			var flags []string // only the gates given, and fallen short of
+			for _, f := range []string{"--min-coverage", "--min-scenarios"} {
+				for _, g := range outcome.GateFailures {
+					if strings.Contains(g, "("+f+")") {
+						flags = append(flags, f)
+						break
+					}
+				}
+			}
+			why = append(why, fmt.Sprintf("the run fell short of %d %s (%s)", n, map[bool]string{true: "gate", false: "gates"}[n == 1], strings.Join(flags, ", ")))
 		}
 		if len(why) == 0 {
 			why = append(why, "a scenario failed")
+		}
+		if outcome.Failed > 0 && t.IsHerald() && *target != "in-process" && !*isolate && *concurrency == 1 {
+			// Another suite on the same Herald without worlds of its own
+			// resets, moves the clock and injects faults under this one.
+			fmt.Fprintln(stderr, "herald test: this run shared the Herald's state with any other client of it (no --isolate): "+
+				"if another suite ran against it meanwhile, its state may explain a failure (a 200 where a 409 was expected, say); "+
+				"--isolate runs each scenario in a world of its own")
 		}
 		fmt.Fprintf(stderr, "herald test: %s; see above\n", strings.Join(why, "; "))
 		return 1
@@ -844,12 +897,21 @@ func baseURL(raw string) (string, error) {
 }
 
 // parseFlags parses a subcommand's flags. Help goes to stdout (exit 0), a
-// bad flag to stderr with the usage (exit 2); done is false when the command
-// should go on.
+// bad flag to stderr in one line and where the help is (exit 2); done is
+// false when the command should go on.
 func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.Writer) (status int, done bool) {
 	fs.SetOutput(io.Discard)
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, help)
+		// A default read from the environment is not shown: the usage
+		// names the variable, and its value may be a secret.
+		fs.VisitAll(func(f *flag.Flag) {
+			for _, m := range envName.FindAllStringSubmatch(f.Usage, -1) {
+				if f.DefValue != "" && f.DefValue == os.Getenv(m[1]) {
+					f.DefValue = ""
+				}
+			}
+		})
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
@@ -860,8 +922,7 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 		usage(stdout)
 		return 0, true
 	case err != nil:
-		fmt.Fprintf(stderr, "%s: %v\n\n", fs.Name(), err)
-		usage(stderr)
+		fmt.Fprintf(stderr, "%s: %v\nrun '%s -h' for help\n", fs.Name(), err, fs.Name())
 		return 2, true
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
@@ -869,6 +930,9 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 	}
 	return 0, false
 }
+
+// envName finds the environment variables a flag's usage names.
+var envName = regexp.MustCompile(`\b(HERALD_[A-Z0-9_]+)`)
 
 // looksLikeAddress reports whether a --target that names no file is a host
 // and port given without a scheme (127.0.0.1:8080, localhost:8080).

@@ -153,6 +153,20 @@ func TestTestFailsWhenAScenarioFails(t *testing.T) {
 	if !strings.Contains(string(out), "failed") {
 		t.Fatalf("expected failures in the output:\n%s", out)
 	}
+	// The exit line names what failed, and no gate, none being given.
+	if !regexp.MustCompile(`(?m)^herald test: \d+ scenarios? failed; see above$`).Match(out) || strings.Contains(string(out), "--min-") {
+		t.Fatalf("the exit line:\n%s", out)
+	}
+	// The run shared the Herald's root world: it says --isolate exists.
+	if !strings.Contains(string(out), "herald test: this run shared the Herald's state with any other client of it (no --isolate)") {
+		t.Fatalf("no hint of --isolate:\n%s", out)
+	}
+	cmd = exec.Command(bin, "test", "--target", base, "--tags", "@pagination", "--format", "progress", "--isolate",
+		"--mopay-email", "nobody@example.com")
+	cmd.Env = append(os.Environ(), "HERALD_MOPAY_PASSWORD=Wrong-pass1")
+	if out, err := cmd.CombinedOutput(); exitCode(err) != 1 || strings.Contains(string(out), "no --isolate") {
+		t.Fatalf("isolated: exit %d, or a hint of --isolate:\n%s", exitCode(err), out)
+	}
 }
 
 // A Herald's Mopay base URL, given as a real deployment, has no control
@@ -313,44 +327,60 @@ func TestUnreachableTarget(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{},
-		{"frobnicate"},
-		{"test", "--format", "html"},
-		{"test", "--format", "junit"},
-		{"test", "--target", "ftp://example.com"},
-		{"serve", "--seed", "minus-one"},
-		{"serve", "extra"},
-		{"spec", "nosuch"},
-		{"spec", "mopay", "extra"},
-		{"version", "extra"},
-		{"test", "--tags", "@@@"},
-		{"test", "--tags", "@atuh"},
-		{"test", "--min-scenarios", "101"},
-		{"test", "--min-scenarios", "=50"},
-		{"test", "--min-coverage", "mopay=x"},
-		{"test", "--min-coverage", "mopay=5", "--min-coverage", "mopay=6"},
-		{"test", "--min-scenarios", "mopy=50"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-email", "qa@example.com"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-password", "x"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-key", "k"},
-		{"test", "--mopay-url", "http://127.0.0.1:1/", "--min-scenarios", "mnotify=5"},
-		{"test", "--tags", "@auth && @pagination"},
-		{"serve", "--log-level", "loud"},
-		{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
-		{"test", "--mnotify-ca", "ca.pem"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "nobody=a.pem,a-key.pem"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=a.pem"},
-		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
-		{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
+	const (
+		testHelp  = "run 'herald test -h' for help\n"
+		serveHelp = "run 'herald serve -h' for help\n"
+		pct       = "want a percentage from 0 to 100, for every system, or SYSTEM=PERCENT (mopay=60)"
+	)
+	for _, c := range []struct {
+		args []string
+		want string // the whole of stderr; ending in "…" its start
+	}{
+		{[]string{}, usage},
+		{[]string{"frobnicate"}, "herald: unknown command \"frobnicate\" (test, serve, spec, health, monnet, version)\nrun 'herald -h' for help\n"},
+		{[]string{"monnet", "frobnicate"}, "herald monnet: unknown command \"frobnicate\" (verify, check-receiver)\nrun 'herald monnet -h' for help\n"},
+		{[]string{"test", "--format", "html"}, "herald test: --format: \"html\" needs a file: html:FILE\n"},
+		{[]string{"test", "--format", "junit"}, "herald test: --format: \"junit\" needs a file: junit:FILE\n"},
+		{[]string{"test", "--target", "ftp://example.com"}, "herald test: --target ftp://example.com: want in-process, a Herald's http:// or https:// URL, or a target file\n"},
+		{[]string{"serve", "--seed", "minus-one"}, "herald serve: invalid value \"minus-one\" for flag -seed: want an integer from 0 to 9007199254740991\n" + serveHelp},
+		{[]string{"serve", "extra"}, "herald serve: unexpected argument \"extra\"\n"},
+		{[]string{"spec", "nosuch"}, "herald: spec nosuch: no such embedded document (have control, mnotify, mnotify-control, monnet, monnet-control, mopay, mopay-control)\n"},
+		{[]string{"spec", "mopay", "extra"}, "herald spec: unexpected argument \"extra\"\nusage: herald spec NAME (one of: control, mnotify, mnotify-control, monnet, monnet-control, mopay, mopay-control)\n"},
+		{[]string{"version", "extra"}, "herald version: unexpected argument \"extra\"\n"},
+		{[]string{"test", "--tags", "@@@"}, "herald test: tag expression \"@@@\": \"@@@\" is not a tag; write @a && ~@b, @c (&& is and, a comma is or, ~ is not; no parentheses)\n"},
+		{[]string{"test", "--tags", "@atuh"}, "herald test: tag expression \"@atuh\": no scenario has the tag @atuh (tags: @auth …"},
+		{[]string{"test", "--min-scenarios", "101"}, "herald test: invalid value \"101\" for flag -min-scenarios: \"101\": " + pct + "\n" + testHelp},
+		{[]string{"test", "--min-scenarios", "=50"}, "herald test: invalid value \"=50\" for flag -min-scenarios: \"=50\": " + pct + "\n" + testHelp},
+		{[]string{"test", "--min-coverage", "mopay=x"}, "herald test: invalid value \"mopay=x\" for flag -min-coverage: \"mopay=x\": " + pct + "\n" + testHelp},
+		{[]string{"test", "--min-coverage", "mopay=5", "--min-coverage", "mopay=6"}, "herald test: invalid value \"mopay=6\" for flag -min-coverage: \"mopay=6\": mopay is given twice\n" + testHelp},
+		{[]string{"test", "--min-scenarios", "mopy=50"}, "herald test: --min-scenarios mopy=50: no system is named mopy (the systems: mopay, mnotify, monnet)\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-email", "qa@example.com"},
+			"herald test: target http://127.0.0.1:1/: mopay: the account's email is given without its password: set HERALD_MOPAY_PASSWORD (or systems.mopay.params.password)\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-password", "x"}, "herald test: --mopay-password is given without --mopay-email, whose it is\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--mopay-key", "k"},
+			"herald test: target http://127.0.0.1:1/: mopay: the account's key is given without its secret: set HERALD_MOPAY_SECRET (or systems.mopay.params.secret)\n"},
+		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--min-scenarios", "mnotify=5"}, "herald test: --min-scenarios mnotify=5: the target does not serve mnotify (it serves mopay)\n"},
+		{[]string{"test", "--tags", "@auth && @pagination"}, "herald test: no scenario is left to run: the run's tag expression is \"@auth && @pagination\"\n"},
+		{[]string{"serve", "--log-level", "loud"}, "herald serve: --log-level \"loud\": want debug, info, warn or error\n"},
+		{[]string{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
+			"herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)\n"},
+		{[]string{"test", "--mnotify-ca", "ca.pem"},
+			"herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)\n"},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/"}, "herald test: --mnotify-url needs at least the certificate of the role sender-a: --mnotify-cert sender-a=CERT,KEY\n"},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "nobody=a.pem,a-key.pem"},
+			"herald test: invalid value \"nobody=a.pem,a-key.pem\" for flag -mnotify-cert: role \"nobody\": want one of sender-a, sender-b, unregistered, expired, revoked, foreign\n" + testHelp},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=a.pem"},
+			"herald test: invalid value \"sender-a=a.pem\" for flag -mnotify-cert: \"sender-a=a.pem\": want ROLE=CERT,KEY (two file paths)\n" + testHelp},
+		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
+			"herald test: --mnotify-cert sender-a: open /nonexistent/a.pem: no such file or directory\n"},
+		{[]string{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"}, "herald test: --mnotify-url: \"ftp://x/\" is not an http:// or https:// URL\n"},
 	} {
 		var out, errOut bytes.Buffer
-		if got := run(args, &out, &errOut); got != 2 {
-			t.Errorf("herald %v: exit %d, want 2 (stderr %q)", args, got, errOut.String())
-		}
-		if errOut.Len() == 0 {
-			t.Errorf("herald %v: no message on stderr", args)
+		got := run(c.args, &out, &errOut)
+		prefix, isPrefix := strings.CutSuffix(c.want, "…")
+		ok := errOut.String() == c.want || (isPrefix && strings.HasPrefix(errOut.String(), prefix))
+		if got != 2 || !ok {
+			t.Errorf("herald %q: exit %d, want 2; stderr\n%s\nwant\n%s", c.args, got, errOut.String(), c.want)
 		}
 	}
 }
@@ -618,13 +648,13 @@ func TestReleaseGateWithATargetFile(t *testing.T) {
 		t.Fatalf("coverage gate: exit %d\n%s", code, out)
 	}
 	if code, out, _ := run("--allow-mutating", "--min-coverage", "mopay=99"); code != 1 || !strings.Contains(out, "coverage mopay is") ||
-		!strings.Contains(out, "herald test: the run fell short of 1 gate of --min-coverage or --min-scenarios; see above") || strings.Contains(out, "scenario failed") {
+		!strings.Contains(out, "herald test: the run fell short of 1 gate (--min-coverage); see above") || strings.Contains(out, "scenario failed") {
 		t.Fatalf("coverage gate for one system: exit %d\n%s", code, out)
 	}
 	// The scenario gate: without --allow-mutating and a Herald's tags, less
 	// than all of Mopay runs; the gate fails that run, and passes at 0.
 	if code, out, _ := run("--min-scenarios", "mopay=100"); code != 1 || !strings.Contains(out, "below the 100.0% asked for (--min-scenarios)") ||
-		!strings.Contains(out, "PARTIAL RUN") {
+		!strings.Contains(out, "PARTIAL RUN") || !strings.Contains(out, "herald test: the run fell short of 1 gate (--min-scenarios); see above") {
 		t.Fatalf("scenario gate: exit %d\n%s", code, out)
 	}
 	if code, out, _ := run("--min-scenarios", "0"); code != 0 {
@@ -694,6 +724,121 @@ func TestSigtermRightAfterTheBanner(t *testing.T) {
 		err := cmd.Wait()
 		if out := rest(); err != nil || !strings.Contains(out, "shutting down") {
 			t.Fatalf("try %d: %v (exit %d), output %q", i, err, exitCode(err), out)
+		}
+	}
+}
+
+// strayBreaks returns the lines of a help's prose broken before they had
+// to be: the next line's first word would have fitted on them, within the
+// paragraph's widest line. Indented lines (lists, flags) are not prose.
+func strayBreaks(help string) []string {
+	help, _, _ = strings.Cut(help, "\nFlags:\n")
+	var out []string
+	for _, para := range strings.Split(help, "\n\n") {
+		lines := strings.Split(strings.Trim(para, "\n"), "\n")
+		width := 0
+		for _, l := range lines {
+			width = max(width, len([]rune(l)))
+		}
+		for i := 0; i+1 < len(lines); i++ {
+			l, next := lines[i], lines[i+1]
+			if strings.HasPrefix(l, " ") || strings.HasPrefix(next, " ") || strings.HasSuffix(l, ":") {
+				continue
+			}
+			word, _, _ := strings.Cut(next, " ")
+			if len([]rune(l))+1+len([]rune(word)) <= width {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// No help breaks a line of its prose too early (herald test -h once broke
+// "tested. After the" off its paragraph).
+func TestHelpHasNoStrayLineBreaks(t *testing.T) {
+	broken := "Usage: x\n\nor more of --mopay-url, --mnotify-url and --monnet-url: only the systems given are\ntested. After the\nrun come contract coverage per spec and, per system, how many scenarios\n"
+	if got := strayBreaks(broken); len(got) != 1 || got[0] != "tested. After the" {
+		t.Fatalf("the check misses a known stray break: %q", got)
+	}
+	for _, args := range [][]string{{"--help"}, {"test", "-h"}, {"serve", "-h"}, {"health", "-h"}, {"spec", "-h"}, {"version", "-h"},
+		{"monnet", "-h"}, {"monnet", "verify", "-h"}, {"monnet", "check-receiver", "-h"}} {
+		var out bytes.Buffer
+		if code := run(args, &out, io.Discard); code != 0 {
+			t.Errorf("herald %v: exit %d", args, code)
+		}
+		if got := strayBreaks(out.String()); len(got) > 0 {
+			t.Errorf("herald %v: lines broken too early: %q", args, got)
+		}
+		if strings.Contains(out.String(), "\n\n\n") {
+			t.Errorf("herald %v: two blank lines in a row", args)
+		}
+	}
+}
+
+// A help never prints a value read from the environment as a flag's
+// default: the control token is a secret.
+func TestHelpShowsNoEnvironmentValues(t *testing.T) {
+	t.Setenv("HERALD_CONTROL_TOKEN", "s3cret-token")
+	t.Setenv("HERALD_MOPAY_EMAIL", "qa-secret@example.com")
+	for _, args := range [][]string{{"test", "-h"}, {"health", "-h"}, {"serve", "-h"}} {
+		var out bytes.Buffer
+		if code := run(args, &out, io.Discard); code != 0 || strings.Contains(out.String(), "s3cret") || !strings.Contains(out.String(), "HERALD_CONTROL_TOKEN") {
+			t.Errorf("herald %v: exit %d, help shows the environment's values:\n%s", args, code, out.String())
+		}
+	}
+}
+
+// A listener whose address is taken says, for the main one as for a
+// system's own, which flag moves it.
+func TestAddressInUseNamesTheFlag(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	for _, c := range []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"serve", "--listen", addr, "--listen", "mnotify=127.0.0.1:0"}, "herald serve: listener http: listen tcp " + addr + ": bind: address already in use (choose another with --listen ADDRESS; port 0 picks a free one)\n"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=" + addr}, "herald serve: listener mnotify: listen tcp " + addr + ": bind: address already in use (choose another with --listen mnotify=ADDRESS; port 0 picks a free one)\n"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(c.args, &out, &errOut); code != 1 || errOut.String() != c.hint {
+			t.Errorf("herald %v: exit %d, stderr\n%s\nwant\n%s", c.args, code, errOut.String(), c.hint)
+		}
+	}
+}
+
+// herald test's default console output is for a person: progress, the
+// failures with their detail and the summary, whose lines come last; the
+// whole of each scenario with --format pretty, without the step
+// definitions' locations (reflect.makeFuncStub, for every step).
+func TestDefaultConsoleOutput(t *testing.T) {
+	args := []string{"test", "--tags", "@monnet && @auth", "--seed", "5"}
+	var def, errOut bytes.Buffer
+	if code := run(args, &def, &errOut); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, def.String(), errOut.String())
+	}
+	var pretty bytes.Buffer
+	if code := run(append(args, "--format", "pretty"), &pretty, io.Discard); code != 0 {
+		t.Fatalf("--format pretty: exit %d\n%s", code, pretty.String())
+	}
+	lines := strings.Split(strings.TrimSpace(def.String()), "\n")
+	if strings.Contains(def.String(), "Scenario:") || !strings.Contains(def.String(), "scenarios (") ||
+		!strings.HasPrefix(lines[len(lines)-1], "  monnet: ran ") || len(lines) > 30 {
+		t.Errorf("the default output is not progress and the summary (%d lines):\n%s", len(lines), def.String())
+	}
+	if !strings.Contains(pretty.String(), "Scenario: A correctly signed request is accepted") || strings.Contains(pretty.String(), "makeFuncStub") ||
+		strings.Contains(pretty.String(), ".go:") {
+		t.Errorf("--format pretty:\n%s", pretty.String())
+	}
+	for _, l := range strings.Split(pretty.String(), "\n") {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("--format pretty: trailing spaces: %q", l)
+			break
 		}
 	}
 }

@@ -22,7 +22,8 @@ import (
 	"time"
 
 	"herald/fixtures"
-	"herald/simulator/monnet"
+	monnetsim "herald/simulator/monnet"
+	"herald/specs/wire/monnet"
 )
 
 func fixture(t *testing.T, path string) []byte {
@@ -122,7 +123,7 @@ func simulatorNotification(t *testing.T) (body []byte, sig string) {
 		got <- [2][]byte{b, []byte(r.Header.Get("verification"))}
 	}))
 	defer srv.Close()
-	n, err := monnet.NewNotifier(monnet.NotifierConfig{Scheduler: nowScheduler{}})
+	n, err := monnetsim.NewNotifier(monnetsim.NotifierConfig{Scheduler: nowScheduler{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,5 +511,105 @@ func TestServeDrainsMonnetDeliveriesOnSIGTERM(t *testing.T) {
 	pending := regexp.MustCompile(`level=WARN msg="notifier stopped with deliveries pending, not sent" system=monnet worker=notifier count=1 pending="ntf-2 \(merchant 1000, payout 101, 1 attempts, next due 2026-05-01T13:00:05Z\)"`)
 	if !pending.MatchString(logs) {
 		t.Errorf("the shutdown log does not list the pending delivery of merchant 1000 (and only it):\n%s", logs)
+	}
+}
+
+// Each of herald monnet's commands has a help of its own, exit 0, which
+// names its own flags and not the other command's.
+func TestMonnetCommandsHaveTheirOwnHelp(t *testing.T) {
+	for _, c := range []struct {
+		cmd, want, notWant string
+	}{
+		{"verify", "--signature SIG", "--timeout D"},
+		{"check-receiver", "--timeout D", "--signature SIG"},
+	} {
+		for _, h := range []string{"-h", "--help"} {
+			var out, errOut bytes.Buffer
+			code := runMonnet([]string{c.cmd, h}, nil, &out, &errOut)
+			if code != 0 || errOut.Len() != 0 || !strings.Contains(out.String(), "herald monnet "+c.cmd) ||
+				!strings.Contains(out.String(), c.want) || strings.Contains(out.String(), c.notWant) {
+				t.Errorf("herald monnet %s %s: exit %d, stderr %q, stdout:\n%s", c.cmd, h, code, errOut.String(), out.String())
+			}
+		}
+	}
+}
+
+// A usage error of herald monnet's commands is the error and where the help
+// is, not the help itself; each names what is wrong.
+func TestMonnetUsageErrorsAreShort(t *testing.T) {
+	cert := writeTemp(t, "notifier.crt", fixture(t, fixtures.MonnetNotifierCert))
+	key := writeTemp(t, "notifier.key", fixture(t, fixtures.MonnetNotifierKey))
+	garbage := writeTemp(t, "garbage.key", []byte("not a key\n"))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"verify", "--nope"}, "herald monnet verify: flag provided but not defined: -nope"},
+		{[]string{"verify", "--merchant-id", "1", "--signature", "c2ln"}, "herald monnet verify: give exactly one of --cert and --pubkey"},
+		{[]string{"verify", "--cert", cert, "--signature", "c2ln"}, "herald monnet verify: --merchant-id is required"},
+		{[]string{"verify", "--cert", cert, "--merchant-id", "1"}, "herald monnet verify: --signature is required"},
+		{[]string{"verify", "--cert", cert, "--merchant-id", "1", "--signature", "c2ln", "body.json"},
+			`herald monnet verify: unexpected argument "body.json" (the body is read from standard input)`},
+		{[]string{"verify", "--cert", key, "--merchant-id", "1", "--signature", "c2ln"},
+			"herald monnet verify: --cert " + key + " is not a PEM certificate (use --pubkey for a public key)"},
+		{[]string{"check-receiver", "--nope"}, "herald monnet check-receiver: flag provided but not defined: -nope"},
+		{[]string{"check-receiver", "--url", "http://127.0.0.1:1/"}, "herald monnet check-receiver: --merchant-id is required"},
+		{[]string{"check-receiver", "--url", "/hook", "--merchant-id", "22"},
+			`herald monnet check-receiver: --url: want the receiver's absolute http:// or https:// URL, got "/hook"`},
+		{[]string{"check-receiver", "--url", "http://127.0.0.1:1/", "--merchant-id", "22", "--key", cert},
+			"herald monnet check-receiver: --key " + cert + " is a certificate; --key wants the notifier's private key (PEM), such as the key the certificate was made from"},
+		{[]string{"check-receiver", "--url", "http://127.0.0.1:1/", "--merchant-id", "22", "--key", garbage},
+			"herald monnet check-receiver: --key " + garbage + " holds no PEM block; --key wants an RSA private key (PEM)"},
+	} {
+		var out, errOut bytes.Buffer
+		code := runMonnet(c.args, nil, &out, &errOut)
+		want := c.want + "\nrun 'herald monnet " + c.args[0] + " -h' for help\n"
+		if code != 2 || errOut.String() != want {
+			t.Errorf("herald monnet %v: exit %d, stderr\n%s\nwant\n%s", c.args, code, errOut.String(), want)
+		}
+	}
+	// A private key still signs.
+	if _, err := monnet.ParsePrivateKey(fixture(t, fixtures.MonnetNotifierKey)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A missing or garbage --monnet-notifier-cert is refused before any
+// scenario runs (no payout is created), naming the flag, as --mnotify-ca is.
+func TestMonnetNotifierCertIsCheckedFirst(t *testing.T) {
+	t.Setenv("HERALD_MONNET_API_KEY", "k")
+	t.Setenv("HERALD_MONNET_API_SECRET", "s")
+	garbage := writeTemp(t, "garbage.crt", []byte("not a certificate\n"))
+	missing := filepath.Join(t.TempDir(), "nope.crt")
+	for _, c := range []struct{ file, want string }{
+		{missing, "herald test: target http://127.0.0.1:1/monnet/: monnet: --monnet-notifier-cert (systems.monnet.params.notifier-cert) " + missing + ": open " + missing + ": no such file or directory\n"},
+		{garbage, "herald test: target http://127.0.0.1:1/monnet/: monnet: --monnet-notifier-cert (systems.monnet.params.notifier-cert) " + garbage + ": "},
+	} {
+		var out, errOut bytes.Buffer
+		code := run([]string{"test", "--monnet-url", "http://127.0.0.1:1/monnet/", "--monnet-merchant-id", "22", "--monnet-notifier-cert", c.file}, &out, &errOut)
+		if code != 2 || !strings.HasPrefix(errOut.String(), c.want) || strings.Count(errOut.String(), "\n") != 1 || strings.Contains(out.String(), "scenario") {
+			t.Errorf("%s: exit %d, stderr\n%s\nwant\n%s…\nstdout %s", c.file, code, errOut.String(), c.want, out.String())
+		}
+	}
+}
+
+// A Herald whose notifier cannot reach the suite's receiver (here: the
+// receiver URL given points where nothing listens, as 127.0.0.1 does from
+// inside a container) is found out at the first attempt, and every Monnet
+// scenario that needs the receiver fails with the flags that fix it,
+// instead of each waiting out the notification wait.
+func TestUnreachableMonnetReceiverIsToldOnce(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"test", "--tags", "@monnet && @outcomes", "--monnet-receiver-url", "http://" + freePort(t) + "/",
+		"--format", "progress"}, &out, &errOut)
+	m := regexp.MustCompile(`^herald test: (\d+) scenarios failed; see above\n$`).FindStringSubmatch(errOut.String())
+	if code != 1 || m == nil {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errOut.String(), out.String())
+	}
+	failed, _ := strconv.Atoi(m[1])
+	told := strings.Count(out.String(), "Error: the Herald cannot reach the suite's Monnet receiver at ")
+	if failed < 2 || told != failed || !strings.Contains(out.String(), "give --monnet-receiver-listen 0.0.0.0:PORT and --monnet-receiver-url http://HOST:PORT/") ||
+		strings.Contains(errOut.String(), "--isolate") { // an in-process Herald is the run's own
+		t.Fatalf("%d scenarios failed, %d of them for the unreachable receiver:\n%s", failed, told, out.String())
 	}
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -64,5 +66,42 @@ func TestRealMopayWithAnAccount(t *testing.T) {
 	without, out := ran(nil)
 	if without >= withKey || !strings.Contains(out, "@mopay-account: they sign in to a Mopay account, and the target gives none (--mopay-email and HERALD_MOPAY_PASSWORD, or --mopay-key and HERALD_MOPAY_SECRET)") {
 		t.Fatalf("without an account, %d scenarios ran:\n%s", without, out)
+	}
+}
+
+// A bad boolean is refused before the run, from every source, naming where
+// it came from and what is accepted: it no longer means false.
+func TestBadBooleansAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	yes := filepath.Join(dir, "yes.yaml")
+	if err := os.WriteFile(yes, []byte("systems:\n  mopay:\n    url: http://127.0.0.1:1/mopay/\n    params:\n      req-form: yes\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain.yaml")
+	if err := os.WriteFile(plain, []byte("systems:\n  mopay:\n    url: http://127.0.0.1:1/mopay/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		env  string
+		args []string
+		want string
+	}{
+		{"target file", "", []string{"--target", yes},
+			"herald test: target " + yes + ": mopay: systems.mopay.params.req-form is \"yes\": want true or false\n"},
+		{"--set", "", []string{"--target", plain, "--set", "systems.mopay.params.req-form=maybe"},
+			"herald test: target " + plain + ": mopay: systems.mopay.params.req-form is \"maybe\": want true or false\n"},
+		{"env", "1", []string{"--mopay-url", "http://127.0.0.1:1/mopay/"},
+			"herald test: HERALD_MOPAY_REQ_FORM is \"1\": want true or false\n"},
+		{"flag", "", []string{"--mopay-url", "http://127.0.0.1:1/mopay/", "--mopay-req-form=1"},
+			"herald test: invalid boolean value \"1\" for -mopay-req-form: want true or false\nrun 'herald test -h' for help\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("HERALD_MOPAY_REQ_FORM", c.env)
+			var out, errOut bytes.Buffer
+			if code := run(append([]string{"test"}, c.args...), &out, &errOut); code != 2 || errOut.String() != c.want {
+				t.Errorf("exit %d, stderr\n%s\nwant\n%s", code, errOut.String(), c.want)
+			}
+		})
 	}
 }

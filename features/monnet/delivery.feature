@@ -1,4 +1,4 @@
-@monnet @simulator @herald-design @mutating
+@monnet @delivery @webhook @simulator @herald-design @mutating
 Feature: Monnet notification delivery: retries, byte-identical resends and the delivery log
   Monnet publishes no retry policy for payout notifications; this is Herald's
   design (see specs/monnet.yaml): attempts at 0 s, 10 s, 60 s, 5 min, 30 min

@@ -1,4 +1,4 @@
-@monnet @mutating
+@monnet @outcomes @webhook @mutating
 Feature: Monnet payout notifications for each final outcome
   A payout moves through its stages and only its final stage (SUCCESS or
   REJECTED) is notified to the merchant's receiver, signed over the

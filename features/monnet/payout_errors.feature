@@ -3,7 +3,7 @@ Feature: Monnet payout API errors in the vendor's format
   Bad input gets {"errors":[{"code","message"}]} with the vendor's code and
   message naming the field; never a 5xx.
 
-  @mutating
+  @mutating @webhook
   Scenario: A repeated orderId is the documented duplicate 2005, and pays no second payout
     Given the Monnet merchant's receiver answers 200
     And the Monnet merchant created a payout with orderId "DUP-1"
@@ -13,7 +13,7 @@ Feature: Monnet payout API errors in the vendor's format
     Then a Monnet SUCCESS notification for the payout arrives
     And no Monnet notification for another payout with the orderId is a SUCCESS within 1 s
 
-  @herald-design @mutating
+  @herald-design @mutating @webhook
   Scenario: Herald refuses a repeated orderId at once, with 400, and makes no second notification
     Given the Monnet merchant's receiver answers 200
     And the Monnet merchant created a payout with orderId "DUP-2"
@@ -81,7 +81,7 @@ Feature: Monnet payout API errors in the vendor's format
       | 0                    |
       | 1000000000000000000  |
 
-  @herald-design @mutating
+  @herald-design @mutating @webhook
   Scenario: An amount beyond a float's precision is kept exactly, up to the signed notification
     Given the Monnet merchant's receiver answers 200
     When the Monnet merchant creates a payout with amount 9007199254740993

@@ -1,4 +1,4 @@
-@monnet @simulator @mutating
+@monnet @receiver-checks @webhook @simulator @mutating
 Feature: Monnet negative fixtures against a merchant's receiver
   On request the simulator sends a copy of a notification that is wrong in
   one way. A correct receiver refuses each with a non-2xx answer; a

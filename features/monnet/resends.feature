@@ -1,4 +1,4 @@
-@monnet @mutating
+@monnet @delivery @webhook @mutating
 Feature: Monnet notifications sent again carry the same bytes
   The signature covers the merchantId and the raw body and nothing else: no
   timestamp, no nonce. A notification Monnet sends again for a payout and

@@ -46,6 +46,9 @@ type Config struct {
 	// Doc is specs/control.yaml, loaded; nil loads it. Worlds share one.
 	Doc    *openapi3.T
 	Logger *slog.Logger
+	// Compiled shares the compiled documents between worlds; nil compiles
+	// afresh.
+	Compiled *engine.Compiled
 }
 
 // Worlds manages isolated worlds.
@@ -118,13 +121,14 @@ func New(cfg Config) (*engine.Engine, error) {
 		Render:      Render,
 		ErrorSchema: "Error",
 		Logger:      cfg.Logger,
+		Compiled:    cfg.Compiled,
 	})
 }
 
 // ForSystem builds the handler of a system's own control routes, served
 // under /_herald/v1/<name>/ with that prefix stripped, in the control API's
 // error format.
-func ForSystem(name string, c system.Control, logger *slog.Logger) (*engine.Engine, error) {
+func ForSystem(name string, c system.Control, logger *slog.Logger, compiled *engine.Compiled) (*engine.Engine, error) {
 	errorSchema := ""
 	if c.Doc.Components != nil && c.Doc.Components.Schemas["Error"] != nil {
 		errorSchema = "Error"
@@ -136,6 +140,7 @@ func ForSystem(name string, c system.Control, logger *slog.Logger) (*engine.Engi
 		Render:      Render,
 		ErrorSchema: errorSchema,
 		Logger:      logger,
+		Compiled:    compiled,
 	})
 }
 
@@ -321,12 +326,9 @@ func (a *api) clearFaults(ex *engine.Exchange) (engine.Reply, error) {
 	return engine.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }
 
-// NotFound is a control route's answer for something it does not have.
-func NotFound(format string, args ...any) error { return &notFound{fmt.Sprintf(format, args...)} }
-
-type notFound struct{ msg string }
-
-func (n *notFound) Error() string { return n.msg }
+// NotFound is a control route's answer for something it does not have. It
+// is system.NotFound, which the systems' control routes answer with.
+func NotFound(format string, args ...any) error { return system.NotFound(format, args...) }
 
 type errorBody struct {
 	Code    string `json:"code"`
@@ -338,7 +340,7 @@ type errorBody struct {
 // {"error":{"code":…,"message":…,"field":…}}.
 func Render(ex *engine.Exchange, err error) engine.Reply {
 	status, body := http.StatusInternalServerError, errorBody{Code: "internal", Message: err.Error()}
-	var nf *notFound
+	var nf *system.NotFoundError
 	var lr *limitReached
 	var ua *unauthorized
 	var p *engine.Problem
@@ -346,7 +348,7 @@ func Render(ex *engine.Exchange, err error) engine.Reply {
 	case errors.As(err, &ua):
 		status, body = http.StatusUnauthorized, errorBody{Code: "unauthorized", Message: ua.msg}
 	case errors.As(err, &nf):
-		status, body = http.StatusNotFound, errorBody{Code: "not_found", Message: nf.msg}
+		status, body = http.StatusNotFound, errorBody{Code: "not_found", Message: nf.Message}
 	case errors.As(err, &lr):
 		status, body = http.StatusTooManyRequests, errorBody{Code: "limit_reached", Message: lr.msg}
 	case errors.As(err, &p):

@@ -23,7 +23,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"herald/specs"
 )
@@ -141,6 +140,11 @@ type Config struct {
 	// content type and bytes) is not checked twice: 0 is 4096, negative
 	// turns the memory off. The check is a pure function of those inputs.
 	CheckCache int
+	// Compiled, when set, shares what the engine compiles from Doc (router,
+	// response checker, the memory of valid answers) with every engine built
+	// from the same document: a Herald compiles each document once, not once
+	// per world. Nil compiles afresh.
+	Compiled *Compiled
 	// Faults to inject, shared with the control API; may be nil.
 	Faults *Faults
 	// Logger; nil logs nothing.
@@ -202,48 +206,23 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if len(cfg.Doc.Servers) != 1 || cfg.Doc.Servers[0].URL != "/" || len(cfg.Doc.Servers[0].Variables) > 0 {
-		// Written once: worlds share one document, read-only after this.
-		cfg.Doc.Servers = openapi3.Servers{{URL: "/"}}
-	}
-	check := specs.NewChecker(cfg.Name, cfg.Doc)
-	if err := coverage(cfg.Name, check.OperationIDs(), cfg.Handlers); err != nil {
+	parts, err := cfg.Compiled.parts(cfg.Name, cfg.Doc, cfg.CheckCache)
+	if err != nil {
 		return nil, err
 	}
-	router, err := gorillamux.NewRouter(cfg.Doc)
-	if err != nil {
-		return nil, fmt.Errorf("engine %s: router: %w", cfg.Name, err)
+	if err := coverage(cfg.Name, parts.check.OperationIDs(), cfg.Handlers); err != nil {
+		return nil, err
 	}
-	if cfg.CheckCache == 0 {
-		cfg.CheckCache = 4096
-	}
-	e := &Engine{cfg: cfg, router: router, check: check, log: cfg.Logger.With("system", cfg.Name), valid: newAnswerMemo(cfg.CheckCache)}
-	e.unsecured = map[string]*routers.Route{}
+	e := &Engine{cfg: cfg, router: parts.router, check: parts.check, log: cfg.Logger.With("system", cfg.Name), valid: parts.valid,
+		unsecured: parts.unsecured, singleHeaders: parts.singleHeaders, singleQuery: parts.singleQuery}
 	e.ownAuth = map[string]bool{}
-	for _, id := range check.OperationIDs() {
-		route := *check.Route(id)
-		op := *route.Operation
-		op.Security = &openapi3.SecurityRequirements{}
-		route.Operation = &op
-		e.unsecured[id] = &route
-		if cfg.AuthenticateAll || route.Operation.Extensions["x-herald-authenticate"] == true {
+	for _, id := range parts.check.OperationIDs() {
+		if cfg.AuthenticateAll || parts.check.Route(id).Operation.Extensions["x-herald-authenticate"] == true {
 			e.ownAuth[id] = true
 		}
 	}
 	if (len(e.ownAuth) > 0 || cfg.AuthenticateFirst) && cfg.Authenticate == nil {
 		return nil, fmt.Errorf("engine %s: operations ask for the system's own authentication, and Authenticate is nil", cfg.Name)
-	}
-	var schemes openapi3.SecuritySchemes
-	if cfg.Doc.Components != nil {
-		schemes = cfg.Doc.Components.SecuritySchemes
-	}
-	for _, ref := range schemes {
-		if ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "header" {
-			e.singleHeaders = append(e.singleHeaders, ref.Value.Name)
-		}
-		if ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "query" {
-			e.singleQuery = append(e.singleQuery, ref.Value.Name)
-		}
 	}
 	e.reqOpts = &openapi3filter.Options{
 		AuthenticationFunc:  e.authenticate,

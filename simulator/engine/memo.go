@@ -22,7 +22,7 @@ func newAnswerMemo(limit int) *answerMemo {
 	if limit <= 0 {
 		return nil
 	}
-	return &answerMemo{limit: limit, seed: maphash.MakeSeed(), seen: make(map[[2]uint64]struct{}, limit)}
+	return &answerMemo{limit: limit, seed: maphash.MakeSeed(), seen: map[[2]uint64]struct{}{}}
 }
 
 func (m *answerMemo) key(operationID string, r Reply) [2]uint64 {

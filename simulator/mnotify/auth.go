@@ -8,12 +8,12 @@ import (
 	"math/big"
 	"net/http"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"herald/fixtures"
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mnotify"
 )
 
 // Sender is a sender information system registered in MPass.
@@ -51,7 +51,7 @@ func NewRegistry(seed []fixtures.MPassEntry) (*Registry, error) {
 func (r *Registry) load(seed []fixtures.MPassEntry) error {
 	entries := map[string]*Registration{}
 	for _, e := range seed {
-		serial, err := NormalizeSerial(e.Serial)
+		serial, err := wire.NormalizeSerial(e.Serial)
 		if err != nil {
 			return fmt.Errorf("mnotify registry seed: %w", err)
 		}
@@ -63,21 +63,10 @@ func (r *Registry) load(seed []fixtures.MPassEntry) error {
 	return nil
 }
 
-// NormalizeSerial checks a serial number written in hex (colons and a 0x
-// prefix allowed) and returns it in lowercase without leading zeros.
-func NormalizeSerial(hex string) (string, error) {
-	h := strings.TrimPrefix(strings.TrimPrefix(strings.ReplaceAll(hex, ":", ""), "0x"), "0X")
-	n, ok := new(big.Int).SetString(h, 16)
-	if !ok || h == "" || len(h) > 64 || n.Sign() < 0 {
-		return "", fmt.Errorf("serial number %q is not a hexadecimal number", hex)
-	}
-	return n.Text(16), nil
-}
-
 // Register maps a serial number (hex) to a sender, replacing and
 // un-revoking any earlier registration, and returns the registration.
 func (r *Registry) Register(serial string, sender Sender) (Registration, error) {
-	key, err := NormalizeSerial(serial)
+	key, err := wire.NormalizeSerial(serial)
 	if err != nil {
 		return Registration{}, err
 	}
@@ -91,7 +80,7 @@ func (r *Registry) Register(serial string, sender Sender) (Registration, error) 
 // Revoke marks a registration revoked and returns it; ok is false when the
 // serial number has none.
 func (r *Registry) Revoke(serial string) (reg Registration, ok bool, err error) {
-	key, err := NormalizeSerial(serial)
+	key, err := wire.NormalizeSerial(serial)
 	if err != nil {
 		return Registration{}, false, err
 	}
@@ -108,7 +97,7 @@ func (r *Registry) Revoke(serial string) (reg Registration, ok bool, err error) 
 // Remove takes a registration out, as if it had never been made, and
 // returns it; ok is false when the serial number has none.
 func (r *Registry) Remove(serial string) (reg Registration, ok bool, err error) {
-	key, err := NormalizeSerial(serial)
+	key, err := wire.NormalizeSerial(serial)
 	if err != nil {
 		return Registration{}, false, err
 	}
@@ -124,7 +113,7 @@ func (r *Registry) Remove(serial string) (reg Registration, ok bool, err error) 
 
 // Get finds the registration of a serial number written in hex.
 func (r *Registry) Get(serial string) (reg Registration, ok bool, err error) {
-	key, err := NormalizeSerial(serial)
+	key, err := wire.NormalizeSerial(serial)
 	if err != nil {
 		return Registration{}, false, err
 	}
@@ -141,7 +130,7 @@ func (r *Registry) Get(serial string) (reg Registration, ok bool, err error) {
 func (r *Registry) Lookup(serial *big.Int) (Registration, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	e := r.entries[serial.Text(16)]
+	e := r.entries[wire.SerialText(serial)]
 	if e == nil {
 		return Registration{}, false
 	}

@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"strings"
 
-	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/mnotify"
 )
 
 // Control is MNotify's control routes (specs/mnotify-control.yaml): the
@@ -46,7 +46,7 @@ func (s *Sim) resolve(ref certificateRef) (string, *x509.Certificate, error) {
 	case ref.Serial != "" && ref.Certificate != "":
 		return "", nil, bodyField("certificate", "give serial or certificate, not both")
 	case ref.Serial != "":
-		serial, err := NormalizeSerial(ref.Serial)
+		serial, err := wire.NormalizeSerial(ref.Serial)
 		if err != nil {
 			return "", nil, bodyField("serial", "must be a serial number in hexadecimal")
 		}
@@ -72,7 +72,7 @@ func (s *Sim) resolve(ref certificateRef) (string, *x509.Certificate, error) {
 	if err := s.chains.verify(s.roots, []*x509.Certificate{cert}, s.clock.Now()); err != nil {
 		return "", nil, bodyField("certificate", "the certificate is not issued by the certificate authority MNotify trusts")
 	}
-	return cert.SerialNumber.Text(16), cert, nil
+	return wire.Serial(cert), cert, nil
 }
 
 // decodeControl reads a control request body that passed the spec check.
@@ -137,7 +137,7 @@ func (s *Sim) registrationOf(ex *engine.Exchange, op func(string) (Registration,
 	case err != nil:
 		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "path", Field: "serial", Reason: "must be a serial number in hexadecimal"}
 	case !ok:
-		return engine.Reply{}, control.NotFound("no certificate with serial number %s is registered in MPass", strings.ToLower(serial))
+		return engine.Reply{}, system.NotFound("no certificate with serial number %s is registered in MPass", strings.ToLower(serial))
 	}
 	return engine.JSON(http.StatusOK, reg)
 }
@@ -164,7 +164,7 @@ func (s *Sim) revokeCertificate(ex *engine.Exchange) (engine.Reply, error) {
 	case err != nil:
 		return engine.Reply{}, bodyField("serial", "must be a serial number in hexadecimal")
 	case !ok:
-		return engine.Reply{}, control.NotFound("no certificate with serial number %s is registered in MPass", serial)
+		return engine.Reply{}, system.NotFound("no certificate with serial number %s is registered in MPass", serial)
 	}
 	return engine.JSON(http.StatusOK, reg)
 }
@@ -194,7 +194,7 @@ func (s *Sim) getMessages(ex *engine.Exchange) (engine.Reply, error) {
 	defer s.mu.Unlock()
 	n := s.st.notifications[id]
 	if n == nil {
-		return engine.Reply{}, control.NotFound("notification %s does not exist", id)
+		return engine.Reply{}, system.NotFound("notification %s does not exist", id)
 	}
 	now := s.clock.Now()
 	out := []deliveredMessage{}

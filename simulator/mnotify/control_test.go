@@ -22,7 +22,7 @@ func (h *harness) controlDo(method, path, body string) (int, []byte) {
 		h.t.Fatal(err)
 	}
 	routes.Doc = doc
-	ctl, err := control.ForSystem("mnotify", routes, nil)
+	ctl, err := control.ForSystem("mnotify", routes, nil, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}

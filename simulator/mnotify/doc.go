@@ -5,5 +5,6 @@
 // ProblemDetails errors. Definition registers it with Herald's core: it is
 // served on an HTTPS listener of its own, and has control routes
 // (specs/mnotify-control.yaml) for the MPass registry and the messages a
-// notification delivers.
+// notification delivers. MPass's serial spelling and the ProblemDetails
+// shape are the contract's (specs/wire/mnotify), which the suite shares.
 package mnotify

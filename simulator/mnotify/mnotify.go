@@ -42,6 +42,34 @@ type Config struct {
 	ClientCAs *x509.CertPool
 	// CheckCache is passed to the engine (0 default, negative off).
 	CheckCache int
+	// serverTLS and canon, when set, are what a Herald built once for every
+	// world.
+	serverTLS *tls.Config
+	canon     *canon
+}
+
+// sharedParts are what every world of a Herald reads and none changes.
+type sharedParts struct {
+	seed      *fixtures.MNotifySeed
+	roots     *x509.CertPool
+	serverTLS *tls.Config
+	canon     *canon
+}
+
+// prepare reads, once per Herald, what every world shares.
+func prepare(doc *openapi3.T) (*sharedParts, error) {
+	p := &sharedParts{canon: newCanon(doc)}
+	var err error
+	if p.seed, err = fixtures.LoadMNotifySeed(); err != nil {
+		return nil, err
+	}
+	if p.roots, err = TestCA(); err != nil {
+		return nil, err
+	}
+	if p.serverTLS, err = ServerTLSConfig(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Sim is the MNotify simulator.
@@ -66,7 +94,12 @@ func Definition() system.Definition {
 	return system.Definition{
 		Spec: system.Embedded(specs.Mnotify),
 		New: func(env system.Env) (system.System, error) {
-			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine})
+			shared, err := system.Share(env, "parts", func() (*sharedParts, error) { return prepare(env.Doc) })
+			if err != nil {
+				return nil, err
+			}
+			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine,
+				Seed: shared.seed, ClientCAs: shared.roots, serverTLS: shared.serverTLS, canon: shared.canon})
 		},
 	}
 }
@@ -101,12 +134,18 @@ func New(cfg Config) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	serverTLS, err := ServerTLSConfig()
-	if err != nil {
-		return nil, err
+	serverTLS := cfg.serverTLS
+	if serverTLS == nil {
+		if serverTLS, err = ServerTLSConfig(); err != nil {
+			return nil, err
+		}
+	}
+	canon := cfg.canon
+	if canon == nil {
+		canon = newCanon(doc)
 	}
 	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, roots: cfg.ClientCAs, tls: serverTLS,
-		chains: &chainCache{seen: map[[32]byte]error{}}, registry: registry, canon: newCanon(doc)}
+		chains: &chainCache{seen: map[[32]byte]error{}}, registry: registry, canon: canon}
 	s.st = newState(cfg.Seed, s.clock.Now(), s.newID)
 	// The spec declares no security scheme (OpenAPI 3.0.3 has none for
 	// mutual TLS): the engine authenticates every request itself, before

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mnotify"
 )
 
 // Error is a failure the simulator answers in ProblemDetails. Fields, on a
@@ -97,15 +98,6 @@ func problemType(status int) (typ, title string) {
 		title = "Error"
 	}
 	return "https://tools.ietf.org/html/rfc9110#section-15", title
-}
-
-type problemDetails struct {
-	Type    string              `json:"type"`
-	Title   string              `json:"title"`
-	Status  int                 `json:"status"`
-	Detail  string              `json:"detail"`
-	TraceID string              `json:"traceId"`
-	Errors  map[string][]string `json:"errors,omitempty"`
 }
 
 // toError turns any failure into an Error.
@@ -200,7 +192,7 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 	e := toError(err)
 	status := e.Status
 	typ, title := problemType(status)
-	pd := problemDetails{Type: typ, Title: title, Status: status, Detail: e.detail(), TraceID: s.traceID()}
+	pd := wire.Problem{Type: typ, Title: title, Status: status, Detail: e.detail(), TraceID: s.traceID()}
 	if status == http.StatusBadRequest {
 		pd.Errors = e.Fields
 		if len(pd.Errors) == 0 {
@@ -208,7 +200,7 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 		}
 	}
 	b, _ := json.Marshal(pd)
-	return engine.Reply{Status: status, Header: http.Header{"Content-Type": {"application/problem+json"}}, Body: b}
+	return engine.Reply{Status: status, Header: http.Header{"Content-Type": {wire.ProblemContentType}}, Body: b}
 }
 
 // traceID is a W3C trace context id, as ASP.NET puts in traceId.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	wire "herald/specs/wire/monnet"
 )
 
 // withAmount is a valid payout body whose amount is written as lit.
@@ -27,8 +29,8 @@ func withAmount(t *testing.T, orderID, lit string) []byte {
 func (h *harness) raw(method, path string, body []byte) (int, []byte) {
 	h.t.Helper()
 	ts := strconv.FormatInt(h.sched.clock.Now().UnixMilli(), 10)
-	req, _ := http.NewRequest(method, h.srv.URL+path+"?timestamp="+ts+"&signature="+PayoutSignature(secret22, method, path, ts, body), bytes.NewReader(body))
-	req.Header.Set(HeaderAPIKey, key22)
+	req, _ := http.NewRequest(method, h.srv.URL+path+"?timestamp="+ts+"&signature="+wire.PayoutSignature(secret22, method, path, ts, body), bytes.NewReader(body))
+	req.Header.Set(wire.HeaderAPIKey, key22)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -61,7 +63,7 @@ func TestAmountBeyondFloatPrecisionIsKeptExactly(t *testing.T) {
 	if !bytes.Contains(got[0].body, []byte(`"amount":"`+exact+`"`)) {
 		t.Errorf("the notification does not say the amount exactly: %s", got[0].body)
 	}
-	if err := Verify(h.sim.Notifier().PublicKey(), "22", got[0].body, got[0].header.Get(HeaderVerification)); err != nil {
+	if err := wire.Verify(h.sim.Notifier().PublicKey(), "22", got[0].body, got[0].header.Get(wire.HeaderVerification)); err != nil {
 		t.Error(err)
 	}
 	if err := h.sim.CheckNotification(got[0].body); err != nil {
@@ -116,7 +118,7 @@ func TestABodyTheSpecForbidsIsWithheld(t *testing.T) {
 	n := h.sim.Notifier()
 	n.SetReceiver("22", rcv.srv.URL)
 	var body map[string]any
-	good, err := h.sim.SampleNotification("22", 7, "W-1", Outcome{Status: "SUCCESS"}, t0())
+	good, err := h.sim.SampleNotification("22", 7, "W-1", wire.Outcome{Status: "SUCCESS"}, t0())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,13 +138,13 @@ func TestABodyTheSpecForbidsIsWithheld(t *testing.T) {
 		t.Fatalf("a withheld notification was sent: %s", got[0].body)
 	}
 	d, ok := n.Delivery(id)
-	if !ok || d.State != StateFailed || len(d.Attempts) != 0 || !strings.Contains(d.Withheld, "amount") || d.Message.Verification != "" {
+	if !ok || d.State != wire.StateFailed || len(d.Attempts) != 0 || !strings.Contains(d.Withheld, "amount") || d.Message.Verification != "" {
 		t.Fatalf("delivery %+v", d)
 	}
 	if err := n.Redeliver(id); err == nil {
 		t.Error("a withheld notification was redelivered")
 	}
-	if _, err := n.SendForged(id, ForgeOtherKey); err == nil {
+	if _, err := n.SendForged(id, wire.ForgeOtherKey); err == nil {
 		t.Error("a forgery was made from a withheld notification")
 	}
 }

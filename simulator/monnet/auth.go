@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/monnet"
 )
-
-// HeaderAPIKey is the payout API's key header, as the vendor names it.
-const HeaderAPIKey = "monnet-api-key"
 
 // TimestampWindow is how far the timestamp query parameter may be from the
 // simulator clock, either way (Herald design).
@@ -19,16 +17,16 @@ const TimestampWindow = 5 * time.Minute
 // authenticate checks the HMAC signature of a payout-API request. Every
 // failure is error 1001; its detail names the field at fault.
 func (s *Sim) authenticate(ex *engine.Exchange) error {
-	key := strings.TrimSpace(ex.Request.Header.Get(HeaderAPIKey))
+	key := strings.TrimSpace(ex.Request.Header.Get(wire.HeaderAPIKey))
 	if key == "" {
-		return apiFail("1001", "header %s is missing", HeaderAPIKey)
+		return apiFail("1001", "header %s is missing", wire.HeaderAPIKey)
 	}
 	m := s.merchants[key]
 	if m == nil {
-		return apiFail("1001", "header %s is not a key issued to a merchant", HeaderAPIKey)
+		return apiFail("1001", "header %s is not a key issued to a merchant", wire.HeaderAPIKey)
 	}
 	if ex.PathParams["merchantId"] != m.id {
-		return apiFail("1001", "path merchantId is not the merchant of this %s", HeaderAPIKey)
+		return apiFail("1001", "path merchantId is not the merchant of this %s", wire.HeaderAPIKey)
 	}
 	q := ex.Query()
 	ts := q.Get("timestamp")
@@ -48,7 +46,7 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	if sig == "" {
 		return apiFail("1001", "query parameter signature is missing")
 	}
-	want := PayoutSignature(m.secret, ex.Request.Method, ex.Request.URL.EscapedPath(), ts, ex.Body)
+	want := wire.PayoutSignature(m.secret, ex.Request.Method, ex.Request.URL.EscapedPath(), ts, ex.Body)
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) != 1 {
 		return apiFail("1001", "query parameter signature is not the HMAC-SHA256 of {METHOD}:{resourcePath}?timestamp={timestamp}:{sha256hex(body)} with your API secret")
 	}

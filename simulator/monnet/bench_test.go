@@ -15,6 +15,7 @@ import (
 
 	"herald/simulator/clock"
 	"herald/simulator/schedule"
+	wire "herald/specs/wire/monnet"
 )
 
 // immediate runs every job at once, on the caller's goroutine.
@@ -34,7 +35,7 @@ func BenchmarkRawSign(b *testing.B) {
 }
 
 func rawSign(b *testing.B, key *rsa.PrivateKey) {
-	content := SignedContent("22", benchBody())
+	content := wire.SignedContent("22", benchBody())
 	for b.Loop() {
 		sum := sha256.Sum256(content)
 		if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:]); err != nil {
@@ -69,7 +70,7 @@ func BenchmarkDelivery(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if d, _ := n.Delivery(id); d.State != StateDelivered {
+		if d, _ := n.Delivery(id); d.State != wire.StateDelivered {
 			b.Fatalf("delivery %s: %+v", id, d.Attempts)
 		}
 	}
@@ -84,7 +85,7 @@ func BenchmarkDelivery(b *testing.B) {
 
 // rawRate is raw signings per second over about d.
 func rawRate(b *testing.B, key *rsa.PrivateKey, d time.Duration) float64 {
-	content := SignedContent("22", benchBody())
+	content := wire.SignedContent("22", benchBody())
 	n, start := 0, time.Now()
 	for time.Since(start) < d {
 		sum := sha256.Sum256(content)

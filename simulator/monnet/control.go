@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"time"
 
-	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 )
 
 // Control is Monnet's control routes (specs/monnet-control.yaml): receiver
@@ -42,7 +42,7 @@ func pemReply(b []byte) engine.Reply {
 func (s *Sim) knownMerchant(ex *engine.Exchange) (string, error) {
 	id := ex.PathParams["merchantId"]
 	if s.ids[id] == nil {
-		return "", control.NotFound("no Monnet merchant %s in the seed (fixtures/monnet/seed.json)", id)
+		return "", system.NotFound("no Monnet merchant %s in the seed (fixtures/monnet/seed.json)", id)
 	}
 	return id, nil
 }
@@ -62,7 +62,7 @@ func (s *Sim) getReceiver(ex *engine.Exchange) (engine.Reply, error) {
 	}
 	u, ok := s.notifier.Receiver(id)
 	if !ok {
-		return engine.Reply{}, control.NotFound("merchant %s has no receiver URL", id)
+		return engine.Reply{}, system.NotFound("merchant %s has no receiver URL", id)
 	}
 	return receiverReply(id, u)
 }
@@ -98,7 +98,7 @@ func (s *Sim) setOutcome(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
-	var o Outcome
+	var o wire.Outcome
 	if err := json.Unmarshal(ex.Body, &o); err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.BodyInvalid, In: "body", Reason: err.Error()}
 	}
@@ -134,7 +134,7 @@ func (s *Sim) delivery(ex *engine.Exchange) (Delivery, error) {
 	id := ex.PathParams["id"]
 	d, ok := s.notifier.Delivery(id)
 	if !ok {
-		return Delivery{}, control.NotFound("no delivery %s (a reset forgets them)", id)
+		return Delivery{}, system.NotFound("no delivery %s (a reset forgets them)", id)
 	}
 	return d, nil
 }
@@ -153,7 +153,7 @@ func (s *Sim) redeliver(ex *engine.Exchange) (engine.Reply, error) {
 		return engine.Reply{}, err
 	}
 	if err := s.notifier.Redeliver(d.ID); err != nil {
-		return engine.Reply{}, control.NotFound("%v", err)
+		return engine.Reply{}, system.NotFound("%v", err)
 	}
 	return engine.JSON(http.StatusAccepted, toJSON(d))
 }
@@ -163,7 +163,7 @@ func (s *Sim) sendForgery(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
-	var in struct{ Kind Forgery }
+	var in struct{ Kind wire.Forgery }
 	if err := json.Unmarshal(ex.Body, &in); err != nil {
 		return engine.Reply{}, &engine.Problem{Kind: engine.BodyInvalid, In: "body", Reason: err.Error()}
 	}
@@ -224,7 +224,7 @@ type deliveryJSON struct {
 	MerchantID   string        `json:"merchantId"`
 	PayoutID     string        `json:"payoutId"`
 	OrderID      string        `json:"orderId,omitempty"`
-	Forgery      Forgery       `json:"forgery,omitempty"`
+	Forgery      wire.Forgery  `json:"forgery,omitempty"`
 	Of           string        `json:"of,omitempty"`
 	Due          time.Time     `json:"due"`
 	State        string        `json:"state"`

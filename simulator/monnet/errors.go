@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/monnet"
 )
 
 // apiError is a payout-API failure with a Monnet error code. Detail says
@@ -50,15 +51,11 @@ func detailedCodes() []string { return []string{"1001", "1035", "4099"} }
 func detailed(code string) bool { return code == "1001" || code == "1035" || code == "4099" }
 
 func newCatalogue(doc *openapi3.T) (*catalogue, error) {
-	c := &catalogue{messages: map[string]string{}}
-	raw, _ := doc.Components.Extensions["x-monnet-error-codes"].(map[string]any)
-	for code, msg := range raw {
-		text, ok := msg.(string)
-		if !ok {
-			return nil, fmt.Errorf("monnet spec: x-monnet-error-codes %s is not a string", code)
-		}
-		c.messages[code] = text
+	messages, err := wire.ErrorMessages(doc)
+	if err != nil {
+		return nil, err
 	}
+	c := &catalogue{messages: messages}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
 			for status, resp := range op.Responses.Map() {
@@ -113,10 +110,7 @@ type errorAnswer struct {
 	Errors []errorItem `json:"errors"`
 }
 
-type errorItem struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+type errorItem = wire.ErrorItem
 
 // missingCode is the "Missing field" code of a body field (a JSON pointer),
 // "" for none.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"herald/simulator/entropy"
+	wire "herald/specs/wire/monnet"
 )
 
 // frozenSim is a simulator on a frozen clock whose notifier is never run.
@@ -43,7 +44,7 @@ type malformed struct {
 // body as sent.
 func (m malformed) send(h http.Handler) (*httptest.ResponseRecorder, bool) {
 	ts := strconv.FormatInt(t0().UnixMilli(), 10)
-	q := "timestamp=" + ts + "&signature=" + PayoutSignature(secret22, m.method, m.path, ts, []byte(m.body))
+	q := "timestamp=" + ts + "&signature=" + wire.PayoutSignature(secret22, m.method, m.path, ts, []byte(m.body))
 	if m.unsigned {
 		q = ""
 	}
@@ -55,7 +56,7 @@ func (m malformed) send(h http.Handler) (*httptest.ResponseRecorder, bool) {
 		return nil, false
 	}
 	req.RequestURI = req.URL.RequestURI()
-	req.Header.Set(HeaderAPIKey, key22)
+	req.Header.Set(wire.HeaderAPIKey, key22)
 	if m.ctype != "" {
 		req.Header.Set("Content-Type", m.ctype)
 	}
@@ -112,7 +113,7 @@ func malformedRequests() []malformedCase {
 	return []malformedCase{
 		{malformed{name: "signature twice", method: "POST", path: "/api/v1/22/payouts", query: "signature=00", ctype: "application/json", body: validBody()}, 400, "1035", "[signature]"},
 		{malformed{name: "timestamp twice", method: "POST", path: "/api/v1/22/payouts", query: "timestamp=1", ctype: "application/json", body: validBody()}, 400, "1035", "[timestamp]"},
-		{malformed{name: "API key twice", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody(), header: HeaderAPIKey, value: "other"}, 400, "1035", "[" + HeaderAPIKey + "]"},
+		{malformed{name: "API key twice", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: validBody(), header: wire.HeaderAPIKey, value: "other"}, 400, "1035", "[" + wire.HeaderAPIKey + "]"},
 		{malformed{name: "status read with signature twice", method: "GET", path: "/api/v1/22/payouts/100", query: "signature=ab"}, 400, "1035", "[signature]"},
 		{malformed{name: "not JSON", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: `{"country":`}, 400, "1035", "[body]"},
 		{malformed{name: "invalid UTF-8", method: "POST", path: "/api/v1/22/payouts", ctype: "application/json", body: "{\"country\":\"P\xffE\"}"}, 400, "1035", "[body]"},

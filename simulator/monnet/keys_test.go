@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"herald/fixtures"
+	wire "herald/specs/wire/monnet"
 )
 
 type fixtureKeys struct {
@@ -23,10 +24,10 @@ func testKeys(t testing.TB) fixtureKeys {
 		}
 		return b
 	}
-	if k.notifier, err = ParsePrivateKey(read(fixtures.MonnetNotifierKey)); err != nil {
+	if k.notifier, err = wire.ParsePrivateKey(read(fixtures.MonnetNotifierKey)); err != nil {
 		t.Fatal(err)
 	}
-	if k.forger, err = ParsePrivateKey(read(fixtures.MonnetForgerKey)); err != nil {
+	if k.forger, err = wire.ParsePrivateKey(read(fixtures.MonnetForgerKey)); err != nil {
 		t.Fatal(err)
 	}
 	k.certPEM, k.pubPEM = read(fixtures.MonnetNotifierCert), read(fixtures.MonnetNotifierPub)

@@ -17,6 +17,7 @@ import (
 	"herald/simulator/entropy"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 )
 
 // Config is what the Monnet simulator is built from.
@@ -32,6 +33,43 @@ type Config struct {
 	// Engine carries the settings the core decides for every system (name,
 	// faults, logger, observer); a zero value is a standalone simulator.
 	Engine system.EngineDefaults
+	// errors, when set, is the error catalogue a Herald read once.
+	errors *catalogue
+}
+
+// sharedParts are what every world of a Herald reads and none changes: the
+// seed, the error catalogue, and the notifier's keys and certificate.
+type sharedParts struct {
+	seed     *fixtures.MonnetSeed
+	errors   *catalogue
+	notifier NotifierConfig
+}
+
+// prepare reads, once per Herald, what every world shares.
+func prepare(env system.Env) (*sharedParts, error) {
+	p := &sharedParts{}
+	var err error
+	if p.notifier, err = notifierSettings(env.Settings); err != nil {
+		return nil, err
+	}
+	if p.notifier.Key == nil {
+		if p.notifier.Key, err = fixtureKey(fixtures.MonnetNotifierKey); err != nil {
+			return nil, err
+		}
+		if p.notifier.Certificate, err = fixtures.Read(fixtures.MonnetNotifierCert); err != nil {
+			return nil, err
+		}
+	}
+	if p.notifier.Forger, err = fixtureKey(fixtures.MonnetForgerKey); err != nil {
+		return nil, err
+	}
+	if p.seed, err = fixtures.LoadMonnetSeed(); err != nil {
+		return nil, err
+	}
+	if p.errors, err = newCatalogue(env.Doc); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Sim is the Monnet simulator.
@@ -75,16 +113,18 @@ func Definition() system.Definition {
 				Usage: "PEM `file` of the notifier certificate for that key, served to merchants (default: the fixture certificate)"},
 		},
 		New: func(env system.Env) (system.System, error) {
-			cfg, err := notifierSettings(env.Settings)
+			shared, err := system.Share(env, "parts", func() (*sharedParts, error) { return prepare(env) })
 			if err != nil {
 				return nil, err
 			}
+			cfg := shared.notifier
 			cfg.Scheduler, cfg.Clock, cfg.Logger = OnScheduler(env.Scheduler), env.Clock, env.Logger
 			n, err := NewNotifier(cfg)
 			if err != nil {
 				return nil, err
 			}
-			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine, Notifier: n})
+			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine, Notifier: n,
+				Seed: shared.seed, errors: shared.errors})
 		},
 	}
 }
@@ -110,13 +150,13 @@ func notifierSettings(s system.Settings) (NotifierConfig, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("setting %s: %w", SettingKey, err)
 	}
-	if cfg.Key, err = ParsePrivateKey(b); err != nil {
+	if cfg.Key, err = wire.ParsePrivateKey(b); err != nil {
 		return cfg, fmt.Errorf("setting %s: %s: %w", SettingKey, keyFile, err)
 	}
 	if cfg.Certificate, err = os.ReadFile(certFile); err != nil {
 		return cfg, fmt.Errorf("setting %s: %w", SettingCert, err)
 	}
-	if err := CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
+	if err := wire.CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
 		return cfg, fmt.Errorf("setting %s: %s: %w", SettingCert, certFile, err)
 	}
 	return cfg, nil
@@ -182,8 +222,10 @@ func New(cfg Config) (*Sim, error) {
 			}
 		}
 	}
-	if s.errors, err = newCatalogue(doc); err != nil {
-		return nil, err
+	if s.errors = cfg.errors; s.errors == nil {
+		if s.errors, err = newCatalogue(doc); err != nil {
+			return nil, err
+		}
 	}
 	s.engine, err = engine.New(cfg.Engine.Apply(engine.Config{
 		Doc:          doc,
@@ -214,7 +256,7 @@ func (s *Sim) CheckNotification(body []byte) error {
 	// only the body is judged.
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set(HeaderVerification, "AA==")
+	h.Set(wire.HeaderVerification, "AA==")
 	if err := s.Checker().Webhook("payoutNotification", http.MethodPost, h, body); err != nil {
 		return fmt.Errorf("the body violates the spec's payoutNotification: %w", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"herald/fixtures"
 	"herald/simulator/clock"
 	"herald/simulator/schedule"
+	wire "herald/specs/wire/monnet"
 )
 
 // Scheduler runs the notifier's work on the simulator clock: At runs a
@@ -47,13 +47,6 @@ func DefaultBackoff() []time.Duration {
 
 // DefaultAttemptTimeout bounds one attempt: the receiver must answer within it.
 const DefaultAttemptTimeout = 10 * time.Second
-
-// The states of a delivery.
-const (
-	StatePending   = "pending"
-	StateDelivered = "delivered"
-	StateFailed    = "failed"
-)
 
 // NotifierConfig is what a Notifier is built from.
 type NotifierConfig struct {
@@ -103,7 +96,7 @@ type Delivery struct {
 	OrderID    string
 	// Forgery is the negative fixture this is, or empty for a genuine one;
 	// Of is then the genuine delivery it was forged from.
-	Forgery Forgery
+	Forgery wire.Forgery
 	Of      string
 	// Due is when the notification became due: the payout's final stage.
 	Due   time.Time
@@ -111,7 +104,7 @@ type Delivery struct {
 	// Next is when the next scheduled attempt is due, while pending.
 	Next     time.Time
 	Attempts []Attempt
-	Message  Message
+	Message  wire.Message
 	// Withheld says why the notification was never signed nor sent (its
 	// body violates the spec); its state is failed.
 	Withheld string
@@ -171,7 +164,7 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	case cfg.Key == nil || cfg.Certificate == nil:
 		return nil, errors.New("monnet notifier: give the notifier key and its certificate together")
 	}
-	if err := CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
+	if err := wire.CertificateMatches(cfg.Certificate, cfg.Key); err != nil {
 		return nil, fmt.Errorf("monnet notifier: %w", err)
 	}
 	if cfg.Forger == nil {
@@ -230,30 +223,12 @@ func CheckBackoff(b []time.Duration) error {
 	return nil
 }
 
-// CertificateMatches checks that a PEM certificate holds the public half of
-// key.
-func CertificateMatches(certPEM []byte, key *rsa.PrivateKey) error {
-	block, _ := pem.Decode(certPEM)
-	if block == nil || block.Type != "CERTIFICATE" {
-		return errors.New("the certificate is not a PEM CERTIFICATE")
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return fmt.Errorf("certificate: %w", err)
-	}
-	pub, ok := cert.PublicKey.(*rsa.PublicKey)
-	if !ok || !pub.Equal(&key.PublicKey) {
-		return errors.New("the certificate is not for the notifier key")
-	}
-	return nil
-}
-
 func fixtureKey(path string) (*rsa.PrivateKey, error) {
 	b, err := fixtures.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParsePrivateKey(b)
+	return wire.ParsePrivateKey(b)
 }
 
 // PublicKey is the key merchants verify notifications with.
@@ -319,11 +294,11 @@ func (n *Notifier) Receiver(merchantID string) (string, bool) {
 // Notify signs body for the merchant and schedules its delivery: the first
 // attempt at due plus the first backoff step. It returns the delivery id.
 func (n *Notifier) Notify(due time.Time, merchantID, payoutID, orderID string, body []byte) (string, error) {
-	sig, err := Sign(n.key, merchantID, body)
+	sig, err := wire.Sign(n.key, merchantID, body)
 	if err != nil {
 		return "", err
 	}
-	m := Message{MerchantID: merchantID, Body: bytes.Clone(body), Verification: sig}
+	m := wire.Message{MerchantID: merchantID, Body: bytes.Clone(body), Verification: sig}
 	n.mu.Lock()
 	first := n.backoff[0]
 	n.mu.Unlock()
@@ -339,7 +314,7 @@ func (n *Notifier) Withhold(due time.Time, merchantID, payoutID, orderID string,
 	defer n.mu.Unlock()
 	n.seq++
 	d := &Delivery{ID: "ntf-" + strconv.Itoa(n.seq), MerchantID: merchantID, PayoutID: payoutID, OrderID: orderID, Due: due,
-		State: StateFailed, Withheld: why.Error(), Message: Message{MerchantID: merchantID, Body: bytes.Clone(body), OmitHeader: true}}
+		State: wire.StateFailed, Withheld: why.Error(), Message: wire.Message{MerchantID: merchantID, Body: bytes.Clone(body), OmitHeader: true}}
 	n.deliveries[d.ID] = d
 	n.log.Error("notification withheld: not signed, not sent", "delivery", d.ID, "merchant", merchantID, "payout", payoutID,
 		"reason", d.Withheld)
@@ -348,7 +323,7 @@ func (n *Notifier) Withhold(due time.Time, merchantID, payoutID, orderID string,
 
 // SendForged sends, once and now, the negative fixture kind of a genuine
 // delivery. It returns the forged delivery's id.
-func (n *Notifier) SendForged(id string, kind Forgery) (string, error) {
+func (n *Notifier) SendForged(id string, kind wire.Forgery) (string, error) {
 	n.mu.Lock()
 	d := n.deliveries[id]
 	var valid Delivery
@@ -364,7 +339,7 @@ func (n *Notifier) SendForged(id string, kind Forgery) (string, error) {
 	case valid.Withheld != "":
 		return "", fmt.Errorf("delivery %s was withheld, never signed: %s", id, valid.Withheld)
 	}
-	m, err := Forge(kind, valid.Message, n.key, n.forger)
+	m, err := wire.Forge(kind, valid.Message, n.key, n.forger)
 	if err != nil {
 		return "", err
 	}
@@ -373,11 +348,11 @@ func (n *Notifier) SendForged(id string, kind Forgery) (string, error) {
 }
 
 // add records a delivery and schedules its first attempt at at.
-func (n *Notifier) add(d *Delivery, m Message, at time.Time) string {
+func (n *Notifier) add(d *Delivery, m wire.Message, at time.Time) string {
 	n.mu.Lock()
 	n.seq++
 	d.ID = "ntf-" + strconv.Itoa(n.seq)
-	d.MerchantID, d.State, d.Message, d.Next = m.MerchantID, StatePending, m, at
+	d.MerchantID, d.State, d.Message, d.Next = m.MerchantID, wire.StatePending, m, at
 	n.deliveries[d.ID] = d
 	gen := n.generation
 	n.mu.Unlock()
@@ -412,7 +387,7 @@ func (n *Notifier) job(gen int, id string, at time.Time, redelivery bool) func(c
 	return func(context.Context) {
 		n.mu.Lock()
 		d := n.deliveries[id]
-		if n.closing || gen != n.generation || d == nil || (!redelivery && d.State != StatePending) {
+		if n.closing || gen != n.generation || d == nil || (!redelivery && d.State != wire.StatePending) {
 			n.mu.Unlock()
 			return
 		}
@@ -461,11 +436,11 @@ func (n *Notifier) record(gen int, d *Delivery, a Attempt) (time.Time, bool) {
 		"payout", d.PayoutID, "forgery", string(d.Forgery), "status", a.Status, "error", a.Error, "latency", a.Latency)
 	switch {
 	case ok:
-		d.State, d.Next = StateDelivered, time.Time{}
-	case a.Redelivery || d.State != StatePending:
+		d.State, d.Next = wire.StateDelivered, time.Time{}
+	case a.Redelivery || d.State != wire.StatePending:
 		// an extra attempt leaves the schedule as it was
 	case d.Forgery != "":
-		d.State, d.Next = StateFailed, time.Time{} // forgeries are sent once
+		d.State, d.Next = wire.StateFailed, time.Time{} // forgeries are sent once
 	default:
 		scheduled := 0
 		for _, at := range d.Attempts {
@@ -474,7 +449,7 @@ func (n *Notifier) record(gen int, d *Delivery, a Attempt) (time.Time, bool) {
 			}
 		}
 		if scheduled >= len(n.backoff) {
-			d.State, d.Next = StateFailed, time.Time{}
+			d.State, d.Next = wire.StateFailed, time.Time{}
 			return time.Time{}, false
 		}
 		d.Next = d.Due.Add(n.backoff[scheduled])
@@ -490,11 +465,11 @@ const cutOff = "cut off: "
 // An answer whose body ends short of its length, or does not end within the
 // timeout, is an error, whatever its status: the receiver never finished
 // acknowledging.
-func (n *Notifier) post(cut context.Context, url string, m Message, timeout time.Duration) (int, time.Duration, string) {
+func (n *Notifier) post(cut context.Context, url string, m wire.Message, timeout time.Duration) (int, time.Duration, string) {
 	ctx, cancel := context.WithTimeout(cut, timeout)
 	defer cancel()
 	elapsed := n.stopwatch()
-	status, err := Post(ctx, n.client, url, m)
+	status, err := wire.Post(ctx, n.client, url, m)
 	lat := elapsed()
 	switch {
 	case err == nil:
@@ -511,27 +486,6 @@ func (n *Notifier) post(cut context.Context, url string, m Message, timeout time
 	default:
 		return 0, lat, "connection error: " + err.Error()
 	}
-}
-
-// Post sends a notification as Monnet does (POST, JSON, the verification
-// header) and returns the receiver's status. It reads the answer's body to
-// its end, and ignores it; a body that fails to arrive whole (cut short, or
-// not done when ctx ends) is an error, returned with the status.
-func Post(ctx context.Context, client *http.Client, url string, m Message) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(m.Body))
-	if err != nil {
-		return 0, fmt.Errorf("bad receiver URL: %w", err)
-	}
-	req.Header = m.Header()
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return resp.StatusCode, err
-	}
-	return resp.StatusCode, nil
 }
 
 // Run is the notifier's background work (system.Runner). Attempts run on
@@ -588,7 +542,7 @@ func (n *Notifier) Deliveries() []Delivery { return n.list(func(*Delivery) bool 
 // Pending returns copies of the deliveries not yet acknowledged and still
 // scheduled, oldest first.
 func (n *Notifier) Pending() []Delivery {
-	return n.list(func(d *Delivery) bool { return d.State == StatePending })
+	return n.list(func(d *Delivery) bool { return d.State == wire.StatePending })
 }
 
 func (n *Notifier) list(keep func(*Delivery) bool) []Delivery {

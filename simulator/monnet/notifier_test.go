@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	wire "herald/specs/wire/monnet"
 )
 
 // t0 is when the tests' frozen clocks start.
@@ -92,7 +94,7 @@ func checkIdentical(t *testing.T, n *Notifier, got []received, merchantID string
 		if !bytes.Equal(r.body, got[0].body) || r.header.Get("verification") != got[0].header.Get("verification") {
 			t.Errorf("request %d is not byte-identical to the first", i)
 		}
-		if err := Verify(n.PublicKey(), merchantID, r.body, r.header.Get("verification")); err != nil {
+		if err := wire.Verify(n.PublicKey(), merchantID, r.body, r.header.Get("verification")); err != nil {
 			t.Errorf("request %d: %v", i, err)
 		}
 		if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
@@ -114,7 +116,7 @@ func TestNotifierRetriesAfter500(t *testing.T) {
 	}
 	s.runUntil(t0().Add(9 * time.Second))
 	d, _ := n.Delivery(id)
-	if d.State != StatePending || len(d.Attempts) != 1 || !d.Next.Equal(t0().Add(10*time.Second)) {
+	if d.State != wire.StatePending || len(d.Attempts) != 1 || !d.Next.Equal(t0().Add(10*time.Second)) {
 		t.Fatalf("after the 500: %+v", d)
 	}
 	s.runUntil(t0().Add(10 * time.Second))
@@ -123,7 +125,7 @@ func TestNotifierRetriesAfter500(t *testing.T) {
 		{At: t0(), URL: r.srv.URL, Status: 500, Latency: fixedLatency},
 		{At: t0().Add(10 * time.Second), URL: r.srv.URL, Status: 200, Latency: fixedLatency},
 	}
-	if d.State != StateDelivered || !reflect.DeepEqual(d.Attempts, want) {
+	if d.State != wire.StateDelivered || !reflect.DeepEqual(d.Attempts, want) {
 		t.Fatalf("log %+v, state %s; want %+v", d.Attempts, d.State, want)
 	}
 	got := r.requests()
@@ -146,7 +148,7 @@ func TestNotifierRetriesAfterTimeout(t *testing.T) {
 	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
 	s.runUntil(t0().Add(time.Minute))
 	d, _ := n.Delivery(id)
-	if d.State != StateDelivered || len(d.Attempts) != 2 {
+	if d.State != wire.StateDelivered || len(d.Attempts) != 2 {
 		t.Fatalf("%+v", d)
 	}
 	if a := d.Attempts[0]; a.Status != 0 || a.Error != "timeout: no answer within 100ms" {
@@ -167,7 +169,7 @@ func TestNotifierRetriesWhileReceiverIsDown(t *testing.T) {
 	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
 	s.runUntil(t0().Add(10 * time.Second))
 	d, _ := n.Delivery(id)
-	if len(d.Attempts) != 2 || d.State != StatePending {
+	if len(d.Attempts) != 2 || d.State != wire.StatePending {
 		t.Fatalf("%+v", d)
 	}
 	for _, a := range d.Attempts {
@@ -179,7 +181,7 @@ func TestNotifierRetriesWhileReceiverIsDown(t *testing.T) {
 	n.SetReceiver("22", r.srv.URL)
 	s.runUntil(t0().Add(time.Minute))
 	d, _ = n.Delivery(id)
-	if d.State != StateDelivered || len(d.Attempts) != 3 || !d.Attempts[2].At.Equal(t0().Add(time.Minute)) {
+	if d.State != wire.StateDelivered || len(d.Attempts) != 3 || !d.Attempts[2].At.Equal(t0().Add(time.Minute)) {
 		t.Fatalf("%+v", d)
 	}
 }
@@ -191,7 +193,7 @@ func TestNotifierGivesUpThenRedelivers(t *testing.T) {
 	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
 	s.runUntil(t0().Add(time.Hour))
 	d, _ := n.Delivery(id)
-	if d.State != StateFailed || len(d.Attempts) != 2 || len(n.Pending()) != 0 {
+	if d.State != wire.StateFailed || len(d.Attempts) != 2 || len(n.Pending()) != 0 {
 		t.Fatalf("%+v", d)
 	}
 	if err := n.Redeliver(id); err != nil {
@@ -199,7 +201,7 @@ func TestNotifierGivesUpThenRedelivers(t *testing.T) {
 	}
 	s.runUntil(t0().Add(time.Hour))
 	d, _ = n.Delivery(id)
-	if d.State != StateDelivered || len(d.Attempts) != 3 || !d.Attempts[2].Redelivery || d.Attempts[2].Status != 200 {
+	if d.State != wire.StateDelivered || len(d.Attempts) != 3 || !d.Attempts[2].Redelivery || d.Attempts[2].Status != 200 {
 		t.Fatalf("%+v", d)
 	}
 	// A redelivery of a delivered notification is sent again, identical.
@@ -219,7 +221,7 @@ func TestNotifierNoReceiver(t *testing.T) {
 	id, _ := n.Notify(t0(), "234", "5", "ORD-5", testBody())
 	s.runUntil(t0())
 	d, _ := n.Delivery(id)
-	if d.State != StateFailed || d.Attempts[0].Error != "no receiver URL is set for merchant 234" {
+	if d.State != wire.StateFailed || d.Attempts[0].Error != "no receiver URL is set for merchant 234" {
 		t.Fatalf("%+v", d)
 	}
 }
@@ -228,13 +230,13 @@ func TestNotifierSendsForgeries(t *testing.T) {
 	n, s := newTestNotifier(t, nil)
 	r := newReceiver(t, 200)
 	n.SetReceiver("22", r.srv.URL)
-	if _, err := n.SendForged("ntf-1", ForgeTamperedBody); err == nil {
+	if _, err := n.SendForged("ntf-1", wire.ForgeTamperedBody); err == nil {
 		t.Error("forging without a notification succeeds")
 	}
 	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
 	s.runUntil(t0())
 	var ids []string
-	for _, kind := range Forgeries() {
+	for _, kind := range wire.Forgeries() {
 		fid, err := n.SendForged(id, kind)
 		if err != nil {
 			t.Fatal(err)
@@ -243,25 +245,25 @@ func TestNotifierSendsForgeries(t *testing.T) {
 	}
 	s.runUntil(t0())
 	got := r.requests()
-	if len(got) != 1+len(Forgeries()) {
+	if len(got) != 1+len(wire.Forgeries()) {
 		t.Fatalf("receiver got %d requests", len(got))
 	}
 	for i, req := range got[1:] {
-		kind := Forgeries()[i]
-		err := Verify(n.PublicKey(), "22", req.body, req.header.Get("verification"))
+		kind := wire.Forgeries()[i]
+		err := wire.Verify(n.PublicKey(), "22", req.body, req.header.Get("verification"))
 		if err == nil {
 			t.Errorf("forgery %s verifies", kind)
 		}
 		_, has := req.header["Verification"]
-		if has != (kind != ForgeMissingHeader) {
+		if has != (kind != wire.ForgeMissingHeader) {
 			t.Errorf("forgery %s: verification header present: %v", kind, has)
 		}
 		d, _ := n.Delivery(ids[i])
-		if d.Forgery != kind || d.State != StateDelivered || len(d.Attempts) != 1 {
+		if d.Forgery != kind || d.State != wire.StateDelivered || len(d.Attempts) != 1 {
 			t.Errorf("forgery delivery %+v", d)
 		}
 	}
-	if _, err := n.SendForged(ids[0], ForgeOtherKey); err == nil {
+	if _, err := n.SendForged(ids[0], wire.ForgeOtherKey); err == nil {
 		t.Error("forging from a forgery succeeds")
 	}
 }

@@ -11,85 +11,39 @@ import (
 	"time"
 
 	"herald/simulator/engine"
-)
-
-// Stage timing, from creation (Herald design, see the spec).
-const (
-	AuthorizedAfter     = 1 * time.Second
-	WaitingRoutingAfter = 2 * time.Second
-	PendingBankAfter    = 3 * time.Second
-	FinalAfter          = 5 * time.Second
-	// EarlyRejectAfter is when BUSINESS_ERROR, DATA_ERROR and DENIED reject.
-	EarlyRejectAfter = 1 * time.Second
+	wire "herald/specs/wire/monnet"
 )
 
 // FirstPayoutID is the Id of the first payout after a reset (Herald design).
 const FirstPayoutID = 100
 
-// Outcome is how a payout ends: SUCCESS, or a REJECTED status with an
-// error code (none for NO_BALANCE unless picked).
-type Outcome struct {
-	Status string `json:"status"`
-	Code   string `json:"code,omitempty"`
-}
-
-// outcomeRule says, per outcome, its default code and the code layers it takes.
-type outcomeRule struct {
-	defaultCode string
-	layers      string // first digits the code may start with
-	early       bool   // rejected straight after CREATED
-}
-
-// ruleOf is an outcome's rule; false for an unknown outcome.
-func ruleOf(status string) (outcomeRule, bool) {
-	switch status {
-	case "SUCCESS":
-		return outcomeRule{}, true
-	case "REJECTED_BANK":
-		return outcomeRule{defaultCode: "1000", layers: "14"}, true
-	case "BUSINESS_ERROR":
-		return outcomeRule{defaultCode: "2005", layers: "2", early: true}, true
-	case "NO_BALANCE":
-		return outcomeRule{layers: "1234"}, true
-	case "REVERSED":
-		return outcomeRule{defaultCode: "4001", layers: "4"}, true
-	case "DENIED":
-		return outcomeRule{defaultCode: "3007", layers: "3", early: true}, true
-	case "DATA_ERROR":
-		return outcomeRule{defaultCode: "1035", layers: "1", early: true}, true
-	case "ERROR":
-		return outcomeRule{defaultCode: "4099", layers: "1234"}, true
-	}
-	return outcomeRule{}, false
-}
-
 var outcomeWord = regexp.MustCompile(`HERALD_OUTCOME=([A-Z_]+)(?::([0-9]+))?`)
 
 // parseOutcome reads the outcome picked in a description, if any.
-func (s *Sim) parseOutcome(description string) (Outcome, bool, error) {
+func (s *Sim) parseOutcome(description string) (wire.Outcome, bool, error) {
 	m := outcomeWord.FindStringSubmatch(description)
 	if m == nil {
-		return Outcome{}, false, nil
+		return wire.Outcome{}, false, nil
 	}
-	o, err := s.checkOutcome(Outcome{Status: m[1], Code: m[2]})
+	o, err := s.checkOutcome(wire.Outcome{Status: m[1], Code: m[2]})
 	return o, true, err
 }
 
 // checkOutcome validates an outcome and fills in its default code.
-func (s *Sim) checkOutcome(o Outcome) (Outcome, error) {
-	rule, ok := ruleOf(o.Status)
+func (s *Sim) checkOutcome(o wire.Outcome) (wire.Outcome, error) {
+	rule, ok := wire.RuleOf(o.Status)
 	if !ok {
-		return Outcome{}, fmt.Errorf("outcome %q is not one of SUCCESS, REJECTED_BANK, BUSINESS_ERROR, NO_BALANCE, REVERSED, DENIED, DATA_ERROR, ERROR", o.Status)
+		return wire.Outcome{}, fmt.Errorf("outcome %q is not one of SUCCESS, REJECTED_BANK, BUSINESS_ERROR, NO_BALANCE, REVERSED, DENIED, DATA_ERROR, ERROR", o.Status)
 	}
 	if o.Code == "" {
-		o.Code = rule.defaultCode
+		o.Code = rule.DefaultCode
 		return o, nil
 	}
 	if o.Status == "SUCCESS" {
-		return Outcome{}, fmt.Errorf("outcome SUCCESS takes no error code")
+		return wire.Outcome{}, fmt.Errorf("outcome SUCCESS takes no error code")
 	}
-	if !s.errors.knownCode(o.Code) || !strings.ContainsRune(rule.layers, rune(o.Code[0])) {
-		return Outcome{}, fmt.Errorf("code %s is not a documented code for %s (codes starting with %s of %s)", o.Code, o.Status, rule.layers, strings.Join(s.errors.codes(), ", "))
+	if !s.errors.knownCode(o.Code) || !strings.ContainsRune(rule.Layers, rune(o.Code[0])) {
+		return wire.Outcome{}, fmt.Errorf("code %s is not a documented code for %s (codes starting with %s of %s)", o.Code, o.Status, rule.Layers, strings.Join(s.errors.codes(), ", "))
 	}
 	return o, nil
 }
@@ -97,10 +51,10 @@ func (s *Sim) checkOutcome(o Outcome) (Outcome, error) {
 // SetOutcome picks the outcome of the payout the merchant creates with
 // orderID; it wins over a HERALD_OUTCOME word in the description.
 // It returns the outcome with its default code filled in.
-func (s *Sim) SetOutcome(merchantID, orderID string, o Outcome) (Outcome, error) {
+func (s *Sim) SetOutcome(merchantID, orderID string, o wire.Outcome) (wire.Outcome, error) {
 	o, err := s.checkOutcome(o)
 	if err != nil {
-		return Outcome{}, err
+		return wire.Outcome{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,13 +65,13 @@ func (s *Sim) SetOutcome(merchantID, orderID string, o Outcome) (Outcome, error)
 // state is what the simulator remembers; Reset replaces it.
 type state struct {
 	nextID   int64
-	payouts  map[string]*payout // by merchantId and Id
-	orders   map[string]*payout // by merchantId and orderId
-	outcomes map[string]Outcome // picked with SetOutcome, by merchantId and orderId
+	payouts  map[string]*payout      // by merchantId and Id
+	orders   map[string]*payout      // by merchantId and orderId
+	outcomes map[string]wire.Outcome // picked with SetOutcome, by merchantId and orderId
 }
 
 func newState() *state {
-	return &state{nextID: FirstPayoutID, payouts: map[string]*payout{}, orders: map[string]*payout{}, outcomes: map[string]Outcome{}}
+	return &state{nextID: FirstPayoutID, payouts: map[string]*payout{}, orders: map[string]*payout{}, outcomes: map[string]wire.Outcome{}}
 }
 
 // payout is a created payout.
@@ -125,7 +79,7 @@ type payout struct {
 	id         int64
 	merchantID string
 	created    time.Time
-	outcome    Outcome
+	outcome    wire.Outcome
 	req        createRequest
 	authCode   string
 }
@@ -144,48 +98,30 @@ type createRequest struct {
 
 // final is when the payout reaches its final stage.
 func (p *payout) final() time.Time {
-	if rule, _ := ruleOf(p.outcome.Status); rule.early {
-		return p.created.Add(EarlyRejectAfter)
+	if rule, _ := wire.RuleOf(p.outcome.Status); rule.Early {
+		return p.created.Add(wire.EarlyRejectAfter)
 	}
-	return p.created.Add(FinalAfter)
+	return p.created.Add(wire.FinalAfter)
 }
 
 // output is the payout's stage at t.
-func (p *payout) output(t time.Time) outputBody {
-	at := func(d time.Duration) string { return isoTime(p.created.Add(d)) }
+func (p *payout) output(t time.Time) wire.Output {
+	at := func(d time.Duration) string { return wire.ISOTime(p.created.Add(d)) }
 	if !t.Before(p.final()) {
-		o := outputBody{Stage: "SUCCESS", Status: "PROCESSED", StatusChangeDateTime: isoTime(p.final())}
-		if p.outcome.Status != "SUCCESS" {
-			o.Stage, o.Status = "REJECTED", p.outcome.Status
-		} else {
-			o.AuthorizationCode, o.AuthorizationDate = p.authCode, p.final().UTC().Format("20060102150405")
-		}
-		return o
+		return wire.FinalOutput(p.outcome.Status, p.final(), p.authCode)
 	}
 	switch el := t.Sub(p.created); {
-	case el >= PendingBankAfter && p.outcome.Status == "NO_BALANCE":
-		return outputBody{Stage: "PENDING", Status: "PENDING_BALANCE", StatusChangeDateTime: at(PendingBankAfter)}
-	case el >= PendingBankAfter:
-		return outputBody{Stage: "IN_PROGRESS", Status: "PENDING_BANK", StatusChangeDateTime: at(PendingBankAfter)}
-	case el >= WaitingRoutingAfter:
-		return outputBody{Stage: "IN_PROGRESS", Status: "WAITING_ROUTING", StatusChangeDateTime: at(WaitingRoutingAfter)}
-	case el >= AuthorizedAfter:
-		return outputBody{Stage: "IN_PROGRESS", Status: "AUTHORIZED", StatusChangeDateTime: at(AuthorizedAfter)}
+	case el >= wire.PendingBankAfter && p.outcome.Status == "NO_BALANCE":
+		return wire.Output{Stage: "PENDING", Status: "PENDING_BALANCE", StatusChangeDateTime: at(wire.PendingBankAfter)}
+	case el >= wire.PendingBankAfter:
+		return wire.Output{Stage: "IN_PROGRESS", Status: "PENDING_BANK", StatusChangeDateTime: at(wire.PendingBankAfter)}
+	case el >= wire.WaitingRoutingAfter:
+		return wire.Output{Stage: "IN_PROGRESS", Status: "WAITING_ROUTING", StatusChangeDateTime: at(wire.WaitingRoutingAfter)}
+	case el >= wire.AuthorizedAfter:
+		return wire.Output{Stage: "IN_PROGRESS", Status: "AUTHORIZED", StatusChangeDateTime: at(wire.AuthorizedAfter)}
 	default:
-		return outputBody{Stage: "IN_PROGRESS", Status: "CREATED", StatusChangeDateTime: at(0)}
+		return wire.Output{Stage: "IN_PROGRESS", Status: "CREATED", StatusChangeDateTime: at(0)}
 	}
-}
-
-// isoTime is the notification's time format: ISO-8601 UTC with
-// microseconds, as in the vendor's test vector.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
-
-type outputBody struct {
-	Stage                string `json:"stage"`
-	Status               string `json:"status"`
-	StatusChangeDateTime string `json:"statusChangeDateTime"`
-	AuthorizationCode    string `json:"authorizationCode,omitempty"`
-	AuthorizationDate    string `json:"authorizationDate,omitempty"`
 }
 
 // errorsAt is the errors array of a payout at t: its outcome's code once
@@ -211,7 +147,7 @@ func (s *Sim) handleCreate(ex *engine.Exchange) (engine.Reply, error) {
 	if err := countryRules(req); err != nil {
 		return engine.Reply{}, err
 	}
-	outcome := Outcome{Status: "SUCCESS"}
+	outcome := wire.Outcome{Status: "SUCCESS"}
 	if req.Description != nil {
 		o, found, err := s.parseOutcome(*req.Description)
 		if err != nil {
@@ -347,29 +283,8 @@ func (s *Sim) handleGet(ex *engine.Exchange) (engine.Reply, error) {
 	return engine.JSON(http.StatusOK, answer)
 }
 
-// notificationPayout is the payout of a notification: every value a
-// string, keys in the order of the vendor's test vector.
-type notificationPayout struct {
-	ID            string `json:"id"`
-	Country       string `json:"country"`
-	Amount        string `json:"amount"`
-	Currency      string `json:"currency"`
-	OrderID       string `json:"orderId"`
-	MerchantID    string `json:"merchantId"`
-	BankCode      string `json:"bankCode"`
-	AccountNumber string `json:"accountNumber,omitempty"`
-	Name          string `json:"name"`
-	CustomerEmail string `json:"customerEmail,omitempty"`
-}
-
-type notificationBody struct {
-	Payout notificationPayout `json:"payout"`
-	Output outputBody         `json:"output"`
-	Errors []errorItem        `json:"errors,omitempty"`
-}
-
-// notificationBody is the final-stage notification of a payout: compact
-// JSON, raw UTF-8, no HTML escaping, no trailing newline.
+// notificationBody is the final-stage notification of a payout, encoded as
+// Monnet sends it (wire.Notification.Encode).
 func (s *Sim) notificationBody(p *payout) ([]byte, error) {
 	var ben struct {
 		Name, LastName, Email string
@@ -388,43 +303,28 @@ func (s *Sim) notificationBody(p *payout) ([]byte, error) {
 		}
 	}
 	final := p.final()
-	b := notificationBody{
+	b := wire.Notification{
 		// The amount as the merchant wrote it: checkAmount let only digits
 		// through, and no float ever holds it.
-		Payout: notificationPayout{ID: strconv.FormatInt(p.id, 10), Country: p.req.Country, Amount: p.req.Amount.String(), Currency: p.req.Currency,
+		Payout: wire.NotificationPayout{ID: strconv.FormatInt(p.id, 10), Country: p.req.Country, Amount: p.req.Amount.String(), Currency: p.req.Currency,
 			OrderID: p.req.OrderID, MerchantID: p.merchantID, BankCode: dest.BankAccount.BankCode, AccountNumber: account,
 			Name: strings.TrimSpace(ben.Name + " " + ben.LastName), CustomerEmail: ben.Email},
 		Output: p.output(final),
 		Errors: s.errorsAt(p, final),
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(b); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return b.Encode()
 }
 
-// Outcomes lists every outcome a payout can end with, SUCCESS first.
-func Outcomes() []string {
-	return []string{"SUCCESS", "REJECTED_BANK", "BUSINESS_ERROR", "NO_BALANCE", "REVERSED", "DENIED", "DATA_ERROR", "ERROR"}
-}
-
-// sampleRequest is the payout that sample notifications are about:
-// non-ASCII in the name, as receivers must keep raw UTF-8 bytes.
-const sampleRequest = `{"country":"PER","amount":100000,"currency":"PEN","orderId":"","beneficiary":{"name":"Ana","lastName":"Núñez","email":"ana@example.com","document":{"type":1,"number":"12345678"}},"destination":{"bankAccount":{"bankCode":"001","accountType":"1","accountNumber":"00012345678"}}}`
-
-// SampleNotification is the body the simulator sends for a payout of a
-// sample request (PER, 100000 PEN) that ended with outcome o (its default
-// code filled in) at final.
-func (s *Sim) SampleNotification(merchantID string, payoutID int64, orderID string, o Outcome, final time.Time) ([]byte, error) {
+// SampleNotification is the body the simulator sends for a payout of
+// wire.SampleRequest that ended with outcome o (its default code filled in)
+// at final: the body of wire.Sample, which the receiver check sends.
+func (s *Sim) SampleNotification(merchantID string, payoutID int64, orderID string, o wire.Outcome, final time.Time) ([]byte, error) {
 	o, err := s.checkOutcome(o)
 	if err != nil {
 		return nil, err
 	}
 	var req createRequest
-	dec := json.NewDecoder(strings.NewReader(sampleRequest))
+	dec := json.NewDecoder(strings.NewReader(wire.SampleRequest))
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		return nil, err

@@ -84,9 +84,3 @@ func (s *fakeScheduler) runUntil(t time.Time) int {
 	}
 	return ran
 }
-
-func (s *fakeScheduler) pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.jobs)
-}

@@ -19,6 +19,7 @@ import (
 	"herald/simulator"
 	"herald/simulator/monnet"
 	"herald/simulator/system"
+	wire "herald/specs/wire/monnet"
 )
 
 const (
@@ -113,7 +114,7 @@ func (hh *herald) createPayout(orderID, description string) string {
 	hh.t.Helper()
 	body := strings.Replace(strings.Replace(payoutJSON, "%s", orderID, 1), "%s", description, 1)
 	ts := strconv.FormatInt(hh.h.Clock().Now().UnixMilli(), 10)
-	sig := monnet.PayoutSignature(secret22, "POST", "/api/v1/22/payouts", ts, []byte(body))
+	sig := wire.PayoutSignature(secret22, "POST", "/api/v1/22/payouts", ts, []byte(body))
 	status, b := hh.call("POST", "/monnet/api/v1/22/payouts?timestamp="+ts+"&signature="+sig, body, http.Header{"Monnet-Api-Key": {key22}})
 	var v struct{ Payout struct{ ID int64 } }
 	if err := json.Unmarshal(b, &v); status != 201 || err != nil {
@@ -339,7 +340,7 @@ func TestCloseWaitsForAnAttemptAndLogsPending(t *testing.T) {
 	// Merchant 1000 has a payout too, whose receiver is down.
 	body := strings.Replace(strings.Replace(payoutJSON, "%s", "CLOSE-2", 1), "%s", "", 1)
 	ts := strconv.FormatInt(hh.h.Clock().Now().UnixMilli(), 10)
-	sig := monnet.PayoutSignature("herald-monnet-1000-secret", "POST", "/api/v1/1000/payouts", ts, []byte(body))
+	sig := wire.PayoutSignature("herald-monnet-1000-secret", "POST", "/api/v1/1000/payouts", ts, []byte(body))
 	if status, b := hh.call("POST", "/monnet/api/v1/1000/payouts?timestamp="+ts+"&signature="+sig, body, http.Header{"Monnet-Api-Key": {"herald-monnet-1000-key"}}); status != 201 {
 		t.Fatalf("%d %s", status, b)
 	}

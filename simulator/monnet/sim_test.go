@@ -13,6 +13,7 @@ import (
 
 	"herald/fixtures"
 	"herald/simulator/entropy"
+	wire "herald/specs/wire/monnet"
 )
 
 const (
@@ -51,9 +52,9 @@ func newHarness(t *testing.T) *harness {
 func (h *harness) do(method, path string, body []byte, mutate func(r *http.Request)) (int, map[string]any) {
 	h.t.Helper()
 	ts := strconv.FormatInt(h.sched.clock.Now().UnixMilli(), 10)
-	sig := PayoutSignature(secret22, method, path, ts, body)
+	sig := wire.PayoutSignature(secret22, method, path, ts, body)
 	req, _ := http.NewRequest(method, h.srv.URL+path+"?timestamp="+ts+"&signature="+sig, bytes.NewReader(body))
-	req.Header.Set(HeaderAPIKey, key22)
+	req.Header.Set(wire.HeaderAPIKey, key22)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -120,9 +121,9 @@ func TestPayoutAuth(t *testing.T) {
 	h := newHarness(t)
 	body := payoutBody("A-1", "")
 	cases := map[string]func(r *http.Request){
-		"wrong key":           func(r *http.Request) { r.Header.Set(HeaderAPIKey, "nope") },
-		"no key":              func(r *http.Request) { r.Header.Del(HeaderAPIKey) },
-		"key of merchant 234": func(r *http.Request) { r.Header.Set(HeaderAPIKey, key234) },
+		"wrong key":           func(r *http.Request) { r.Header.Set(wire.HeaderAPIKey, "nope") },
+		"no key":              func(r *http.Request) { r.Header.Del(wire.HeaderAPIKey) },
+		"key of merchant 234": func(r *http.Request) { r.Header.Set(wire.HeaderAPIKey, key234) },
 		"wrong signature": func(r *http.Request) {
 			q := r.URL.Query()
 			q.Set("signature", strings.Repeat("0", 64))
@@ -137,7 +138,7 @@ func TestPayoutAuth(t *testing.T) {
 			q := r.URL.Query()
 			ts := strconv.FormatInt(t0().Add(-6*time.Minute).UnixMilli(), 10)
 			q.Set("timestamp", ts)
-			q.Set("signature", PayoutSignature(secret22, "POST", "/api/v1/22/payouts", ts, body))
+			q.Set("signature", wire.PayoutSignature(secret22, "POST", "/api/v1/22/payouts", ts, body))
 			r.URL.RawQuery = q.Encode()
 		},
 		"tampered body": func(r *http.Request) {
@@ -161,7 +162,7 @@ func TestPayoutAuth(t *testing.T) {
 	// Within the window: 4 minutes old passes.
 	status, v := h.do("GET", "/api/v1/22/payouts/100", nil, func(r *http.Request) {
 		ts := strconv.FormatInt(t0().Add(-4*time.Minute).UnixMilli(), 10)
-		r.URL.RawQuery = "timestamp=" + ts + "&signature=" + PayoutSignature(secret22, "GET", "/api/v1/22/payouts/100", ts, nil)
+		r.URL.RawQuery = "timestamp=" + ts + "&signature=" + wire.PayoutSignature(secret22, "GET", "/api/v1/22/payouts/100", ts, nil)
 	})
 	if status != 200 {
 		t.Errorf("4-minute-old timestamp: %d %v", status, v)
@@ -275,7 +276,7 @@ func TestStagesAndNotification(t *testing.T) {
 			t.Fatalf("%s: %d notifications, want 1", c.description, len(got))
 		}
 		n := got[0]
-		if err := Verify(h.sim.Notifier().PublicKey(), "22", n.body, n.header.Get("verification")); err != nil {
+		if err := wire.Verify(h.sim.Notifier().PublicKey(), "22", n.body, n.header.Get("verification")); err != nil {
 			t.Errorf("%s: %v", c.description, err)
 		}
 		if err := h.sim.Checker().Webhook("payoutNotification", n.method, n.header, n.body); err != nil {
@@ -305,10 +306,10 @@ func TestStagesAndNotification(t *testing.T) {
 
 func TestSetOutcomeWins(t *testing.T) {
 	h := newHarness(t)
-	if _, err := h.sim.SetOutcome("22", "O-1", Outcome{Status: "REVERSED", Code: "4000"}); err != nil {
+	if _, err := h.sim.SetOutcome("22", "O-1", wire.Outcome{Status: "REVERSED", Code: "4000"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.sim.SetOutcome("22", "O-2", Outcome{Status: "SUCCESS", Code: "4000"}); err == nil {
+	if _, err := h.sim.SetOutcome("22", "O-2", wire.Outcome{Status: "SUCCESS", Code: "4000"}); err == nil {
 		t.Error("SUCCESS with a code accepted")
 	}
 	h.do("POST", "/api/v1/22/payouts", payoutBody("O-1", "HERALD_OUTCOME=SUCCESS"), nil)
@@ -326,8 +327,8 @@ func TestOtherMerchantsPayoutIsNotFound(t *testing.T) {
 	h := newHarness(t)
 	h.do("POST", "/api/v1/22/payouts", payoutBody("M-1", ""), nil)
 	ts := strconv.FormatInt(t0().UnixMilli(), 10)
-	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/234/payouts/100?timestamp="+ts+"&signature="+PayoutSignature("herald-monnet-234-secret", "GET", "/api/v1/234/payouts/100", ts, nil), nil)
-	req.Header.Set(HeaderAPIKey, key234)
+	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/234/payouts/100?timestamp="+ts+"&signature="+wire.PayoutSignature("herald-monnet-234-secret", "GET", "/api/v1/234/payouts/100", ts, nil), nil)
+	req.Header.Set(wire.HeaderAPIKey, key234)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

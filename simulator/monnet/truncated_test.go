@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	wire "herald/specs/wire/monnet"
 )
 
 // rawReceiver answers each request with what answer writes on the raw
@@ -61,11 +63,11 @@ func TestTruncatedAnswerIsAFailedAttempt(t *testing.T) {
 			id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
 			s.runUntil(t0())
 			d, _ := n.Delivery(id)
-			if d.State != StatePending || len(d.Attempts) != 1 || d.Attempts[0].Status != 200 || d.Attempts[0].Error != c.error {
+			if d.State != wire.StatePending || len(d.Attempts) != 1 || d.Attempts[0].Status != 200 || d.Attempts[0].Error != c.error {
 				t.Fatalf("after the truncated answer: %+v; want a failed attempt (status 200, error %q), pending", d, c.error)
 			}
 			s.runUntil(t0().Add(10 * time.Second))
-			if d, _ = n.Delivery(id); d.State != StateDelivered || len(d.Attempts) != 2 || d.Attempts[1].Error != "" {
+			if d, _ = n.Delivery(id); d.State != wire.StateDelivered || len(d.Attempts) != 2 || d.Attempts[1].Error != "" {
 				t.Fatalf("the retry: %+v", d)
 			}
 		})
@@ -83,7 +85,7 @@ func TestWholeAnswerBodyIsRead(t *testing.T) {
 	n.SetReceiver("22", srv.URL)
 	id, _ := n.Notify(t0(), "22", "5", "ORD-5", testBody())
 	s.runUntil(t0())
-	if d, _ := n.Delivery(id); d.State != StateDelivered || d.Attempts[0].Error != "" {
+	if d, _ := n.Delivery(id); d.State != wire.StateDelivered || d.Attempts[0].Error != "" {
 		t.Fatalf("%+v", d)
 	}
 }

@@ -1,33 +1,22 @@
 package mopay
 
 import (
-	"crypto/hmac"
-	"crypto/sha512"
 	"crypto/subtle"
-	"encoding/hex"
-	"hash"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"herald/simulator/engine"
-)
-
-// The signing headers, as the vendor names them.
-const (
-	HeaderKey       = "MPY-SECUREKEY"
-	HeaderTimestamp = "MPY-TIMESTAMP"
-	HeaderSignature = "MPY-REQSIGNAL"
+	wire "herald/specs/wire/mopay"
 )
 
 // signingHeaders are the three headers, as the vendor writes them and in
 // their canonical form, which net/http stores.
 var signingHeaders = [3]struct{ vendor, canonical string }{
-	{HeaderKey, http.CanonicalHeaderKey(HeaderKey)},
-	{HeaderTimestamp, http.CanonicalHeaderKey(HeaderTimestamp)},
-	{HeaderSignature, http.CanonicalHeaderKey(HeaderSignature)},
+	{wire.HeaderKey, http.CanonicalHeaderKey(wire.HeaderKey)},
+	{wire.HeaderTimestamp, http.CanonicalHeaderKey(wire.HeaderTimestamp)},
+	{wire.HeaderSignature, http.CanonicalHeaderKey(wire.HeaderSignature)},
 }
 
 // Limits of the authentication scheme (Herald design, see the spec).
@@ -36,36 +25,6 @@ const (
 	RateLimit       = 100 // per key per RateWindow, as the vendor's FAQ states
 	RateWindow      = time.Minute
 )
-
-// Signature is the vendor's request signature: lowercase hex of HMAC-SHA512,
-// keyed by the secret, over JSON.stringify({timestamp: ts}).
-func Signature(secret, timestamp string) string {
-	return newSigner(secret).sign(timestamp)
-}
-
-// signer signs with one secret. It keeps HMACs keyed with it, whose Reset
-// returns to the state after the key, so that a request pays for the
-// message alone; a pool lets concurrent requests with one key sign at once.
-type signer struct {
-	macs sync.Pool
-}
-
-func newSigner(secret string) *signer {
-	key := []byte(secret)
-	return &signer{macs: sync.Pool{New: func() any { return hmac.New(sha512.New, key) }}}
-}
-
-func (s *signer) sign(timestamp string) string {
-	var sum [sha512.Size]byte
-	mac := s.macs.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write([]byte(`{"timestamp":"`))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte(`"}`))
-	mac.Sum(sum[:0])
-	s.macs.Put(mac)
-	return hex.EncodeToString(sum[:])
-}
 
 // authenticate checks the three signing headers in the vendor's order of
 // concerns: presence, key, timestamp window, signature, then the rate limit.
@@ -90,24 +49,24 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	}
 	s.mu.Unlock()
 	if dev == nil {
-		return fail("Unauthorized", "header %s is not a key issued by registration or login", HeaderKey)
+		return fail("Unauthorized", "header %s is not a key issued by registration or login", wire.HeaderKey)
 	}
 
 	now := s.clock.Now()
 	unix, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || len(ts) > 12 || strings.HasPrefix(ts, "+") {
-		return fail("timestamp_expired", "header %s must be unix seconds", HeaderTimestamp)
+		return fail("timestamp_expired", "header %s must be unix seconds", wire.HeaderTimestamp)
 	}
 	// In whole seconds, as the header counts them: T-300 to T+300 pass.
 	limit := int64(TimestampWindow / time.Second)
 	if skew := now.Unix() - unix; skew > limit || skew < -limit {
 		return fail("timestamp_expired", "header %s is %d s from the server time; at most %d s are allowed",
-			HeaderTimestamp, max(skew, -skew), limit)
+			wire.HeaderTimestamp, max(skew, -skew), limit)
 	}
 
-	want := d.signer.sign(ts)
+	want := d.signer.Sign(ts)
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) != 1 {
-		return fail("signature_invalid", "header %s is not the HMAC-SHA512 of {\"timestamp\":\"%s\"} with your secret", HeaderSignature, ts)
+		return fail("signature_invalid", "header %s is not the HMAC-SHA512 of {\"timestamp\":\"%s\"} with your secret", wire.HeaderSignature, ts)
 	}
 
 	ex.Principal = &d
@@ -126,7 +85,7 @@ func (s *Sim) authenticate(ex *engine.Exchange) error {
 	s.mu.Unlock()
 	if over {
 		ex.Principal = nil
-		e := fail("rate_limited", "more than %d requests within %s with this %s", s.limit, RateWindow, HeaderKey)
+		e := fail("rate_limited", "more than %d requests within %s with this %s", s.limit, RateWindow, wire.HeaderKey)
 		e.RetryAfter = max(1, int(wait.Seconds()+0.999))
 		return e
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	wire "herald/specs/wire/mopay"
 )
 
 // BenchmarkNoticeFetch serves a signed user_notice_fetch (a full page of 15
@@ -21,12 +23,12 @@ func BenchmarkNoticeFetch(b *testing.B) {
 	// The cold simulator has the same seed, so the same login gets the same key pair.
 	seededLogin(b, cold.Handler(), "bench")
 	ts := "1700000000"
-	sig := Signature(creds.Secret, ts)
+	sig := wire.Signature(creds.Secret, ts)
 	newReq := func() *http.Request {
 		r := httptest.NewRequest(http.MethodGet, "/user_notice_fetch", nil)
-		r.Header.Set(HeaderKey, creds.PbcKey)
-		r.Header.Set(HeaderTimestamp, ts)
-		r.Header.Set(HeaderSignature, sig)
+		r.Header.Set(wire.HeaderKey, creds.PbcKey)
+		r.Header.Set(wire.HeaderTimestamp, ts)
+		r.Header.Set(wire.HeaderSignature, sig)
 		r.Header.Set("Content-Type", "application/json")
 		return r
 	}

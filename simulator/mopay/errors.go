@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mopay"
 )
 
 // Error is a failure named after one of the spec's error examples, such as
@@ -135,25 +136,6 @@ func (c *catalogue) lookup(operationID, name string) (errorKind, bool) {
 	return k, ok
 }
 
-// envelope types, in the vendor's key order.
-type requestInfo struct {
-	VERSION string
-	ACTION  string
-	STATUS  string
-}
-
-type errorBody struct {
-	CODE    int
-	ID      string `json:"ID,omitempty"`
-	MSG     string `json:"MSG,omitempty"`
-	DETAILS string
-}
-
-type failure struct {
-	REQUEST requestInfo
-	ERRORS  errorBody
-}
-
 var actionName = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
 // action is the action a request names, for the envelope.
@@ -263,13 +245,15 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 	if detail != "" {
 		text += ": " + detail
 	}
-	body := errorBody{CODE: kind.Status, DETAILS: text + " (MPS" + s.random.Digits(15) + ")"}
-	if kind.Key == "ID" {
-		body.ID = name
-	} else {
-		body.MSG = name
+	body := &wire.Errors{CODE: kind.Status, DETAILS: text + " (MPS" + s.random.Digits(15) + ")"}
+	switch {
+	case name == "": // neither, as before the envelope was shared
+	case kind.Key == "ID":
+		body.ID = &name
+	default:
+		body.MSG = &name
 	}
-	b, _ := json.Marshal(failure{REQUEST: requestInfo{VERSION: "1.0", ACTION: action(ex), STATUS: "FAILED"}, ERRORS: body})
+	b, _ := json.Marshal(wire.Envelope{REQUEST: wire.Request{VERSION: "1.0", ACTION: action(ex), STATUS: "FAILED"}, ERRORS: body})
 	reply := engine.Reply{Status: kind.Status, Header: http.Header{"Content-Type": {"application/json"}}, Body: b}
 	if kind.Status == http.StatusTooManyRequests { // the spec requires Retry-After on every 429
 		retry := 60 // an injected fault's: a minute, like the rate window

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	wire "herald/specs/wire/mopay"
 )
 
 // FuzzRequest sends arbitrary methods, actions, queries, signing headers and
@@ -21,7 +23,7 @@ func FuzzRequest(f *testing.F) {
 	// One valid key pair, so that fuzzed requests can get past the signature.
 	creds := seededLogin(f, h, "fuzz")
 	key, ts := creds.PbcKey, "1700000000"
-	sig := Signature(creds.Secret, ts)
+	sig := wire.Signature(creds.Secret, ts)
 
 	for _, s := range []struct {
 		method, action, query, ctype, body string
@@ -63,9 +65,9 @@ func FuzzRequest(f *testing.F) {
 			req.Header.Set("Content-Type", ctype)
 		}
 		if signed {
-			req.Header.Set(HeaderKey, key)
-			req.Header.Set(HeaderTimestamp, ts)
-			req.Header.Set(HeaderSignature, sig)
+			req.Header.Set(wire.HeaderKey, key)
+			req.Header.Set(wire.HeaderTimestamp, ts)
+			req.Header.Set(wire.HeaderSignature, sig)
 		}
 		if hname != "" && validMethod(hname) { // a token, as header names are
 			req.Header.Set(hname, hvalue)

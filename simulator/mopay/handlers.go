@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/mopay"
 )
 
 // Behaviour constants (Herald design, see the spec).
@@ -82,7 +83,7 @@ func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
 		delete(s.st.rate, old)
 	}
 	d := &device{userID: u.id, serial: in.DevSer, typ: in.DevType, name: in.DevName, pbcKey: s.random.Hex(32), secret: s.random.Hex(64)}
-	d.signer = newSigner(d.secret)
+	d.signer = wire.NewSigner(d.secret)
 	s.st.keys[d.pbcKey] = d
 	s.st.deviceKeys[slot] = d.pbcKey
 	if in.Token != "" {

@@ -13,7 +13,6 @@ import (
 	"herald/fixtures"
 
 	"herald/simulator/clock"
-	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
 	"herald/simulator/system"
@@ -38,13 +37,37 @@ type Config struct {
 	// CheckCache is passed to the engine: distinct valid answers remembered
 	// by the response check (0 default, negative off).
 	CheckCache int
+	// shared, when set, is what a Herald parsed once for every world.
+	shared *sharedParts
+}
+
+// sharedParts are what every world of a Herald reads and none changes.
+type sharedParts struct {
+	records *seedRecords
+	errors  *catalogue
+}
+
+// prepare parses the seed and reads the error catalogue of doc.
+func prepare(seed *fixtures.MopaySeed, doc *openapi3.T) (*sharedParts, error) {
+	p := &sharedParts{}
+	var err error
+	if p.errors, err = newCatalogue(doc); err != nil {
+		return nil, err
+	}
+	if err := p.errors.checkFields(doc); err != nil {
+		return nil, err
+	}
+	if p.records, err = parseSeed(seed); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Sim is the Mopay simulator.
 type Sim struct {
 	clock  clock.Clock
 	random *entropy.Source
-	seed   *fixtures.MopaySeed
+	seed   *seedRecords
 	limit  int
 	errors *catalogue
 	engine *engine.Engine
@@ -63,7 +86,18 @@ func Definition() system.Definition {
 			if err != nil || limit < 0 {
 				return nil, fmt.Errorf("setting rate-limit: want 0 (off) or a positive number of requests, got %q", env.Settings["rate-limit"])
 			}
-			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine, RateLimit: limit})
+			shared, err := system.Share(env, "parts", func() (*sharedParts, error) {
+				seed, err := fixtures.LoadMopaySeed()
+				if err != nil {
+					return nil, err
+				}
+				return prepare(seed, env.Doc)
+			})
+			if err != nil {
+				return nil, err
+			}
+			return New(Config{Clock: env.Clock, Random: env.Random, Doc: env.Doc, Engine: env.Engine, RateLimit: limit,
+				Seed: shared.records.seed, shared: shared})
 		},
 	}
 }
@@ -90,14 +124,14 @@ func New(cfg Config) (*Sim, error) {
 	if cfg.RateLimit < 0 {
 		return nil, fmt.Errorf("mopay: rate limit %d: want 0 (off) or more", cfg.RateLimit)
 	}
-	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, limit: cfg.RateLimit}
-	if s.errors, err = newCatalogue(doc); err != nil {
-		return nil, err
+	shared := cfg.shared
+	if shared == nil {
+		if shared, err = prepare(cfg.Seed, doc); err != nil {
+			return nil, err
+		}
 	}
-	if err := s.errors.checkFields(doc); err != nil {
-		return nil, err
-	}
-	if s.st, err = s.newState(cfg.Seed); err != nil {
+	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: shared.records, limit: cfg.RateLimit, errors: shared.errors}
+	if s.st, err = s.newState(s.seed); err != nil {
 		return nil, err
 	}
 	s.engine, err = engine.New(cfg.Engine.Apply(engine.Config{
@@ -130,7 +164,7 @@ func (s *Sim) Control() system.Control {
 			email := ex.PathParams["email"]
 			c, ok := s.LastVerificationCode(email)
 			if !ok {
-				return engine.Reply{}, control.NotFound("no verification code is pending for %s", email)
+				return engine.Reply{}, system.NotFound("no verification code is pending for %s", email)
 			}
 			return engine.JSON(http.StatusOK, map[string]string{"email": c.Email, "code": c.Code, "expiresAt": c.Expires.Format(time.RFC3339)})
 		},

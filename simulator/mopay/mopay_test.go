@@ -15,6 +15,7 @@ import (
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
 	"herald/simulator/system"
+	wire "herald/specs/wire/mopay"
 )
 
 // harness runs the simulator on a frozen clock.
@@ -155,17 +156,10 @@ func (h *harness) login(email, password string) creds {
 func (h *harness) signed(c creds) http.Header {
 	ts := fmt.Sprint(h.clock.Now().Unix())
 	hd := http.Header{}
-	hd.Set(HeaderKey, c.PbcKey)
-	hd.Set(HeaderTimestamp, ts)
-	hd.Set(HeaderSignature, Signature(c.Secret, ts))
+	hd.Set(wire.HeaderKey, c.PbcKey)
+	hd.Set(wire.HeaderTimestamp, ts)
+	hd.Set(wire.HeaderSignature, wire.Signature(c.Secret, ts))
 	return hd
-}
-
-// The vendor's test vectors, computed from its JavaScript sample.
-func TestSignatureVectors(t *testing.T) {
-	if got := Signature("your_secret_key", "1700000000"); got != "539fbe2e45a3c9bd950e54b436b2487783797d7989b749327241dc30cc0449fc4a56fbf4320cf5a9d6583e49c8ee9637be0166d26ce09333b0c2274f06c34208" {
-		t.Fatalf("signature = %s", got)
-	}
 }
 
 func TestNoticePagination(t *testing.T) {
@@ -216,20 +210,20 @@ func TestAuthFailures(t *testing.T) {
 		key    string
 		want   string
 	}{
-		{"no key", func(hd http.Header) { hd.Del(HeaderKey) }, "ID", "rqat_required"},
-		{"no timestamp", func(hd http.Header) { hd.Del(HeaderTimestamp) }, "ID", "rqat_required"},
-		{"no signature", func(hd http.Header) { hd.Del(HeaderSignature) }, "ID", "rqat_required"},
-		{"unknown key", func(hd http.Header) { hd.Set(HeaderKey, strings.Repeat("ab", 32)) }, "MSG", "Unauthorized"},
+		{"no key", func(hd http.Header) { hd.Del(wire.HeaderKey) }, "ID", "rqat_required"},
+		{"no timestamp", func(hd http.Header) { hd.Del(wire.HeaderTimestamp) }, "ID", "rqat_required"},
+		{"no signature", func(hd http.Header) { hd.Del(wire.HeaderSignature) }, "ID", "rqat_required"},
+		{"unknown key", func(hd http.Header) { hd.Set(wire.HeaderKey, strings.Repeat("ab", 32)) }, "MSG", "Unauthorized"},
 		{"stale", func(hd http.Header) {
 			ts := fmt.Sprint(h.clock.Now().Unix() - 301)
-			hd.Set(HeaderTimestamp, ts)
-			hd.Set(HeaderSignature, Signature(c.Secret, ts))
+			hd.Set(wire.HeaderTimestamp, ts)
+			hd.Set(wire.HeaderSignature, wire.Signature(c.Secret, ts))
 		}, "MSG", "timestamp_expired"},
-		{"junk timestamp", func(hd http.Header) { hd.Set(HeaderTimestamp, "yesterday") }, "MSG", "timestamp_expired"},
-		{"tampered", func(hd http.Header) { hd.Set(HeaderSignature, strings.Repeat("0", 128)) }, "MSG", "signature_invalid"},
+		{"junk timestamp", func(hd http.Header) { hd.Set(wire.HeaderTimestamp, "yesterday") }, "MSG", "timestamp_expired"},
+		{"tampered", func(hd http.Header) { hd.Set(wire.HeaderSignature, strings.Repeat("0", 128)) }, "MSG", "signature_invalid"},
 		{"with a space", func(hd http.Header) {
-			ts := hd.Get(HeaderTimestamp)
-			hd.Set(HeaderSignature, signatureOver(c.Secret, `{"timestamp": "`+ts+`"}`))
+			ts := hd.Get(wire.HeaderTimestamp)
+			hd.Set(wire.HeaderSignature, wire.SignContent(c.Secret, wire.SpacedContent(ts)))
 		}, "MSG", "signature_invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,7 +234,7 @@ func TestAuthFailures(t *testing.T) {
 	}
 	// Uppercase hex is the same signature.
 	hd := good.Clone()
-	hd.Set(HeaderSignature, strings.ToUpper(hd.Get(HeaderSignature)))
+	hd.Set(wire.HeaderSignature, strings.ToUpper(hd.Get(wire.HeaderSignature)))
 	if a := h.do("GET", "/user_notice_fetch", hd, ""); a.Status != 200 {
 		t.Fatalf("uppercase hex: %d %s", a.Status, a.Raw)
 	}
@@ -292,9 +286,9 @@ func TestTimestampWindowEdges(t *testing.T) {
 	for offset, ok := range map[int64]bool{-300: true, 300: true, -301: false, 301: false} {
 		ts := fmt.Sprint(1700000000 + offset)
 		hd := http.Header{}
-		hd.Set(HeaderKey, c.PbcKey)
-		hd.Set(HeaderTimestamp, ts)
-		hd.Set(HeaderSignature, Signature(c.Secret, ts))
+		hd.Set(wire.HeaderKey, c.PbcKey)
+		hd.Set(wire.HeaderTimestamp, ts)
+		hd.Set(wire.HeaderSignature, wire.Signature(c.Secret, ts))
 		a := h.do("GET", "/user_notice_fetch", hd, "")
 		if ok && a.Status != 200 {
 			t.Errorf("offset %d: %d %s", offset, a.Status, a.Raw)
@@ -349,12 +343,12 @@ func TestAmbiguousRequestsAreRefused(t *testing.T) {
 		{"/user_notice_fetch?page=1700000000&page=abc", h.signed(c), "page"},
 	}
 	twice := h.signed(c)
-	twice[HeaderKey] = append(twice[HeaderKey], "0000")
+	twice[wire.HeaderKey] = append(twice[wire.HeaderKey], "0000")
 	cases = append(cases, struct {
 		target string
 		header http.Header
 		field  string
-	}{"/user_notice_fetch", twice, HeaderKey})
+	}{"/user_notice_fetch", twice, wire.HeaderKey})
 	for _, tc := range cases {
 		a := h.do("GET", tc.target, tc.header, "")
 		a.failed(t, "MSG", "request_ambiguous", 400)
@@ -397,14 +391,14 @@ func TestWrappedRateLimitKeepsRetryAfter(t *testing.T) {
 func TestNotificationsIndexedAndBounded(t *testing.T) {
 	h := newHarness(t)
 	h.sim.limit = 0
-	c := h.register("tokens@example.com")
+	h.register("tokens@example.com")
 	for i := 0; i < MaxNotifications+20; i++ {
 		body := fmt.Sprintf(`{"emal":"tokens@example.com","pswd":"Passw0rdX","devt":"Web","devs":"dev-1","devn":"Browser","phtk":"ExponentPushToken[%d]"}`, i%(MaxNotifications+10))
 		if a := h.do("POST", "/user_profile_login", nil, body); a.Status != 200 {
 			t.Fatalf("login %d: %s", i, a.Raw)
 		}
 	}
-	c = h.login("tokens@example.com", "Passw0rdX")
+	c := h.login("tokens@example.com", "Passw0rdX")
 	for _, q := range []string{"rqtp=user", "rqtp=all"} {
 		a := h.do("GET", "/user_notification_fetch?"+q, h.signed(c), "")
 		var recs []map[string]string

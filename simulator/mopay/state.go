@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"herald/fixtures"
+	wire "herald/specs/wire/mopay"
 )
 
 // notice, notification and location are records as the API shows them:
@@ -99,7 +100,7 @@ type user struct {
 type device struct {
 	userID, serial, typ, name string
 	pbcKey, secret            string
-	signer                    *signer
+	signer                    *wire.Signer
 }
 
 type verification struct {
@@ -137,8 +138,45 @@ func (u *user) passwordIs(password string) bool {
 	return subtle.ConstantTimeCompare(h[:], u.hash[:]) == 1
 }
 
-// newState builds the state from the seed.
-func (s *Sim) newState(seed *fixtures.MopaySeed) (*state, error) {
+// seedRecords are the seed's records, parsed once per Herald: every world's
+// state starts from copies of them.
+type seedRecords struct {
+	seed          *fixtures.MopaySeed
+	notices       []*notice
+	notifications []*notification
+	locations     []*location
+}
+
+// parseSeed parses the seed's records, newest first.
+func parseSeed(seed *fixtures.MopaySeed) (*seedRecords, error) {
+	r := &seedRecords{seed: seed}
+	var err error
+	if r.notices, err = fromSeed(seed.Notices, func(n *notice, at int64) { n.at = at; n.encode() }); err != nil {
+		return nil, fmt.Errorf("mopay seed notices: %w", err)
+	}
+	if r.notifications, err = fromSeed(seed.Notifications, func(n *notification, at int64) { n.at = at }); err != nil {
+		return nil, fmt.Errorf("mopay seed notifications: %w", err)
+	}
+	if r.locations, err = fromSeed(seed.Locations, func(l *location, at int64) { l.at = at }); err != nil {
+		return nil, fmt.Errorf("mopay seed locations: %w", err)
+	}
+	return r, nil
+}
+
+// copies returns a copy of each record, so that a world never changes what
+// another reads.
+func copies[T any](in []*T) []*T {
+	out := make([]*T, len(in))
+	for i, p := range in {
+		v := *p
+		out[i] = &v
+	}
+	return out
+}
+
+// newState builds the state from the parsed seed.
+func (s *Sim) newState(records *seedRecords) (*state, error) {
+	seed := records.seed
 	st := &state{
 		users: map[string]*user{}, byEmail: map[string]*user{}, keys: map[string]*device{},
 		deviceKeys: map[string]string{}, notices: map[string][]*notice{}, codes: map[string]*verification{},
@@ -150,27 +188,18 @@ func (s *Sim) newState(seed *fixtures.MopaySeed) (*state, error) {
 		nu.hash = hashPassword(nu.salt, u.Password)
 		st.users[nu.id], st.byEmail[nu.email] = nu, nu
 	}
-	notices, err := fromSeed(seed.Notices, func(n *notice, at int64) { n.at = at; n.encode() })
-	if err != nil {
-		return nil, fmt.Errorf("mopay seed notices: %w", err)
-	}
-	for _, n := range notices {
+	for _, n := range copies(records.notices) {
 		if st.users[n.UserID] == nil {
 			return nil, fmt.Errorf("mopay seed: notice %s belongs to unknown user %s", n.Marker, n.UserID)
 		}
 		st.notices[n.UserID] = append(st.notices[n.UserID], n)
 	}
-	seeded, err := fromSeed(seed.Notifications, func(n *notification, at int64) { n.at = at })
-	if err != nil {
-		return nil, fmt.Errorf("mopay seed notifications: %w", err)
-	}
+	seeded := copies(records.notifications)
 	st.notifications = newNotificationIndex()
 	for i := len(seeded) - 1; i >= 0; i-- { // oldest first
 		st.notifications.add(seeded[i])
 	}
-	if st.locations, err = fromSeed(seed.Locations, func(l *location, at int64) { l.at = at }); err != nil {
-		return nil, fmt.Errorf("mopay seed locations: %w", err)
-	}
+	st.locations = copies(records.locations)
 	for _, e := range seed.Newsletter {
 		st.subscribed[strings.ToLower(e)] = true
 	}

@@ -83,6 +83,9 @@ type Env struct {
 	// Engine is the part of every engine.Config the core decides: pass it to
 	// Engine.Apply.
 	Engine EngineDefaults
+	// Shared is the system's store of what every world reads and a Herald
+	// builds once (see Share); nil builds everything afresh.
+	Shared *Shared
 }
 
 // EngineDefaults are the engine settings that the core decides for every
@@ -94,6 +97,8 @@ type EngineDefaults struct {
 	Logger                 *slog.Logger
 	Enter                  func() (leave func())
 	Observe                func(engine.Observation)
+	// Compiled shares compiled documents between the worlds of a Herald.
+	Compiled *engine.Compiled
 }
 
 // Apply fills cfg's core-decided fields.
@@ -104,6 +109,7 @@ func (d EngineDefaults) Apply(cfg engine.Config) engine.Config {
 	cfg.Logger = d.Logger
 	cfg.Enter = d.Enter
 	cfg.Observe = d.Observe
+	cfg.Compiled = d.Compiled
 	return cfg
 }
 
@@ -187,6 +193,19 @@ type Control struct {
 	Doc      *openapi3.T
 	Handlers map[string]engine.Handler
 }
+
+// NotFound is a control route's answer for something the system does not
+// have (a merchant, a delivery, a registration): the control API renders it
+// as 404 with code not_found and the message. Systems answer with it rather
+// than reach into the control API.
+func NotFound(format string, args ...any) error {
+	return &NotFoundError{Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundError is the error NotFound returns.
+type NotFoundError struct{ Message string }
+
+func (e *NotFoundError) Error() string { return e.Message }
 
 // Info says where a system is served, as the control API reports it.
 type Info struct {

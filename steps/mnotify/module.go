@@ -16,31 +16,33 @@ import (
 	"herald/fixtures"
 	"herald/fixtures/mnotify/clientmodel"
 	"herald/specs"
+	wire "herald/specs/wire/mnotify"
 	"herald/steps"
 )
 
 // System is MNotify's name, as in its spec.
 const System = "mnotify"
 
-// Sender roles: whose certificate a request is made with. RoleSenderA is
-// the one every scenario needs; a scenario that needs another role's
-// certificate carries the tag @cert-<role>, and is left out of a run whose
-// target has no certificate for it.
+// Sender roles: whose certificate a request is made with, as the contract
+// names them (specs/wire/mnotify). RoleSenderA is the one every scenario
+// needs; a scenario that needs another role's certificate carries the tag
+// @cert-<role>, and is left out of a run whose target has no certificate
+// for it. RoleNone presents no client certificate: every target has it.
 const (
-	RoleSenderA      = "sender-a"     // registered
-	RoleSenderB      = "sender-b"     // registered, another sender
-	RoleUnregistered = "unregistered" // valid, issued by the trusted CA, not in MPass
-	RoleExpired      = "expired"      // registered, past its validity
-	RoleRevoked      = "revoked"      // registered, registration revoked
-	RoleForeign      = "foreign"      // issued by another CA
-	// RoleNone presents no client certificate: every target has it.
-	RoleNone = "none"
+	RoleSenderA      = wire.RoleSenderA
+	RoleSenderB      = wire.RoleSenderB
+	RoleUnregistered = wire.RoleUnregistered
+	RoleExpired      = wire.RoleExpired
+	RoleRevoked      = wire.RoleRevoked
+	RoleForeign      = wire.RoleForeign
+	RoleNone         = wire.RoleNone
 )
 
 // CertRoles returns the roles that present a certificate.
-func CertRoles() []string {
-	return []string{RoleSenderA, RoleSenderB, RoleUnregistered, RoleExpired, RoleRevoked, RoleForeign}
-}
+func CertRoles() []string { return wire.CertRoles() }
+
+// KnownRole reports whether role is one of CertRoles.
+func KnownRole(role string) bool { return wire.KnownRole(role) }
 
 // ParamCertificate + role is the steps.SystemTarget.Params key of the role's
 // certificate in PEM, which the @simulator steps hand to Herald's MPass
@@ -86,16 +88,6 @@ func target(baseURL string, caPEM []byte, ids map[string]Identity, serverName st
 		t.Params[ParamCertificate+role] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pair.Certificate[0]}))
 	}
 	return t, nil
-}
-
-// KnownRole reports whether role is one of CertRoles.
-func KnownRole(role string) bool {
-	for _, r := range CertRoles() {
-		if r == role {
-			return true
-		}
-	}
-	return false
 }
 
 // newClient is a client with its own connections, so that each role's

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	wire "herald/specs/wire/mnotify"
 	"herald/steps"
 )
 
@@ -96,15 +97,6 @@ func (w *world) rememberID(name string) error {
 	return nil
 }
 
-// problemDetails is what every MNotify refusal carries.
-type problemDetails struct {
-	Type   string              `json:"type"`
-	Title  string              `json:"title"`
-	Status int                 `json:"status"`
-	Detail string              `json:"detail"`
-	Errors map[string][]string `json:"errors"`
-}
-
 // problem checks a refusal: its status on every target; on a Herald also
 // the body, ProblemDetails naming the field at fault, which is Herald's
 // design (the vendor publishes no error shape).
@@ -116,10 +108,10 @@ func (w *world) problem(status int, field string) error {
 		return nil
 	}
 	a := w.last
-	if mt, _, err := mime.ParseMediaType(a.header.Get("Content-Type")); err != nil || mt != "application/problem+json" {
-		return fmt.Errorf("expected application/problem+json, but actual is %q: %s", a.header.Get("Content-Type"), steps.Clip(a.body))
+	if mt, _, err := mime.ParseMediaType(a.header.Get("Content-Type")); err != nil || mt != wire.ProblemContentType {
+		return fmt.Errorf("expected %s, but actual is %q: %s", wire.ProblemContentType, a.header.Get("Content-Type"), steps.Clip(a.body))
 	}
-	var p problemDetails
+	var p wire.Problem
 	if err := json.Unmarshal(a.body, &p); err != nil || p.Status != status || p.Title == "" {
 		return fmt.Errorf("expected ProblemDetails with status %d and a title, but actual is %s", status, steps.Clip(a.body))
 	}

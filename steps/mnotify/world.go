@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"herald/specs"
+	wire "herald/specs/wire/mnotify"
 	"herald/steps"
 )
 
@@ -237,7 +238,7 @@ func (w *world) checkSpec(a *answer) error {
 		if !herald {
 			return nil
 		}
-		if mt, _, err := mime.ParseMediaType(a.header.Get("Content-Type")); err != nil || mt != "application/problem+json" {
+		if mt, _, err := mime.ParseMediaType(a.header.Get("Content-Type")); err != nil || mt != wire.ProblemContentType {
 			return fmt.Errorf("an answer to a request that matches no operation must be application/problem+json, got %q", a.header.Get("Content-Type"))
 		}
 		var v any
@@ -292,7 +293,7 @@ func (w *world) certificateOf(role string) (string, string, error) {
 	if err != nil {
 		return "", "", fmt.Errorf("MNotify role %s: %w", role, err)
 	}
-	return certPEM, cert.SerialNumber.Text(16), nil
+	return certPEM, wire.Serial(cert), nil
 }
 
 // remember puts a serial number's registration back as it is now, when the

@@ -17,7 +17,8 @@ import (
 	"github.com/cucumber/godog"
 
 	"herald/fixtures"
-	monnetsim "herald/simulator/monnet"
+	"herald/specs"
+	wire "herald/specs/wire/monnet"
 )
 
 // CheckOptions configure a check of a merchant's receiver.
@@ -43,7 +44,7 @@ type CheckOptions struct {
 // receiver answers.
 type checkCase struct {
 	name    string
-	message monnetsim.Message
+	message wire.Message
 	valid   bool   // must be acknowledged with a 2xx; else refused with a non-2xx status
 	why     string // for a forged one: what is wrong with it
 }
@@ -51,23 +52,33 @@ type checkCase struct {
 // checkCases builds every case: a valid notification of each outcome, a
 // byte-identical redelivery of the first, and each forgery of it.
 func checkCases(merchantID string, key *rsa.PrivateKey) ([]checkCase, error) {
-	sim, err := monnetsim.New(monnetsim.Config{})
+	doc, err := specs.Load(specs.Monnet)
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 8)
+	messages, err := wire.ErrorMessages(doc)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 8+11)
 	_, _ = rand.Read(b)
+	auth := []byte{'A'}
+	for _, c := range b[8:] {
+		auth = append(auth, '0'+c%10)
+	}
 	run := hex.EncodeToString(b[:4])
-	firstID := int64(900_000_000 + binary.BigEndian.Uint32(b[4:])%90_000_000) // fresh ids, so a receiver that deduplicates sees new payouts
+	firstID := int64(900_000_000 + binary.BigEndian.Uint32(b[4:8])%90_000_000) // fresh ids, so a receiver that deduplicates sees new payouts
 	final := time.Now().UTC().Truncate(time.Second)
 	var cases []checkCase
-	for i, outcome := range monnetsim.Outcomes() {
+	for i, outcome := range wire.Outcomes() {
 		order := fmt.Sprintf("HERALD-CHECK-%s-%d", run, i+1)
-		body, err := sim.SampleNotification(merchantID, firstID+int64(i), order, monnetsim.Outcome{Status: outcome}, final)
+		rule, _ := wire.RuleOf(outcome)
+		o := wire.Outcome{Status: outcome, Code: rule.DefaultCode}
+		body, err := wire.Sample(merchantID, firstID+int64(i), order, o, messages[o.Code], string(auth), final).Encode()
 		if err != nil {
 			return nil, err
 		}
-		sig, err := monnetsim.Sign(key, merchantID, body)
+		sig, err := wire.Sign(key, merchantID, body)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +86,7 @@ func checkCases(merchantID string, key *rsa.PrivateKey) ([]checkCase, error) {
 		if outcome != "SUCCESS" {
 			name = "valid REJECTED notification, status " + outcome
 		}
-		cases = append(cases, checkCase{name: name, valid: true, message: monnetsim.Message{MerchantID: merchantID, Body: body, Verification: sig}})
+		cases = append(cases, checkCase{name: name, valid: true, message: wire.Message{MerchantID: merchantID, Body: body, Verification: sig}})
 	}
 	success := cases[0].message
 	cases = append(cases, checkCase{name: "byte-identical redelivery of the SUCCESS notification", valid: true, message: success})
@@ -83,8 +94,8 @@ func checkCases(merchantID string, key *rsa.PrivateKey) ([]checkCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, kind := range monnetsim.Forgeries() {
-		m, err := monnetsim.Forge(kind, success, key, other)
+	for _, kind := range wire.Forgeries() {
+		m, err := wire.Forge(kind, success, key, other)
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +111,7 @@ func otherKey(key *rsa.PrivateKey) (*rsa.PrivateKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		k, err := monnetsim.ParsePrivateKey(b)
+		k, err := wire.ParsePrivateKey(b)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +157,7 @@ func CheckReceiver(o CheckOptions) int {
 	if o.Key == nil {
 		b, err := fixtures.Read(fixtures.MonnetNotifierKey)
 		if err == nil {
-			o.Key, err = monnetsim.ParsePrivateKey(b)
+			o.Key, err = wire.ParsePrivateKey(b)
 		}
 		if err != nil {
 			fmt.Fprintln(o.Output, err)
@@ -184,7 +195,7 @@ func CheckReceiver(o CheckOptions) int {
 			s.c = c
 			rctx, cancel := context.WithTimeout(ctx, o.Timeout)
 			defer cancel()
-			s.status, s.err = monnetsim.Post(rctx, o.Client, o.URL, c.message)
+			s.status, s.err = wire.Post(rctx, o.Client, o.URL, c.message)
 			return nil
 		})
 		sc.Step(`^the receiver acknowledges it with a 2xx status$`, func(ctx context.Context) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"os"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -13,6 +14,7 @@ import (
 	"herald/features"
 	"herald/fixtures"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 )
 
@@ -44,6 +46,11 @@ const (
 	// 60s). Monnet documents no retries: none within it skips the scenario.
 	ParamRetryWait = "retry-wait"
 )
+
+// TagWebhook marks the scenarios that need the suite's receiver: a
+// notification must reach it (or be seen not to). --tags '~@webhook' leaves
+// them out where the notifier cannot reach the suite.
+const TagWebhook = "@webhook"
 
 // Defaults of the waits.
 const (
@@ -150,4 +157,27 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 func (m *module) Params() []string {
 	return []string{ParamMerchantID, ParamAPIKey, ParamAPISecret, ParamNotifierCert, ParamReceiverListen, ParamReceiverURL,
 		ParamNotificationWait, ParamRetryWait}
+}
+
+// ValidateParams checks, before anything is sent, what would otherwise be
+// found only mid-run, after payouts were created: the notifier certificate
+// file (it must hold a certificate or public key the notifications can be
+// verified with) and the waits.
+func (m *module) ValidateParams(st *steps.SystemTarget) error {
+	if file := st.Params[ParamNotifierCert]; file != "" {
+		data, err := os.ReadFile(file)
+		if err == nil {
+			_, err = wire.ParsePublicKey(data)
+		}
+		if err != nil {
+			return fmt.Errorf("--monnet-notifier-cert (systems.%s.params.%s) %s: %w", System, ParamNotifierCert, file, err)
+		}
+	}
+	t := steps.Target{Systems: map[string]*steps.SystemTarget{System: st}}
+	for key, def := range map[string]time.Duration{ParamNotificationWait: DefaultNotificationWait, ParamRetryWait: DefaultRetryWait} {
+		if _, err := duration(t, key, def); err != nil {
+			return err
+		}
+	}
+	return nil
 }

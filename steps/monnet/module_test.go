@@ -1,6 +1,7 @@
 package monnet
 
 import (
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -10,8 +11,8 @@ import (
 	messages "github.com/cucumber/messages/go/v21"
 
 	"herald/fixtures"
-	monnetsim "herald/simulator/monnet"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 )
 
@@ -82,7 +83,7 @@ func TestReceiverRoutesEachNotificationToItsScenario(t *testing.T) {
 
 	// The verifying mode refuses what does not verify.
 	cert, _ := fixtures.Read(fixtures.MonnetNotifierCert)
-	pub, err := monnetsim.ParsePublicKey(cert)
+	pub, err := wire.ParsePublicKey(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 	}
 	checker := m.Checker()
 	cert, _ := fixtures.Read(fixtures.MonnetNotifierCert)
-	pub, err := monnetsim.ParsePublicKey(cert)
+	pub, err := wire.ParsePublicKey(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 		return checker.Webhook("payoutNotification", method, header, body)
 	}, pub)
 	keyPEM, _ := fixtures.Read(fixtures.MonnetNotifierKey)
-	key, err := monnetsim.ParsePrivateKey(keyPEM)
+	key, err := wire.ParsePrivateKey(keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +202,8 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, box.url, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		if sign {
-			sig, _ := monnetsim.Sign(key, "22", []byte(body))
-			req.Header.Set(monnetsim.HeaderVerification, sig)
+			sig, _ := wire.Sign(key, "22", []byte(body))
+			req.Header.Set(wire.HeaderVerification, sig)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -233,5 +234,91 @@ func TestReceiverWatchesEveryNotification(t *testing.T) {
 	send(strings.Replace(good, `"A1"`, `"A3"`, 1), false)
 	if n := len(box.problemsOf("")); n != 4 {
 		t.Errorf("the watch judged a notification after forgeries began: %d problems", n)
+	}
+}
+
+// The suite's receiver on a taken address says which flag moves it, as
+// herald serve's listeners do.
+func TestReceiverAddressInUseNamesTheFlag(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, err = newReceiverHost().open(taken.Addr().String(), "", "22")
+	if err == nil || !strings.HasSuffix(err.Error(), "address already in use (choose another with --monnet-receiver-listen ADDRESS; port 0 picks a free one)") {
+		t.Fatalf("open on a taken address: %v", err)
+	}
+}
+
+// receiverStep is a step that needs the suite's receiver.
+var receiverStep = regexp.MustCompile(`^the Monnet merchant's receiver |^a Monnet payout whose SUCCESS notification was delivered`)
+
+// Every Monnet scenario has one topic tag, and @webhook exactly when it
+// needs the suite's receiver, so that --tags '~@webhook' leaves out every
+// scenario that waits for a notification.
+func TestScenariosHaveTopicAndWebhookTags(t *testing.T) {
+	topics := []string{"@delivery", "@outcomes", "@auth", "@errors", "@receiver-checks"}
+	webhooks := 0
+	for _, p := range pickles(t) {
+		tags := map[string]bool{}
+		for _, tag := range p.Tags {
+			tags[tag.Name] = true
+		}
+		n := 0
+		for _, topic := range topics {
+			if tags[topic] {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %q has %d of the topic tags %v, want 1", p.Uri, p.Name, n, topics)
+		}
+		needs := false
+		for _, s := range p.Steps {
+			needs = needs || receiverStep.MatchString(s.Text)
+		}
+		if needs != tags[TagWebhook] {
+			t.Errorf("%s: %q needs the receiver: %v, tagged %s: %v", p.Uri, p.Name, needs, TagWebhook, tags[TagWebhook])
+		}
+		if needs {
+			webhooks++
+		}
+	}
+	if webhooks == 0 {
+		t.Fatal("no scenario needs the receiver: the check of @webhook checks nothing")
+	}
+}
+
+// A Herald's failed attempt at the scenario's receiver URL, when nothing
+// has reached the receiver in the run, is told once, naming the flags that
+// fix it, and every later scenario gets it at once; once a notification
+// has reached the receiver, a failed attempt (a timeout by design) is not.
+func TestUnreachableReceiverIsToldOnce(t *testing.T) {
+	h := newReceiverHost()
+	if err := h.blocked(); err != nil {
+		t.Fatalf("a new receiver is blocked: %v", err)
+	}
+	err := h.attemptFailed("http://127.0.0.1:41234/herald-monnet/ab", "connection error: connection refused")
+	for _, want := range []string{"--monnet-receiver-listen 0.0.0.0:PORT", "--monnet-receiver-url http://HOST:PORT/", "http://127.0.0.1:41234/herald-monnet/ab", "connection refused", "~@webhook"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not name %q: %v", want, err)
+		}
+	}
+	if got := h.blocked(); got != err {
+		t.Errorf("later scenarios get %v, want %v", got, err)
+	}
+
+	reached := newReceiverHost()
+	box, err := reached.open("", "", "22")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reached.close(box)
+	if s := post(t, box.url, note("A-1", "1")); s != http.StatusOK {
+		t.Fatalf("the receiver answered %d", s)
+	}
+	if err := reached.attemptFailed(box.url, "timeout"); err != nil || reached.blocked() != nil {
+		t.Fatalf("a receiver that was reached is taken for unreachable: %v", err)
 	}
 }

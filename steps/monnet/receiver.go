@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	monnetsim "herald/simulator/monnet"
+	wire "herald/specs/wire/monnet"
 )
 
 // pathMarker starts the path of a scenario's receiver URL: <public URL>
@@ -44,6 +44,37 @@ type receiverHost struct {
 	// keep leaves the server running between scenarios: it was asked to
 	// listen on a fixed port, which another program could take meanwhile.
 	keep bool
+	// reached: a request has reached the receiver this run. unreachable,
+	// once set, is why a Herald cannot reach it: the scenarios that need
+	// it fail at once with it rather than each waiting out its time.
+	reached     bool
+	unreachable error
+}
+
+// blocked is why the receiver is known to be out of the notifier's reach,
+// or nil.
+func (h *receiverHost) blocked() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.unreachable
+}
+
+// attemptFailed judges a Herald's failed attempt (errText) at delivering
+// to url, the scenario's receiver URL: when nothing has reached the
+// receiver this run, the Herald cannot reach it (a Herald in a container
+// sending to this machine's loopback address, say), and every later
+// scenario that needs it is told so at once.
+func (h *receiverHost) attemptFailed(url, errText string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.unreachable != nil || h.reached {
+		return h.unreachable
+	}
+	h.unreachable = fmt.Errorf("the Herald cannot reach the suite's Monnet receiver at %s (its attempt: %s), and no notification has reached it in this run. "+
+		"A Herald in a container or on another host cannot reach this machine's 127.0.0.1: give --monnet-receiver-listen 0.0.0.0:PORT and "+
+		"--monnet-receiver-url http://HOST:PORT/, where HOST is this machine as the Herald sees it (host.docker.internal, or the container network's gateway). "+
+		"Every later Monnet scenario that needs the receiver fails at once with this message; --tags '~%s' leaves them out", url, errText, TagWebhook)
+	return h.unreachable
 }
 
 func newReceiverHost() *receiverHost {
@@ -64,7 +95,7 @@ func (h *receiverHost) open(listen, public, merchantID string) (*inbox, error) {
 		}
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
-			return nil, fmt.Errorf("the suite's Monnet receiver cannot listen on %s: %w", listen, err)
+			return nil, fmt.Errorf("the suite's Monnet receiver cannot listen on %s: %w (choose another with --monnet-receiver-listen ADDRESS; port 0 picks a free one)", listen, err)
 		}
 		h.address = ln.Addr().String()
 		h.base = public
@@ -153,6 +184,7 @@ func (h *receiverHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var n notification
 	_ = json.Unmarshal(body, &n)
 	h.mu.Lock()
+	h.reached = true
 	var box *inbox
 	if _, token, ok := strings.Cut(r.URL.Path, pathMarker); ok {
 		box = h.tokens[strings.Trim(token, "/")]
@@ -218,8 +250,8 @@ func (a answerWith) answer(box *inbox, _ *received) (int, bool) {
 type verifying struct{ pub *rsa.PublicKey }
 
 func (v verifying) answer(box *inbox, r *received) (int, bool) {
-	values := r.header.Values(monnetsim.HeaderVerification)
-	if len(values) != 1 || monnetsim.Verify(v.pub, box.merchantID, r.body, values[0]) != nil {
+	values := r.header.Values(wire.HeaderVerification)
+	if len(values) != 1 || wire.Verify(v.pub, box.merchantID, r.body, values[0]) != nil {
 		return http.StatusUnauthorized, false
 	}
 	return http.StatusOK, false
@@ -324,11 +356,11 @@ func (b *inbox) judge(r *received) {
 			add("violates the spec: %v\n  body: %s", err, clipBytes(r.body))
 		}
 	}
-	values := r.header.Values(monnetsim.HeaderVerification)
+	values := r.header.Values(wire.HeaderVerification)
 	if b.pub != nil {
 		if len(values) != 1 {
 			add("has %d verification headers, want 1", len(values))
-		} else if err := monnetsim.Verify(b.pub, b.merchantID, r.body, values[0]); err != nil {
+		} else if err := wire.Verify(b.pub, b.merchantID, r.body, values[0]); err != nil {
 			add("does not verify with the notifier certificate over merchantId %s and the raw body: %v", b.merchantID, err)
 		}
 	}
@@ -342,7 +374,7 @@ func (b *inbox) judge(r *received) {
 	if !bytes.Equal(first.body, r.body) {
 		diff = append(diff, fmt.Sprintf("its body differs:\n  first: %s\n  this:  %s", clipBytes(first.body), clipBytes(r.body)))
 	}
-	if strings.Join(values, "\n") != strings.Join(first.header.Values(monnetsim.HeaderVerification), "\n") {
+	if strings.Join(values, "\n") != strings.Join(first.header.Values(wire.HeaderVerification), "\n") {
 		diff = append(diff, "its verification header differs")
 	}
 	if len(diff) > 0 {

@@ -14,7 +14,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"herald/fixtures"
-	monnetsim "herald/simulator/monnet"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 )
 
@@ -348,7 +348,7 @@ func (w *world) vendorExample() error {
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(monnetsim.HeaderAPIKey, h.APIKey)
+		req.Header.Set(wire.HeaderAPIKey, h.APIKey)
 		_, err = w.send("createPayout", req, body)
 		return err
 	}
@@ -362,7 +362,7 @@ func (w *world) reachFinal() error {
 	if !w.sc.Target.IsHerald() {
 		return nil
 	}
-	if _, err := w.sc.Control(http.MethodPost, "clock/advance", map[string]string{"by": monnetsim.FinalAfter.String()}); err != nil {
+	if _, err := w.sc.Control(http.MethodPost, "clock/advance", map[string]string{"by": wire.FinalAfter.String()}); err != nil {
 		return err
 	}
 	w.sc.ClockChanged()
@@ -456,6 +456,9 @@ func (w *world) got() ([]*received, error) {
 	if w.box == nil {
 		return nil, nil
 	}
+	if err := w.reachable(); err != nil {
+		return nil, err
+	}
 	return w.box.about(w.payout.id), nil
 }
 
@@ -476,7 +479,7 @@ func (w *world) arrives(stage string, within time.Duration) error {
 		if w.box != nil {
 			where = w.box.url
 			if !w.sc.Target.IsHerald() {
-				where = "the URL Monnet was configured with, which must reach " + w.module.host.listening()
+				where = "the URL Monnet was configured with (--monnet-receiver-url), which must reach " + w.module.host.listening() + " (--monnet-receiver-listen)"
 			}
 		}
 		return fmt.Errorf("no %s notification for payout %s arrived within %s at %s (%d other notifications of it arrived; the target parameter %s sets the wait)",
@@ -640,11 +643,11 @@ func (w *world) newAttemptIdentical() error {
 // untilNextAttempt moves a Herald's clock to the next scheduled attempt at
 // the payout's notification.
 func (w *world) untilNextAttempt() error {
-	d, err := w.settled(func(d delivery) bool { return len(d.Attempts) > 0 || d.State != monnetsim.StatePending })
+	d, err := w.settled(func(d delivery) bool { return len(d.Attempts) > 0 || d.State != wire.StatePending })
 	if err != nil {
 		return err
 	}
-	if d.State != monnetsim.StatePending {
+	if d.State != wire.StatePending {
 		return fmt.Errorf("the Herald's delivery of payout %s is %s, not pending, after an attempt answered with a 5xx: %+v", w.payout.id, d.State, d.Attempts)
 	}
 	by := d.Next.Sub(w.sc.Now()) + time.Second
@@ -763,11 +766,11 @@ func (w *world) verifies(merchantID string) error {
 	if err != nil {
 		return err
 	}
-	values := n.header.Values(monnetsim.HeaderVerification)
+	values := n.header.Values(wire.HeaderVerification)
 	if len(values) != 1 {
 		return fmt.Errorf("the notification has %d verification headers, want 1", len(values))
 	}
-	if err := monnetsim.Verify(pub, merchantID, n.body, values[0]); err != nil {
+	if err := wire.Verify(pub, merchantID, n.body, values[0]); err != nil {
 		return fmt.Errorf("merchant %s: %w", merchantID, err)
 	}
 	return nil
@@ -783,14 +786,14 @@ func (w *world) verifiesOnlyAsSent() error {
 	if err != nil {
 		return err
 	}
-	sig := n.header.Get(monnetsim.HeaderVerification)
-	if monnetsim.Verify(pub, w.merchantID+"9", n.body, sig) == nil {
+	sig := n.header.Get(wire.HeaderVerification)
+	if wire.Verify(pub, w.merchantID+"9", n.body, sig) == nil {
 		return errors.New("the signature verifies for another merchantId")
 	}
-	if monnetsim.Verify(pub, "", n.body, sig) == nil {
+	if wire.Verify(pub, "", n.body, sig) == nil {
 		return errors.New("the signature verifies over the body alone, without the merchantId")
 	}
-	if monnetsim.Verify(pub, w.merchantID, append(bytes.Clone(n.body), '\n'), sig) == nil {
+	if wire.Verify(pub, w.merchantID, append(bytes.Clone(n.body), '\n'), sig) == nil {
 		return errors.New("the signature verifies over the body with a newline added")
 	}
 	return nil
@@ -882,7 +885,7 @@ func (w *world) identical() error {
 		if !bytes.Equal(r.body, got[0].body) {
 			return fmt.Errorf("notification %d's body differs from the first:\n%s\n%s", i+2, got[0].body, r.body)
 		}
-		if a, b := r.header.Values(monnetsim.HeaderVerification), got[0].header.Values(monnetsim.HeaderVerification); strings.Join(a, "\n") != strings.Join(b, "\n") {
+		if a, b := r.header.Values(wire.HeaderVerification), got[0].header.Values(wire.HeaderVerification); strings.Join(a, "\n") != strings.Join(b, "\n") {
 			return fmt.Errorf("notification %d's verification header differs from the first", i+2)
 		}
 	}
@@ -969,7 +972,7 @@ func (w *world) nonePending() error {
 		return err
 	}
 	for _, d := range ds {
-		if d.State == monnetsim.StatePending {
+		if d.State == wire.StatePending {
 			return fmt.Errorf("delivery %s is pending: %+v", d.ID, d.Attempts)
 		}
 	}
@@ -1017,7 +1020,7 @@ func (w *world) deliveredPayout() error {
 	if err := w.arrives("SUCCESS", settle); err != nil {
 		return err
 	}
-	return w.deliveryState(monnetsim.StateDelivered)
+	return w.deliveryState(wire.StateDelivered)
 }
 
 func (w *world) forge(kind string) error {
@@ -1060,7 +1063,7 @@ func (w *world) forgeryRefused() error {
 	case a.Status == 0:
 		return fmt.Errorf("forged notification %q: the receiver gave no answer (%s)", f.Forgery, a.Error)
 	case a.Status >= 200 && a.Status < 300:
-		return fmt.Errorf("forged notification %q was acknowledged with %d: the receiver accepts a notification %s", f.Forgery, a.Status, monnetsim.Forgery(f.Forgery).Describe())
+		return fmt.Errorf("forged notification %q was acknowledged with %d: the receiver accepts a notification %s", f.Forgery, a.Status, wire.Forgery(f.Forgery).Describe())
 	}
 	return nil
 }

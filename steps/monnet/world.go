@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	monnetsim "herald/simulator/monnet"
 	"herald/specs"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 )
 
@@ -35,9 +35,10 @@ type world struct {
 	// Monnet's own time, which the vendor does not publish).
 	noteWait, retryWait time.Duration
 
-	box     *inbox
-	reached bool // the receiver URL was set on the Herald
-	pub     *rsa.PublicKey
+	box      *inbox
+	reached  bool      // the receiver URL was set on the Herald
+	probedAt time.Time // when reachable last read the delivery log
+	pub      *rsa.PublicKey
 
 	last   *answer
 	payout *payoutRef // the last payout created
@@ -102,6 +103,9 @@ func (w *world) inbox() (*inbox, error) {
 // receive makes the suite's receiver answer as m, and, on a Herald, points
 // the merchant's receiver URL at it.
 func (w *world) receive(m mode) error {
+	if err := w.module.host.blocked(); err != nil {
+		return err // found out of the notifier's reach earlier in the run
+	}
 	box, err := w.inbox()
 	if err != nil {
 		return err
@@ -138,6 +142,31 @@ func (w *world) setReceiverURL(u string) error {
 	return err
 }
 
+// reachable finds out, on a Herald, whether its notifier can reach the
+// suite's receiver: an attempt at the scenario's payout, sent to the
+// scenario's receiver URL, that failed while nothing has reached the
+// receiver, says it cannot. It reads the delivery log at most every
+// quarter second.
+func (w *world) reachable() error {
+	if err := w.module.host.blocked(); err != nil {
+		return err
+	}
+	if !w.sc.Target.IsHerald() || w.payout == nil || w.box == nil || time.Since(w.probedAt) < 250*time.Millisecond {
+		return nil
+	}
+	w.probedAt = time.Now()
+	d, err := w.genuine()
+	if err != nil {
+		return nil // the steps that read the log say what is wrong with it
+	}
+	for _, a := range d.Attempts {
+		if a.Error != "" && a.URL == w.box.url {
+			return w.module.host.attemptFailed(a.URL, a.Error)
+		}
+	}
+	return nil
+}
+
 // down points the merchant's receiver URL at a port where nothing listens.
 func (w *world) down() error {
 	box, err := w.inbox()
@@ -171,7 +200,7 @@ func (w *world) notifierKey() (*rsa.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w.pub, err = monnetsim.ParsePublicKey(data); err != nil {
+	if w.pub, err = wire.ParsePublicKey(data); err != nil {
 		return nil, fmt.Errorf("the notifier certificate: %w", err)
 	}
 	return w.pub, nil
@@ -224,7 +253,7 @@ func (w *world) call(r request) (*answer, error) {
 	}
 	q := "timestamp=" + sentTS
 	if !r.sign.noSignature {
-		q += "&signature=" + monnetsim.PayoutSignature(secret, method, signedPath, ts, r.body)
+		q += "&signature=" + wire.PayoutSignature(secret, method, signedPath, ts, r.body)
 	}
 	switch r.sign.twiceQuery {
 	case "":
@@ -252,7 +281,7 @@ func (w *world) call(r request) (*answer, error) {
 		key = r.sign.key
 	}
 	if !r.sign.noKey {
-		req.Header.Set(monnetsim.HeaderAPIKey, key)
+		req.Header.Set(wire.HeaderAPIKey, key)
 	}
 	if r.sign.twiceHeader != "" {
 		req.Header.Add(r.sign.twiceHeader, "herald-second-value")

@@ -32,7 +32,8 @@ const (
 	// carry it (the vendor does not document that it does).
 	ParamUserID = "userid"
 	// ParamReqForm, "true", addresses actions as "/?req=<action>&…", the
-	// form of the vendor's documented base URL, rather than "/<action>?…".
+	// form of the vendor's documented base URL, rather than "/<action>?…";
+	// it is true or false (steps.BoolParam), anything else is refused.
 	ParamReqForm = "req-form"
 )
 
@@ -112,7 +113,7 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 		s := steps.ScenarioOf(ctx)
 		t := s.Target
 		w := &world{sc: s, target: t, checker: m.checker, pace: m.pace, base: t.Systems[System].BaseURL,
-			reqForm: t.Param(System, ParamReqForm) == "true", client: t.ClientFor(System, "")}
+			reqForm: reqForm(t.Param(System, ParamReqForm)), client: t.ClientFor(System, "")}
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})
 	register(sc)
@@ -127,7 +128,12 @@ func (m *module) Params() []string {
 // password (or the reverse), a key without its secret (or the reverse).
 // Every scenario would otherwise fail against the deployment, each with a
 // refused login or signature, and a real account may lock after so many.
+//
+// It refuses a req-form that is not true or false, too.
 func (m *module) ValidateParams(st *steps.SystemTarget) error {
+	if _, err := steps.BoolParam(st.Params[ParamReqForm]); err != nil {
+		return fmt.Errorf("systems.%s.params.%s is %w", System, ParamReqForm, err)
+	}
 	for _, pair := range [][4]string{
 		{ParamEmail, ParamPassword, "--mopay-email", "HERALD_MOPAY_PASSWORD"},
 		{ParamKey, ParamSecret, "--mopay-key", "HERALD_MOPAY_SECRET"},
@@ -141,4 +147,10 @@ func (m *module) ValidateParams(st *steps.SystemTarget) error {
 		}
 	}
 	return nil
+}
+
+// reqForm reads ParamReqForm, which ValidateParams has checked.
+func reqForm(v string) bool {
+	b, _ := steps.BoolParam(v)
+	return b
 }

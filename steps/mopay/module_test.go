@@ -1,6 +1,7 @@
 package mopay
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -127,5 +128,28 @@ func TestExclusionsFollowTheAccount(t *testing.T) {
 	}
 	if got := tags(m.Exclusions(target(map[string]string{ParamEmail: "qa@example.com", ParamPassword: "p"}))); got != "" {
 		t.Errorf("an email and password: %s", got)
+	}
+}
+
+// req-form is true or false (any case), or not given: any other value is
+// refused before the run, naming the key and what it accepts, instead of
+// meaning false.
+func TestReqFormIsTrueOrFalse(t *testing.T) {
+	m, err := Module()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := m.(steps.ParamValidator)
+	for _, ok := range []string{"", "true", "false", "TRUE", "False"} {
+		if err := v.ValidateParams(&steps.SystemTarget{Params: map[string]string{ParamReqForm: ok}}); err != nil {
+			t.Errorf("req-form %q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"maybe", "yes", "1", "0", "no", "t", " true"} {
+		err := v.ValidateParams(&steps.SystemTarget{Params: map[string]string{ParamReqForm: bad}})
+		want := fmt.Sprintf("systems.mopay.params.req-form is %q: want true or false", bad)
+		if err == nil || err.Error() != want {
+			t.Errorf("req-form %q: %v, want %s", bad, err, want)
+		}
 	}
 }

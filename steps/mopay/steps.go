@@ -660,23 +660,23 @@ func (w *world) remember(field string, notMine bool) error {
 func (w *world) stillServes() error {
 	if w.creds == nil && w.hasAccount() {
 		if err := w.signIn(); err != nil {
-			return fmt.Errorf("Mopay stopped serving: %w", err)
+			return fmt.Errorf("the target's Mopay stopped serving: %w", err)
 		}
 	}
 	if w.creds == nil {
 		if err := w.do(request{action: "user_notice_fetch", sign: signing{skip: true}}); err != nil {
-			return fmt.Errorf("Mopay stopped serving: %w", err)
+			return fmt.Errorf("the target's Mopay stopped serving: %w", err)
 		}
 		return w.failsWith("ID", "rqat_required", http.StatusUnauthorized)
 	}
 	if err := w.do(request{action: "user_notice_fetch"}); err != nil {
-		return fmt.Errorf("Mopay stopped serving: %w", err)
+		return fmt.Errorf("the target's Mopay stopped serving: %w", err)
 	}
 	if w.succeeds() == nil {
 		return nil
 	}
 	if err := w.failsWith("MSG", "response_empty", http.StatusUnauthorized); err != nil {
-		return fmt.Errorf("Mopay stopped serving a signed call: %w", err)
+		return fmt.Errorf("the target's Mopay stopped serving a signed call: %w", err)
 	}
 	return nil
 }

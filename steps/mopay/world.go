@@ -2,9 +2,7 @@ package mopay
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"herald/specs"
+	wire "herald/specs/wire/mopay"
 	"herald/steps"
 )
 
@@ -26,22 +25,7 @@ type answer struct {
 	status int
 	header http.Header
 	body   []byte
-	env    envelope
-}
-
-type envelope struct {
-	REQUEST struct {
-		VERSION string
-		ACTION  string
-		STATUS  string
-	}
-	DATA   json.RawMessage
-	ERRORS *struct {
-		CODE    int
-		ID      *string
-		MSG     *string
-		DETAILS string
-	}
+	env    wire.Envelope
 }
 
 // credentials are a device's key pair.
@@ -100,19 +84,6 @@ type signing struct {
 	credentials *credentials
 }
 
-// Sign is the vendor's documented signature: lowercase hex of HMAC-SHA512,
-// keyed by the secret, over JSON.stringify({timestamp: ts}).
-func Sign(secret, timestamp string) string {
-	msg, _ := json.Marshal(map[string]string{"timestamp": timestamp})
-	return signOver(secret, string(msg))
-}
-
-func signOver(secret, msg string) string {
-	m := hmac.New(sha512.New, []byte(secret))
-	m.Write([]byte(msg))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
 func (w *world) sign(h http.Header, s signing) error {
 	if s.skip {
 		return nil
@@ -134,9 +105,9 @@ func (w *world) sign(h http.Header, s signing) error {
 	if s.timestamp != "" {
 		ts = s.timestamp
 	}
-	sig := Sign(c.Secret, ts)
+	sig := wire.Signature(c.Secret, ts)
 	if s.withSpace {
-		sig = signOver(c.Secret, `{"timestamp": "`+ts+`"}`)
+		sig = wire.SignContent(c.Secret, wire.SpacedContent(ts))
 	}
 	if s.tamper { // change the last hex digit
 		last := byte('0')
@@ -153,7 +124,7 @@ func (w *world) sign(h http.Header, s signing) error {
 		key = s.key
 	}
 	w.headers = http.Header{}
-	for name, value := range map[string]string{"MPY-SECUREKEY": key, "MPY-TIMESTAMP": ts, "MPY-REQSIGNAL": sig} {
+	for name, value := range map[string]string{wire.HeaderKey: key, wire.HeaderTimestamp: ts, wire.HeaderSignature: sig} {
 		if !strings.EqualFold(name, s.without) {
 			h.Set(name, value)
 			w.headers.Set(name, value)
@@ -267,7 +238,7 @@ func (w *world) send(r request) (*answer, error) {
 	a := &answer{action: action, status: resp.StatusCode, header: resp.Header, body: b}
 	w.before, w.last = w.last, a
 	if err := json.Unmarshal(b, &a.env); err != nil {
-		a.env = envelope{}
+		a.env = wire.Envelope{}
 	}
 	return a, w.sc.Exchanged(System, action, req, r.body, resp, b, w.checkSpec(a), nil)
 }

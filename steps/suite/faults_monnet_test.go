@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"herald/fixtures"
-	monnetsim "herald/simulator/monnet"
+	wire "herald/specs/wire/monnet"
 	"herald/steps"
 	"herald/steps/monnet"
 )
@@ -86,12 +86,12 @@ func (r *monnetRig) forward(header http.Header, body []byte) int {
 // resign is a notification header for body, signed by the notifier's key as
 // a faulty Monnet would sign what it changed.
 func (r *monnetRig) resign(header http.Header, body []byte) http.Header {
-	sig, err := monnetsim.Sign(r.key, monnet.HeraldMerchant, body)
+	sig, err := wire.Sign(r.key, monnet.HeraldMerchant, body)
 	if err != nil {
 		r.t.Error(err)
 	}
 	h := header.Clone()
-	h.Set(monnetsim.HeaderVerification, sig)
+	h.Set(wire.HeaderVerification, sig)
 	return h
 }
 
@@ -141,7 +141,7 @@ func monnetFixtureKey(path string) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	return monnetsim.ParsePrivateKey(b)
+	return wire.ParsePrivateKey(b)
 }
 
 // monnetControl calls the simulator's control API to set the rig up.
@@ -173,9 +173,8 @@ func (r *monnetRig) apiProxy(edit func(*http.Request, []byte) []byte, answer fun
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	p := httputil.NewSingleHostReverseProxy(u)
-	director := p.Director
-	p.Director = func(req *http.Request) {
+	p := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		req := pr.Out
 		var body []byte
 		if req.Body != nil {
 			body, _ = io.ReadAll(req.Body)
@@ -184,8 +183,9 @@ func (r *monnetRig) apiProxy(edit func(*http.Request, []byte) []byte, answer fun
 			body = edit(req, body)
 		}
 		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-		director(req)
-	}
+		pr.SetURL(u)
+		req.Host = pr.In.Host // as NewSingleHostReverseProxy's director kept it
+	}}
 	if answer != nil {
 		p.ModifyResponse = func(resp *http.Response) error {
 			b, err := io.ReadAll(resp.Body)
@@ -278,7 +278,7 @@ var monnetSignedPath = regexp.MustCompile(`^/?api/v1/([^/]+)/payouts(/[^/]*)?$`)
 func monnetResign(req *http.Request, body []byte, secret string) {
 	q := req.URL.Query()
 	resource := "/" + strings.TrimPrefix(req.URL.Path, "/")
-	q.Set("signature", monnetsim.PayoutSignature(secret, req.Method, resource, q.Get("timestamp"), body))
+	q.Set("signature", wire.PayoutSignature(secret, req.Method, resource, q.Get("timestamp"), body))
 	req.URL.RawQuery = q.Encode()
 }
 
@@ -296,13 +296,13 @@ func TestSuiteFailsFaultyMonnets(t *testing.T) {
 			secret, key := r.params[monnet.ParamAPISecret], r.params[monnet.ParamAPIKey]
 			r.apiProxy(func(req *http.Request, body []byte) []byte {
 				m := monnetSignedPath.FindStringSubmatch(strings.TrimPrefix(req.URL.Path, "/"))
-				if m == nil || req.Header.Get(monnetsim.HeaderAPIKey) != key || m[1] == monnet.HeraldMerchant {
+				if m == nil || req.Header.Get(wire.HeaderAPIKey) != key || m[1] == monnet.HeraldMerchant {
 					return body
 				}
 				// Authenticated as signed, over the path as sent; then acted
 				// on as the key's merchant, whatever the path says.
 				q := req.URL.Query()
-				if monnetsim.PayoutSignature(secret, req.Method, req.URL.Path, q.Get("timestamp"), body) != q.Get("signature") {
+				if wire.PayoutSignature(secret, req.Method, req.URL.Path, q.Get("timestamp"), body) != q.Get("signature") {
 					return body
 				}
 				req.URL.Path = "/api/v1/" + monnet.HeraldMerchant + "/payouts" + m[2]
@@ -313,7 +313,7 @@ func TestSuiteFailsFaultyMonnets(t *testing.T) {
 		{"status reads whose signature is never checked", false, "A badly authenticated status read is refused with error 1001", func(r *monnetRig) {
 			secret, key := r.params[monnet.ParamAPISecret], r.params[monnet.ParamAPIKey]
 			r.apiProxy(func(req *http.Request, body []byte) []byte {
-				if req.Method == http.MethodGet && req.Header.Get(monnetsim.HeaderAPIKey) == key {
+				if req.Method == http.MethodGet && req.Header.Get(wire.HeaderAPIKey) == key {
 					monnetResign(req, body, secret)
 				}
 				return body
@@ -356,9 +356,9 @@ func TestSuiteFailsFaultyMonnets(t *testing.T) {
 			}
 			r.setNotifier(func(w http.ResponseWriter, req *http.Request) {
 				body, _ := io.ReadAll(req.Body)
-				sig, _ := monnetsim.Sign(other, monnet.HeraldMerchant, body)
+				sig, _ := wire.Sign(other, monnet.HeraldMerchant, body)
 				h := req.Header.Clone()
-				h.Set(monnetsim.HeaderVerification, sig)
+				h.Set(wire.HeaderVerification, sig)
 				w.WriteHeader(r.forward(h, body))
 			})
 		}},
@@ -366,7 +366,7 @@ func TestSuiteFailsFaultyMonnets(t *testing.T) {
 			r.setNotifier(func(w http.ResponseWriter, req *http.Request) {
 				body, _ := io.ReadAll(req.Body)
 				h := req.Header.Clone()
-				h.Del(monnetsim.HeaderVerification)
+				h.Del(wire.HeaderVerification)
 				w.WriteHeader(r.forward(h, body))
 			})
 		}},

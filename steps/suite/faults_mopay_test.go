@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	mopaywire "herald/specs/wire/mopay"
 	"herald/steps"
 	"herald/steps/mopay"
 )
@@ -58,21 +59,21 @@ func (p *mopayProxy) action(r *http.Request) string {
 
 // signer returns the key a request is validly signed with, if any.
 func (p *mopayProxy) signer(r *http.Request) (key string, ok bool) {
-	key, ts := r.Header.Get("MPY-SECUREKEY"), r.Header.Get("MPY-TIMESTAMP")
+	key, ts := r.Header.Get(mopaywire.HeaderKey), r.Header.Get(mopaywire.HeaderTimestamp)
 	p.mu.Lock()
 	secret, known := p.secrets[key]
 	p.mu.Unlock()
 	unix, err := strconv.ParseInt(ts, 10, 64)
 	fresh := err == nil && time.Since(time.Unix(unix, 0)).Abs() < 5*time.Minute
-	return key, known && fresh && strings.EqualFold(r.Header.Get("MPY-REQSIGNAL"), mopay.Sign(secret, ts))
+	return key, known && fresh && strings.EqualFold(r.Header.Get(mopaywire.HeaderSignature), mopaywire.Signature(secret, ts))
 }
 
 // sign signs a request afresh with a key the proxy knows.
 func (p *mopayProxy) sign(r *http.Request, key, secret string) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	r.Header.Set("MPY-SECUREKEY", key)
-	r.Header.Set("MPY-TIMESTAMP", ts)
-	r.Header.Set("MPY-REQSIGNAL", mopay.Sign(secret, ts))
+	r.Header.Set(mopaywire.HeaderKey, key)
+	r.Header.Set(mopaywire.HeaderTimestamp, ts)
+	r.Header.Set(mopaywire.HeaderSignature, mopaywire.Signature(secret, ts))
 }
 
 // anyKey returns a key pair the proxy has seen issued.
@@ -116,7 +117,7 @@ func (p *mopayProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.learn(b)
 		status := resp.StatusCode
-		if key := resp.Request.Header.Get("MPY-SECUREKEY"); status == http.StatusOK && key != "" {
+		if key := resp.Request.Header.Get(mopaywire.HeaderKey); status == http.StatusOK && key != "" {
 			p.mu.Lock()
 			p.okBody[key+p.action(resp.Request)] = b
 			p.mu.Unlock()
@@ -265,19 +266,19 @@ func mopayFaults() []mopayFault {
 			}},
 		{name: "accepts a stale timestamp", catches: "A stale or future timestamp is refused, however well signed",
 			request: func(p *mopayProxy, r *http.Request) {
-				key := r.Header.Get("MPY-SECUREKEY")
+				key := r.Header.Get(mopaywire.HeaderKey)
 				p.mu.Lock()
 				secret, known := p.secrets[key]
 				p.mu.Unlock()
-				unix, err := strconv.ParseInt(r.Header.Get("MPY-TIMESTAMP"), 10, 64)
+				unix, err := strconv.ParseInt(r.Header.Get(mopaywire.HeaderTimestamp), 10, 64)
 				if known && err == nil && time.Since(time.Unix(unix, 0)) > time.Hour &&
-					strings.EqualFold(r.Header.Get("MPY-REQSIGNAL"), mopay.Sign(secret, r.Header.Get("MPY-TIMESTAMP"))) {
+					strings.EqualFold(r.Header.Get(mopaywire.HeaderSignature), mopaywire.Signature(secret, r.Header.Get(mopaywire.HeaderTimestamp))) {
 					p.sign(r, key, secret)
 				}
 			}},
 		{name: "accepts a key it never issued", catches: "A public key that was never issued is refused",
 			request: func(p *mopayProxy, r *http.Request) {
-				key := r.Header.Get("MPY-SECUREKEY")
+				key := r.Header.Get(mopaywire.HeaderKey)
 				p.mu.Lock()
 				_, known := p.secrets[key]
 				p.mu.Unlock()
@@ -287,11 +288,11 @@ func mopayFaults() []mopayFault {
 			}},
 		{name: "accepts a request without its signature", catches: "A request without one of the signing headers is refused",
 			request: func(p *mopayProxy, r *http.Request) {
-				key := r.Header.Get("MPY-SECUREKEY")
+				key := r.Header.Get(mopaywire.HeaderKey)
 				p.mu.Lock()
 				secret, known := p.secrets[key]
 				p.mu.Unlock()
-				if known && r.Header.Get("MPY-REQSIGNAL") == "" {
+				if known && r.Header.Get(mopaywire.HeaderSignature) == "" {
 					p.sign(r, key, secret)
 				}
 			}},
@@ -301,7 +302,7 @@ func mopayFaults() []mopayFault {
 					return status, body
 				}
 				p.mu.Lock()
-				ok := p.okBody[r.Header.Get("MPY-SECUREKEY")+p.action(r)]
+				ok := p.okBody[r.Header.Get(mopaywire.HeaderKey)+p.action(r)]
 				p.mu.Unlock()
 				if ok == nil {
 					return status, body

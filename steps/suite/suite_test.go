@@ -18,6 +18,7 @@ import (
 	"testing/fstest"
 
 	"herald/simulator"
+	mopaywire "herald/specs/wire/mopay"
 	"herald/steps"
 	"herald/steps/mopay"
 )
@@ -273,17 +274,17 @@ func signatureBlind(t *testing.T, upstream string) string {
 	}
 	var mu sync.Mutex
 	secrets := map[string]string{}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	director := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		director(r)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(u)
+		r := pr.Out
+		r.Host = pr.In.Host // as NewSingleHostReverseProxy's director kept it
 		mu.Lock()
-		secret, ok := secrets[r.Header.Get("MPY-SECUREKEY")]
+		secret, ok := secrets[r.Header.Get(mopaywire.HeaderKey)]
 		mu.Unlock()
 		if ok {
-			r.Header.Set("MPY-REQSIGNAL", mopay.Sign(secret, r.Header.Get("MPY-TIMESTAMP")))
+			r.Header.Set(mopaywire.HeaderSignature, mopaywire.Signature(secret, r.Header.Get(mopaywire.HeaderTimestamp)))
 		}
-	}
+	}}
 	proxy.ModifyResponse = func(resp *http.Response) error {
 		b, err := io.ReadAll(resp.Body)
 		if err != nil {

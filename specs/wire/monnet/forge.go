@@ -5,26 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
-	"net/http"
 )
-
-// Message is a notification as it goes on the wire: the merchant it is
-// for, the raw body, and the verification header (absent when OmitHeader).
-type Message struct {
-	MerchantID   string
-	Body         []byte
-	Verification string
-	OmitHeader   bool
-}
-
-// Header returns the request headers of the message.
-func (m Message) Header() http.Header {
-	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
-	if !m.OmitHeader {
-		h[HeaderVerification] = []string{m.Verification} // the vendor's lower-case name
-	}
-	return h
-}
 
 // Forgery names a way a notification is wrong. A correct receiver refuses
 // each with a non-2xx answer.

@@ -128,3 +128,21 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 	}
 	return rk, nil
 }
+
+// CertificateMatches checks that a PEM certificate holds the public half of
+// key.
+func CertificateMatches(certPEM []byte, key *rsa.PrivateKey) error {
+	block, _ := pem.Decode(certPEM)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return errors.New("the certificate is not a PEM CERTIFICATE")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return fmt.Errorf("certificate: %w", err)
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok || !pub.Equal(&key.PublicKey) {
+		return errors.New("the certificate is not for the notifier key")
+	}
+	return nil
+}

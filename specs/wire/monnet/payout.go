@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 )
 
+// HeaderAPIKey is the payout API's key header, as the vendor names it.
+const HeaderAPIKey = "monnet-api-key"
+
 // PayoutContent is what a payout-API request signs:
 // {METHOD}:{resourcePath}?timestamp={timestamp}:{sha256hex(body)}.
 func PayoutContent(method, resourcePath, timestamp string, body []byte) string {
