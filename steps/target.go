@@ -40,6 +40,10 @@ type SystemTarget struct {
 	// Params are the system's other settings: accounts, passwords, forms.
 	// Each module documents the keys it reads.
 	Params map[string]string
+	// Certificates holds, by role, the client certificate (PEM) that role's
+	// client presents, for steps that must name it (registering it with a
+	// Herald, say). A target file fills it beside Clients.
+	Certificates map[string]string
 }
 
 // Client returns the client of a role, falling back to the default role and
