@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -239,6 +241,35 @@ func (h *Herald) BaseURL(listener string) string {
 	return h.urls[listener]
 }
 
+// AddressNote says plainly when a listener's base URL is the server's own
+// view of an address no client can use ("http://[::]:8080": bound to all
+// interfaces, as in a container); "" when every one is usable.
+func (h *Herald) AddressNote() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.addressNote()
+}
+
+// addressNote is AddressNote. Call with h.mu held.
+func (h *Herald) addressNote() string {
+	var unusable []string
+	for name, base := range h.urls {
+		u, err := url.Parse(base)
+		if err != nil {
+			continue
+		}
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+			unusable = append(unusable, name+" "+base)
+		}
+	}
+	if len(unusable) == 0 {
+		return ""
+	}
+	sort.Strings(unusable)
+	return "the base URLs of " + strings.Join(unusable, ", ") + " are the server's own view: the address it is bound to (all interfaces) and its port there, inside a container its port inside; " +
+		"reach it at this host's address, or where the port is published, and start herald serve with --public-url to report that"
+}
+
 func (h *Herald) listenerURLs() map[string]string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -350,7 +381,7 @@ func (h *Herald) CreateWorld() (control.WorldInfo, error) {
 
 // worldInfo describes a world. Call with h.mu held.
 func (h *Herald) worldInfo(w *world) control.WorldInfo {
-	info := control.WorldInfo{ID: w.id, BasePath: w.prefix() + "/"}
+	info := control.WorldInfo{ID: w.id, BasePath: w.prefix() + "/", AddressNote: h.addressNote()}
 	if u := h.urls[MainListener]; u != "" {
 		info.BaseURL = u + info.BasePath
 	}

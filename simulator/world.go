@@ -119,7 +119,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	}
 	cfg := control.Config{
 		Version: h.opts.Version, Seed: h.opts.Seed, World: id, Clock: w.clock, Scheduler: w.sched, Faults: w.faults,
-		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger,
+		Systems: w.Systems, AddressNote: h.AddressNote, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger,
 	}
 	if id == "" {
 		cfg.Worlds = h

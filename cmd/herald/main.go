@@ -479,6 +479,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
+	published := listenerURLFlag{}
+	fs.Var(published, "listener-url", "for --target URL of a Herald: `NAME=URL` where the Herald's listener NAME is published, when not where the Herald says (a container started with -p 127.0.0.1::8443: mnotify=https://127.0.0.1:49153); repeat for each listener")
 	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails or the run falls short of --min-coverage or --min-scenarios,\n2 on a usage error (a tag expression that selects nothing). Every answer is\nchecked against the spec. Against a target that is not a Herald, scenarios\ntagged @simulator, @herald-design and @mutating (unless --allow-mutating)\nare skipped, and so are those that need an account or credentials the\ntarget lacks (for Mopay an account, for MNotify a role's certificate:\ntagged @cert-<role>); each is reported as skipped with its reason in every\nformat. Signing in to the account given is not mutating. --tags naming a\ntag brings its scenarios back. A real deployment is a target file, or one\nor more of --mopay-url, --mnotify-url and --monnet-url: only the systems\ngiven are tested. After the run come contract coverage per spec and, per\nsystem, how many scenarios ran and what the rest would need\n(--allow-mutating, a Herald, an account): a PARTIAL RUN says so.\n--min-scenarios and --min-coverage turn too partial a run into a failure\nfor CI.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
@@ -525,6 +527,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if len(published) > 0 && ((!strings.HasPrefix(*target, "http://") && !strings.HasPrefix(*target, "https://")) || *mopayURL != "" || *mnotifyURL != "" || *monnetURL != "") {
+		fmt.Fprintln(stderr, "herald test: --listener-url is for a running Herald given as --target URL (in a target file, a system's url says where it answers)")
+		return 2
+	}
 	modules, err := suite.Modules()
 	if err != nil {
 		fmt.Fprintln(stderr, "herald test:", err)
@@ -627,7 +633,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --target:", err)
 			return 2
 		}
-		if t, err = steps.Discover(context.Background(), u, *controlToken, nil, modules); err != nil {
+		if t, err = steps.DiscoverPublished(context.Background(), u, *controlToken, nil, modules, published); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v; for a real deployment, use a target file or --mopay-url, --mnotify-url, --monnet-url\n", u, err)
 			return 1
 		}
@@ -690,6 +696,22 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "herald test: %s; see above\n", strings.Join(why, "; "))
 		return 1
 	}
+}
+
+// listenerURLFlag collects --listener-url values: NAME=URL.
+type listenerURLFlag map[string]string
+
+func (l listenerURLFlag) String() string { return "" }
+func (l listenerURLFlag) Set(v string) error {
+	name, raw, ok := strings.Cut(v, "=")
+	if !ok || name == "" || (!strings.HasPrefix(raw, "http://") && !strings.HasPrefix(raw, "https://")) {
+		return fmt.Errorf("%q: want NAME=URL, such as mnotify=https://127.0.0.1:49153", v)
+	}
+	if _, dup := l[name]; dup {
+		return fmt.Errorf("listener %s given twice", name)
+	}
+	l[name] = raw
+	return nil
 }
 
 // certFlag collects --mnotify-cert values: ROLE=CERT,KEY, file paths.

@@ -33,6 +33,10 @@ type Config struct {
 	Faults    *engine.Faults
 	// Systems lists the simulated systems and where they are served.
 	Systems func() []system.Info
+	// AddressNote says, when a base URL is the server's own view of an
+	// address no client can use (bound to all interfaces), so; "" when
+	// every base URL is usable. Nil is "".
+	AddressNote func() string
 	// Checker returns a system's checker, nil for an unknown name.
 	Checker func(name string) *specs.Checker
 	// Reset puts every system back to its seed state, atomically: random
@@ -64,6 +68,8 @@ type WorldInfo struct {
 	// as a Herald's base URL (its control API is under _herald/v1/).
 	BaseURL string        `json:"baseURL,omitempty"`
 	Systems []system.Info `json:"systems"`
+	// AddressNote is Config.AddressNote's, when there is one.
+	AddressNote string `json:"addressNote,omitempty"`
 }
 
 // Unauthorized is the answer to a control request without the token.
@@ -143,6 +149,11 @@ func (a *api) getInfo(ex *engine.Exchange) (engine.Reply, error) {
 	info := map[string]any{"name": "herald", "version": a.cfg.Version, "seed": a.cfg.Seed, "systems": a.cfg.Systems()}
 	if a.cfg.World != "" {
 		info["world"] = a.cfg.World
+	}
+	if a.cfg.AddressNote != nil {
+		if note := a.cfg.AddressNote(); note != "" {
+			info["addressNote"] = note
+		}
 	}
 	return engine.JSON(http.StatusOK, info)
 }

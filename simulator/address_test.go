@@ -1,0 +1,42 @@
+package simulator
+
+import (
+	"strings"
+	"testing"
+)
+
+// A Herald bound to all interfaces ([::]:8080, as in a container) reports
+// that address, which no client can use: GET /info and POST /worlds say
+// plainly that it is the server's own view; with usable addresses they do
+// not.
+func TestAddressNoteForUnspecifiedBinds(t *testing.T) {
+	for _, tc := range []struct {
+		main, mnotify string
+		note          bool
+	}{
+		{"http://[::]:8080", "https://[::]:8443", true},
+		{"http://0.0.0.0:8080", "https://127.0.0.1:8443", true},
+		{"http://127.0.0.1:49000", "https://127.0.0.1:49001", false},
+	} {
+		h, err := New(Options{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.SetBaseURL(MainListener, tc.main)
+		h.SetBaseURL("mnotify", tc.mnotify)
+		info := call(t, h.Handler(), "GET", "/_herald/v1/info", "", nil)
+		world := call(t, h.Handler(), "POST", "/_herald/v1/worlds", "", nil)
+		for what, ex := range map[string]exchange{"info": info, "worlds": world} {
+			note, _ := ex.body["addressNote"].(string)
+			switch {
+			case ex.status/100 != 2:
+				t.Errorf("%s: %d %s", what, ex.status, ex.raw)
+			case tc.note && (!strings.Contains(note, "own view") || !strings.Contains(note, "--public-url")):
+				t.Errorf("%s bound at %s: no plain note: %s", what, tc.main, ex.raw)
+			case !tc.note && note != "":
+				t.Errorf("%s bound at %s: a note where none is due: %q", what, tc.main, note)
+			}
+		}
+		h.Close()
+	}
+}
