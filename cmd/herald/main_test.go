@@ -344,6 +344,10 @@ func TestUsageErrors(t *testing.T) {
 		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=a.pem"},
 		{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
 		{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
+		{"test", "--listener-url", "mnotify=https://127.0.0.1:1"},
+		{"test", "--target", "http://127.0.0.1:1", "--listener-url", "mnotify"},
+		{"serve", "--public-url", "ftp://x"},
+		{"serve", "--public-url", "nosuch=http://127.0.0.1:1", "--listen", "127.0.0.1:0"},
 	} {
 		var out, errOut bytes.Buffer
 		if got := run(args, &out, &errOut); got != 2 {
