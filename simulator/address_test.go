@@ -40,3 +40,42 @@ func TestAddressNoteForUnspecifiedBinds(t *testing.T) {
 		h.Close()
 	}
 }
+
+// PUT /_herald/v1/listeners says where listeners are published, once that
+// is known (heraldcontainer learns a container's ports after it starts):
+// from then on every answer reports those URLs, and no note.
+func TestSetListenerURLs(t *testing.T) {
+	h, err := New(Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	h.SetBaseURL(MainListener, "http://[::]:8080")
+	h.SetBaseURL("mnotify", "https://[::]:8443")
+	set := call(t, h.Handler(), "PUT", "/_herald/v1/listeners", `{"http":"http://127.0.0.1:49000","mnotify":"https://127.0.0.1:49001/"}`, nil)
+	if set.status != 200 {
+		t.Fatalf("PUT listeners: %d %s", set.status, set.raw)
+	}
+	info := call(t, h.Handler(), "GET", "/_herald/v1/info", "", nil)
+	world := call(t, h.Handler(), "POST", "/_herald/v1/worlds", "", nil)
+	for what, ex := range map[string]exchange{"PUT": set, "info": info, "world": world} {
+		if _, noted := ex.body["addressNote"]; noted || !strings.Contains(ex.raw, `"baseURL":"https://127.0.0.1:49001/`) || !strings.Contains(ex.raw, `"baseURL":"http://127.0.0.1:49000/mopay/`) &&
+			!strings.Contains(ex.raw, `"baseURL":"http://127.0.0.1:49000/_herald/worlds/`) {
+			t.Errorf("%s: %s", what, ex.raw)
+		}
+	}
+	for body, field := range map[string]string{
+		`{"nosuch":"http://127.0.0.1:1"}`: "nosuch",
+		`{"mnotify":"ftp://127.0.0.1:1"}`: "mnotify",
+		`{}`:                              "",
+	} {
+		ex := call(t, h.Handler(), "PUT", "/_herald/v1/listeners", body, nil)
+		if ex.status != 400 || !strings.Contains(ex.raw, field) {
+			t.Errorf("PUT %s: %d %s", body, ex.status, ex.raw)
+		}
+	}
+	id, _ := world.body["id"].(string)
+	if ex := call(t, h.Handler(), "PUT", "/_herald/worlds/"+id+"/_herald/v1/listeners", `{"http":"http://127.0.0.1:1"}`, nil); ex.status != 404 {
+		t.Errorf("PUT listeners inside a world: %d %s", ex.status, ex.raw)
+	}
+}

@@ -123,6 +123,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	}
 	if id == "" {
 		cfg.Worlds = h
+		cfg.SetListenerURLs = h.SetListenerURLs
 	}
 	ctl, err := control.New(cfg)
 	if err != nil {

@@ -33,6 +33,10 @@ type Config struct {
 	Faults    *engine.Faults
 	// Systems lists the simulated systems and where they are served.
 	Systems func() []system.Info
+	// SetListenerURLs records where listeners are published, by name; an
+	// error names the listener at fault. Nil inside a world (the root sets
+	// them).
+	SetListenerURLs func(map[string]string) error
 	// AddressNote says, when a base URL is the server's own view of an
 	// address no client can use (bound to all interfaces), so; "" when
 	// every base URL is usable. Nil is "".
@@ -107,19 +111,20 @@ func New(cfg Config) (*engine.Engine, error) {
 		Name: "control",
 		Doc:  doc,
 		Handlers: map[string]engine.Handler{
-			"getInfo":      a.getInfo,
-			"reset":        a.reset,
-			"getClock":     a.getClock,
-			"setClock":     a.setClock,
-			"resetClock":   a.resetClock,
-			"advanceClock": a.advanceClock,
-			"listFaults":   a.listFaults,
-			"addFault":     a.addFault,
-			"clearFaults":  a.clearFaults,
-			"getCoverage":  a.getCoverage,
-			"createWorld":  a.createWorld,
-			"listWorlds":   a.listWorlds,
-			"deleteWorld":  a.deleteWorld,
+			"getInfo":         a.getInfo,
+			"setListenerURLs": a.setListenerURLs,
+			"reset":           a.reset,
+			"getClock":        a.getClock,
+			"setClock":        a.setClock,
+			"resetClock":      a.resetClock,
+			"advanceClock":    a.advanceClock,
+			"listFaults":      a.listFaults,
+			"addFault":        a.addFault,
+			"clearFaults":     a.clearFaults,
+			"getCoverage":     a.getCoverage,
+			"createWorld":     a.createWorld,
+			"listWorlds":      a.listWorlds,
+			"deleteWorld":     a.deleteWorld,
 		},
 		Render:      Render,
 		ErrorSchema: "Error",
@@ -157,6 +162,29 @@ func (a *api) getInfo(ex *engine.Exchange) (engine.Reply, error) {
 	}
 	return engine.JSON(http.StatusOK, info)
 }
+
+func (a *api) setListenerURLs(ex *engine.Exchange) (engine.Reply, error) {
+	if a.cfg.SetListenerURLs == nil {
+		return engine.Reply{}, NotFound("listeners are published for the whole Herald: PUT /_herald/v1/listeners at the root, not inside world %s", a.cfg.World)
+	}
+	var in map[string]string
+	if err := json.Unmarshal(ex.Body, &in); err != nil {
+		return engine.Reply{}, &engine.Problem{Kind: engine.BodyInvalid, In: "body", Reason: "want an object of listener names and URLs, such as {\"mnotify\": \"https://127.0.0.1:49001\"}"}
+	}
+	if err := a.cfg.SetListenerURLs(in); err != nil {
+		var bad *BadListener
+		if errors.As(err, &bad) {
+			return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: bad.Name, Reason: bad.Reason}
+		}
+		return engine.Reply{}, err
+	}
+	return a.getInfo(ex)
+}
+
+// BadListener is SetListenerURLs' refusal of one listener's URL.
+type BadListener struct{ Name, Reason string }
+
+func (b *BadListener) Error() string { return "listener " + b.Name + ": " + b.Reason }
 
 func (a *api) getCoverage(ex *engine.Exchange) (engine.Reply, error) {
 	out := []map[string]any{}

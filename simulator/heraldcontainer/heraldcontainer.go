@@ -303,7 +303,9 @@ func (c *Container) discover(ctx context.Context) error {
 		c.Listeners[s.Listener] = base
 		c.URLs[s.Name] = base + s.BasePath
 	}
-	return nil
+	// The Herald reports these from now on: its info and new worlds give
+	// URLs usable from here.
+	return c.Control(ctx, http.MethodPut, "listeners", c.Listeners, nil)
 }
 
 // Control calls the control API: method, a path under ControlURL, a JSON

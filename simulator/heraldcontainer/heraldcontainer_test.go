@@ -100,10 +100,19 @@ func TestImageRunsTheSuite(t *testing.T) {
 	if cert, err := c.MonnetNotifierCert(ctx); err != nil || !strings.HasPrefix(string(cert), "-----BEGIN CERTIFICATE-----") {
 		t.Fatalf("Monnet's notifier certificate: %q, %v", cert, err)
 	}
-	// The Herald in the container says its base URLs are its own view.
-	var info struct{ AddressNote string }
-	if err := c.Control(ctx, "GET", "info", nil, &info); err != nil || !strings.Contains(info.AddressNote, "own view") {
+	// The Herald in the container reports the published ports, which
+	// answer from here.
+	var info struct {
+		AddressNote string
+		Systems     []struct{ Name, BaseURL string }
+	}
+	if err := c.Control(ctx, "GET", "info", nil, &info); err != nil || info.AddressNote != "" {
 		t.Fatalf("info: %+v, %v", info, err)
+	}
+	for _, s := range info.Systems {
+		if s.BaseURL != c.URLs[s.Name] {
+			t.Errorf("the Herald reports %s at %s, published at %s", s.Name, s.BaseURL, c.URLs[s.Name])
+		}
 	}
 	// The suite signs with the time now: the clock runs on from it again.
 	if err := c.Control(ctx, "PUT", "clock", map[string]any{"now": time.Now().UTC().Format(time.RFC3339), "frozen": false}, nil); err != nil {
