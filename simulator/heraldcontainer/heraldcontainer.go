@@ -43,11 +43,9 @@ type config struct {
 	env     map[string]string
 	ports   []string
 	timeout time.Duration
-	// entrypoint and labels are the container's, and hostOverride the
-	// host its ports are reached at ("": testcontainers'); tests change
-	// them.
+	// entrypoint is the container's, and hostOverride the host its ports
+	// are reached at ("": testcontainers'); tests change them.
 	entrypoint   string
-	labels       map[string]string
 	hostOverride string
 }
 
@@ -140,7 +138,6 @@ func Run(ctx context.Context, opts ...Option) (*Container, error) {
 		testcontainers.WithEntrypoint(cfg.entrypoint),
 		testcontainers.WithCmd(cmd...),
 		testcontainers.WithEnv(env),
-		testcontainers.WithLabels(cfg.labels),
 		testcontainers.WithExposedPorts(cfg.ports...),
 		// The container reaches the host as host.docker.internal, as on
 		// Docker Desktop: Monnet's notifier delivers to a merchant's
