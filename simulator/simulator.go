@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -236,12 +238,70 @@ func (h *Herald) SetBaseURL(listener, base string) {
 	h.urls[listener] = strings.TrimSuffix(base, "/")
 }
 
+// SetListenerURLs records where listeners are published (by name: the
+// main listener and systems' own), all or none: each must be an http(s)
+// URL with a host, no query.
+func (h *Herald) SetListenerURLs(urls map[string]string) error {
+	known := map[string]bool{}
+	var names []string
+	for _, l := range h.Listeners() {
+		known[l.Name] = true
+		names = append(names, l.Name)
+	}
+	clean := map[string]string{}
+	for name, raw := range urls {
+		if !known[name] {
+			return &control.BadListener{Name: name, Reason: "no such listener (have " + strings.Join(names, ", ") + ")"}
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return &control.BadListener{Name: name, Reason: fmt.Sprintf("%q is not an http:// or https:// URL with a host, such as https://127.0.0.1:49001", raw)}
+		}
+		clean[name] = strings.TrimSuffix(raw, "/")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for name, u := range clean {
+		h.urls[name] = u
+	}
+	return nil
+}
+
 // BaseURL is where a listener is bound, as SetBaseURL recorded it; "" until
 // then.
 func (h *Herald) BaseURL(listener string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.urls[listener]
+}
+
+// AddressNote says plainly when a listener's base URL is the server's own
+// view of an address no client can use ("http://[::]:8080": bound to all
+// interfaces, as in a container); "" when every one is usable.
+func (h *Herald) AddressNote() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.addressNote()
+}
+
+// addressNote is AddressNote. Call with h.mu held.
+func (h *Herald) addressNote() string {
+	var unusable []string
+	for name, base := range h.urls {
+		u, err := url.Parse(base)
+		if err != nil {
+			continue
+		}
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+			unusable = append(unusable, name+" "+base)
+		}
+	}
+	if len(unusable) == 0 {
+		return ""
+	}
+	sort.Strings(unusable)
+	return "the base URLs of " + strings.Join(unusable, ", ") + " are the server's own view: the address it is bound to (all interfaces) and its port there, inside a container its port inside; " +
+		"reach it at this host's address, or where the port is published, and start herald serve with --public-url (or PUT /_herald/v1/listeners) to report that"
 }
 
 func (h *Herald) listenerURLs() map[string]string {
@@ -361,7 +421,7 @@ func (h *Herald) CreateWorld() (control.WorldInfo, error) {
 
 // worldInfo describes a world. Call with h.mu held.
 func (h *Herald) worldInfo(w *world) control.WorldInfo {
-	info := control.WorldInfo{ID: w.id, BasePath: w.prefix() + "/"}
+	info := control.WorldInfo{ID: w.id, BasePath: w.prefix() + "/", AddressNote: h.addressNote()}
 	if u := h.urls[MainListener]; u != "" {
 		info.BaseURL = u + info.BasePath
 	}

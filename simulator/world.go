@@ -120,10 +120,11 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	}
 	cfg := control.Config{
 		Version: h.opts.Version, Seed: h.opts.Seed, World: id, Clock: w.clock, Scheduler: w.sched, Faults: w.faults,
-		Systems: w.Systems, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger, Compiled: h.compiled,
+		Systems: w.Systems, AddressNote: h.AddressNote, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger, Compiled: h.compiled,
 	}
 	if id == "" {
 		cfg.Worlds = h
+		cfg.SetListenerURLs = h.SetListenerURLs
 	}
 	ctl, err := control.New(cfg)
 	if err != nil {

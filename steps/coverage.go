@@ -25,7 +25,13 @@ func ComputeCoverage(system string, checker *specs.Checker, exchanges []Exchange
 	return checker.Coverage(system, seen)
 }
 
-// printCoverage writes the coverage of each spec, and what is missing.
+// consoleMissing is how many missing items of one kind the console names;
+// the reports name them all.
+const consoleMissing = 12
+
+// printCoverage writes the coverage of each spec, and what is missing: the
+// first consoleMissing items of each kind, and how many more the reports
+// list.
 func printCoverage(w io.Writer, cs []Coverage) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "coverage %s: %.0f%% (operations %s, documented responses %s, security schemes %s)\n",
@@ -34,11 +40,36 @@ func printCoverage(w io.Writer, cs []Coverage) {
 			what string
 			t    specs.Tally
 		}{{"operations", c.Operations}, {"responses", c.Responses}, {"security schemes", c.Schemes}} {
-			if len(m.t.Missing) > 0 {
-				fmt.Fprintf(w, "  not exercised, %s: %s\n", m.what, strings.Join(m.t.Missing, ", "))
+			missing := m.t.Missing
+			if len(missing) == 0 {
+				continue
 			}
+			more := ""
+			if len(missing) > consoleMissing {
+				more = fmt.Sprintf(" … and %d more (the reports list them all)", len(missing)-consoleMissing)
+				missing = missing[:consoleMissing]
+			}
+			fmt.Fprintf(w, "  not exercised, %s: %s%s\n", m.what, strings.Join(missing, ", "), more)
 		}
 	}
+}
+
+// coverageOfSelected keeps the coverage of the systems of which --tags
+// selected a scenario: a system the run did not set out to check has
+// nothing to report but a long list of what it did not exercise. Its
+// coverage stays in the summary and the reports.
+func coverageOfSelected(cs []Coverage, sums []SystemSummary) []Coverage {
+	selected := map[string]bool{}
+	for _, s := range sums {
+		selected[s.System] = s.Selected > 0
+	}
+	var out []Coverage
+	for _, c := range cs {
+		if selected[c.System] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func formatPct(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) }

@@ -412,8 +412,6 @@ func Run(opts RunOptions) int {
 			coverage = append(coverage, ComputeCoverage(m.System(), m.Checker(), exchanges))
 		}
 	}
-	fmt.Fprintln(opts.Output)
-	printCoverage(opts.Output, coverage)
 	var systems []string
 	for _, m := range opts.Modules {
 		if opts.Target.Systems[m.System()] != nil {
@@ -421,6 +419,8 @@ func Run(opts RunOptions) int {
 		}
 	}
 	sums := summarize(systems, runs, opts.Tags, exclusions, allSkipped, results, coverage, shardPaths)
+	fmt.Fprintln(opts.Output)
+	printCoverage(opts.Output, coverageOfSelected(coverage, sums))
 	printSummary(opts.Output, sums)
 	minCoverage := Gate{}
 	for k, v := range opts.MinCoverageOf {

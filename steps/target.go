@@ -40,6 +40,10 @@ type SystemTarget struct {
 	// Params are the system's other settings: accounts, passwords, forms.
 	// Each module documents the keys it reads.
 	Params map[string]string
+	// Certificates holds, by role, the client certificate (PEM) that role's
+	// client presents, for steps that must name it (registering it with a
+	// Herald, say). A target file fills it beside Clients.
+	Certificates map[string]string
 }
 
 // Client returns the client of a role, falling back to the default role and
@@ -98,8 +102,17 @@ func Herald(controlURL string, infos []SystemInfo, modules []Module) Target {
 
 // Discover asks the Herald at base ("http://127.0.0.1:8080") where its
 // systems are, and returns its Target. It fails with one clear message when
-// no Herald answers there.
+// no Herald answers there, or when a listener of a system under test
+// answers nowhere.
 func Discover(ctx context.Context, base, token string, client *http.Client, modules []Module) (Target, error) {
+	return DiscoverPublished(ctx, base, token, client, modules, nil)
+}
+
+// DiscoverPublished is Discover for a Herald whose listeners of their own
+// are published elsewhere than it says (a container's remapped ports):
+// published gives, by listener name, the URL a listener answers at
+// ("mnotify": "https://127.0.0.1:49153"); the main listener is base.
+func DiscoverPublished(ctx context.Context, base, token string, client *http.Client, modules []Module, published map[string]string) (Target, error) {
 	base = strings.TrimSuffix(base, "/")
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
@@ -130,21 +143,91 @@ func Discover(ctx context.Context, base, token string, client *http.Client, modu
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&info); err != nil || resp.StatusCode != http.StatusOK || info.Name != "herald" {
 		return Target{}, fmt.Errorf("this is not a Herald (GET %sinfo answered %d)", controlURL, resp.StatusCode)
 	}
+	if err := checkPublished(info.Systems, published); err != nil {
+		return Target{}, err
+	}
+	tested := map[string]bool{}
+	for _, m := range modules {
+		tested[m.System()] = true
+	}
 	for i, s := range info.Systems {
-		info.Systems[i].BaseURL = reachable(base, s)
+		info.Systems[i].BaseURL = reachable(base, s, published[s.Listener])
+		if tested[s.Name] && !onMain(s) {
+			if err := probe(ctx, info.Systems[i].BaseURL); err != nil {
+				return Target{}, fmt.Errorf("the listener %s (system %s) answers nowhere at %s (the Herald reports %s): %v; "+
+					"if its port is published elsewhere (a container started with -p 127.0.0.1::PORT), name it: --listener-url %s=%s://HOST:PORT",
+					s.Listener, s.Name, info.Systems[i].BaseURL, s.BaseURL, err, s.Listener, schemeOf(s.BaseURL))
+			}
+		}
 	}
 	t := Herald(controlURL, info.Systems, modules)
 	t.Name, t.ControlToken = base, token
 	return t, nil
 }
 
+// checkPublished refuses a published URL for a listener the Herald lacks,
+// or that is no http(s) URL.
+func checkPublished(systems []SystemInfo, published map[string]string) error {
+	own := map[string]bool{}
+	var names []string
+	for _, s := range systems {
+		if !onMain(s) && !own[s.Listener] {
+			own[s.Listener] = true
+			names = append(names, s.Listener)
+		}
+	}
+	for name, raw := range published {
+		if !own[name] {
+			have := "none"
+			if len(names) > 0 {
+				have = strings.Join(names, ", ")
+			}
+			return fmt.Errorf("--listener-url %s: the Herald has no listener of that name besides its main one, which is the target URL itself (listeners of their own: %s)", name, have)
+		}
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--listener-url %s=%s: want an http:// or https:// URL such as https://127.0.0.1:49153", name, raw)
+		}
+	}
+	return nil
+}
+
+func onMain(s SystemInfo) bool { return s.Listener == "" || s.Listener == "http" }
+
+func schemeOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
+		return u.Scheme
+	}
+	return "https"
+}
+
+// probe checks that something accepts connections at a URL's host.
+func probe(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+	}
+	conn, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", host)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
 // reachable is the URL a system answers at, as seen from where base was
 // reached: on the main listener, base and its path (a Herald's own idea of
 // its address may be a container's or 0.0.0.0); on a listener of its own,
+// published (where the user says that listener answers) and its path, else
 // the URL the Herald gives, on base's host when it names all interfaces.
-func reachable(base string, s SystemInfo) string {
-	if s.Listener == "" || s.Listener == "http" || s.BaseURL == "" {
+func reachable(base string, s SystemInfo, published string) string {
+	if onMain(s) || (s.BaseURL == "" && published == "") {
 		return base + s.BasePath
+	}
+	if published != "" {
+		return strings.TrimSuffix(published, "/") + s.BasePath
 	}
 	u, err := url.Parse(s.BaseURL)
 	if err != nil {

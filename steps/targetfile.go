@@ -3,6 +3,7 @@ package steps
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -283,6 +284,10 @@ func buildClients(name string, st *SystemTarget, vals map[string]value, dir stri
 			return fail(cert.line, "key %sclients.%s: %v", prefix, role, err)
 		}
 		st.Clients[role] = newClient([]tls.Certificate{pair})
+		if st.Certificates == nil {
+			st.Certificates = map[string]string{}
+		}
+		st.Certificates[role] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pair.Certificate[0]}))
 	}
 	return nil
 }

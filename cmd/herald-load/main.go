@@ -52,7 +52,7 @@ func measure(heraldBin, generator string, duration time.Duration, conns, rounds 
 	if duration*time.Duration(2*rounds) > 250*time.Second {
 		return fmt.Errorf("the signature is valid for 300 s: use fewer or shorter rounds")
 	}
-	herald, stopHerald, err := start(heraldBin, "serve", "--listen", "127.0.0.1:0", "--seed", "1", "--mopay-rate-limit", "0", "--log-level", "error")
+	herald, stopHerald, err := start(heraldBin, serveArgs()...)
 	if err != nil {
 		return err
 	}
@@ -100,6 +100,13 @@ func measure(heraldBin, generator string, duration time.Duration, conns, rounds 
 	h, b := median(hr), median(br)
 	fmt.Printf("median: herald %.0f req/s, bare %.0f req/s, ratio %.2f\n", h, b, h/b)
 	return nil
+}
+
+// serveArgs start the Herald measured: every listener on a free loopback
+// port (port 0 for the main one picks one for MNotify's too), so that a
+// Herald already serving 8080 or 8443 is no obstacle.
+func serveArgs() []string {
+	return []string{"serve", "--listen", "127.0.0.1:0", "--seed", "1", "--mopay-rate-limit", "0", "--log-level", "error"}
 }
 
 // start runs a server command and returns the base URL it prints first.

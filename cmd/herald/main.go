@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"regexp"
@@ -280,7 +281,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
 	listen := listenFlag{}
 	host := fs.String("host", "", "`host` for every listener whose address --listen does not give, keeping its default port (0.0.0.0 serves on all interfaces, as the container image does)")
-	fs.Var(listen, "listen", "`address` of the main listener (default "+simulator.DefaultAddr+"), or NAME=ADDRESS for a system served on a listener of its own; repeat for each; port 0 picks a free port")
+	fs.Var(listen, "listen", "`address` of the main listener (default "+simulator.DefaultAddr+"), or NAME=ADDRESS for a system served on a listener of its own; repeat for each; port 0 picks a free port, and port 0 for the main listener does so for every listener not given")
 	var seed seedFlag
 	fs.Var(&seed, "seed", "random `seed` for keys, codes and references (default: a fresh one, printed at start)")
 	noCheck := fs.Bool("no-response-validation", false, "do not check the simulator's own answers against the specs")
@@ -289,6 +290,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	maxWorlds := fs.Int("max-worlds", simulator.DefaultMaxWorlds, "how many isolated worlds (POST /_herald/v1/worlds) may exist at once")
 	worldIdle := fs.Duration("world-idle", simulator.DefaultWorldIdle, "how long an isolated world may go unused before it is deleted")
 	token := fs.String("control-token", "", "bearer `token` the control API asks for (env HERALD_CONTROL_TOKEN); made up and printed when Herald listens beyond loopback without one")
+	public := publicFlag{}
+	fs.Var(public, "public-url", "`URL` clients reach the main listener at, or NAME=URL for a system's own listener, when it is not the address bound (a container's published port: http://127.0.0.1:49000, mnotify=https://127.0.0.1:49001); reported by /_herald/v1/info, new worlds and this banner; repeat for each")
 	settings, err := settingFlags(fs)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
@@ -342,6 +345,25 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	for name := range public {
+		if !known[name] {
+			var names []string
+			for _, l := range listeners {
+				names = append(names, l.Name)
+			}
+			fmt.Fprintf(stderr, "herald serve: --public-url %s=…: no such listener (have %s)\n", name, strings.Join(names, ", "))
+			return 2
+		}
+	}
+	// Port 0 for the main listener picks a free port for every listener
+	// whose address is not given: none falls back to its fixed default
+	// (8443), which something else may hold.
+	anyPort := false
+	if addr := listen[simulator.MainListener]; addr != "" {
+		if _, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
+			anyPort = true
+		}
+	}
 	// Signals are caught before anything is bound or printed: a SIGTERM
 	// right after the banner shuts down gracefully, never kills.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -355,10 +377,17 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		addr := listen[l.Name]
 		if addr == "" {
 			addr = l.DefaultAddr
-			if *host != "" {
-				_, port, _ := net.SplitHostPort(l.DefaultAddr)
-				addr = net.JoinHostPort(*host, port)
+			defHost, port, _ := net.SplitHostPort(l.DefaultAddr)
+			if anyPort {
+				port = "0"
+				if mainHost, _, err := net.SplitHostPort(listen[simulator.MainListener]); err == nil {
+					defHost = mainHost
+				}
 			}
+			if *host != "" {
+				defHost = *host
+			}
+			addr = net.JoinHostPort(defHost, port)
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -379,15 +408,33 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			srv.TLSConfig = l.TLS
 			ln = tls.NewListener(ln, l.TLS)
 		}
-		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
+		base := scheme + "://" + ln.Addr().String()
+		if p := public[l.Name]; p != "" {
+			base = p
+		}
+		h.SetBaseURL(l.Name, base)
 		servers = append(servers, bound{srv, ln})
 	}
-	main := "http://" + servers[0].ln.Addr().String()
-	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)\n", version, main, seed.get())
+	main := h.BaseURL(simulator.MainListener)
+	boundAt := func(name string) string {
+		if public[name] == "" {
+			return ""
+		}
+		for i, l := range listeners {
+			if l.Name == name {
+				return " (bound to " + servers[i].ln.Addr().String() + ")"
+			}
+		}
+		return ""
+	}
+	fmt.Fprintf(stdout, "herald %s serving on %s (seed %d)%s\n", version, main, seed.get(), boundAt(simulator.MainListener))
 	for _, s := range h.Systems() {
-		fmt.Fprintf(stdout, "  %-8s %s\n", s.Name, s.BaseURL)
+		fmt.Fprintf(stdout, "  %-8s %s%s\n", s.Name, s.BaseURL, boundAt(s.Listener))
 	}
 	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
+	if note := h.AddressNote(); note != "" {
+		fmt.Fprintf(stdout, "  note: %s\n", note)
+	}
 	switch {
 	case madeUp:
 		fmt.Fprintf(stdout, "  the control API asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
@@ -515,6 +562,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once; against a Herald each runs in an isolated world of its own")
 	isolate := fs.Bool("isolate", false, "run each scenario in an isolated world of its own even one at a time, so that several suites can share one Herald (implied by --concurrency above 1)")
 	shard := fs.String("shard", "", "run only part `K/N` of the selected scenarios (stable and balanced: N runners with K = 1…N cover the suite once)")
+	published := listenerURLFlag{}
+	fs.Var(published, "listener-url", "for --target URL of a Herald: `NAME=URL` where the Herald's listener NAME is published, when not where the Herald says (a container started with -p 127.0.0.1::8443: mnotify=https://127.0.0.1:49153); repeat for each listener")
 	help := "Usage: herald test [flags]\n\nRuns the embedded Gherkin features against a target and exits 1 if a\nscenario fails or the run falls short of --min-coverage or --min-scenarios,\n2 on a usage error (a tag expression that selects nothing). Every answer is\nchecked against the spec. Against a target that is not a Herald, scenarios\ntagged @simulator, @herald-design and @mutating (unless --allow-mutating)\nare skipped, and so are those that need an account or credentials the\ntarget lacks (for Mopay an account, for MNotify a role's certificate:\ntagged @cert-<role>); each is reported as skipped with its reason in every\nformat. Signing in to the account given is not mutating. --tags naming a\ntag brings its scenarios back. A real deployment is a target file, or one\nor more of --mopay-url, --mnotify-url and --monnet-url: only the systems\ngiven are tested. After the run come contract coverage per spec and, per\nsystem, how many scenarios ran and what the rest would need\n(--allow-mutating, a Herald, an account): a PARTIAL RUN says so.\n--min-scenarios and --min-coverage turn too partial a run into a failure\nfor CI.\n\nThe Monnet scenarios run a merchant receiver of the suite's own\n(--monnet-receiver-listen, --monnet-receiver-url). On a Herald the suite\nsets it as the merchant's receiver URL through the control API; a real\nMonnet must have been configured with that URL by its integration team.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
@@ -567,6 +616,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if len(published) > 0 && ((!strings.HasPrefix(*target, "http://") && !strings.HasPrefix(*target, "https://")) || *mopayURL != "" || *mnotifyURL != "" || *monnetURL != "") {
+		fmt.Fprintln(stderr, "herald test: --listener-url is for a running Herald given as --target URL (in a target file, a system's url says where it answers)")
+		return 2
+	}
 	modules, err := suite.Modules()
 	if err != nil {
 		fmt.Fprintln(stderr, "herald test:", err)
@@ -673,7 +726,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "herald test: --target:", err)
 			return 2
 		}
-		if t, err = steps.Discover(context.Background(), u, *controlToken, nil, modules); err != nil {
+		if t, err = steps.DiscoverPublished(context.Background(), u, *controlToken, nil, modules, published); err != nil {
 			fmt.Fprintf(stderr, "herald test: --target %s: %v; for a real deployment, use a target file or --mopay-url, --mnotify-url, --monnet-url\n", u, err)
 			return 1
 		}
@@ -752,6 +805,46 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "herald test: %s; see above\n", strings.Join(why, "; "))
 		return 1
 	}
+}
+
+// publicFlag collects --public-url values: "URL" for the main listener,
+// "NAME=URL" for a system's own.
+type publicFlag map[string]string
+
+func (p publicFlag) String() string { return "" }
+func (p publicFlag) Set(v string) error {
+	name, raw := simulator.MainListener, v
+	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		var ok bool
+		if name, raw, ok = strings.Cut(v, "="); !ok || name == "" {
+			return fmt.Errorf("%q: want URL, or NAME=URL for a listener of its own, such as mnotify=https://127.0.0.1:49001", v)
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q: want an http:// or https:// URL with a host, such as http://127.0.0.1:49000", v)
+	}
+	if _, dup := p[name]; dup {
+		return fmt.Errorf("listener %s given twice", name)
+	}
+	p[name] = strings.TrimSuffix(raw, "/")
+	return nil
+}
+
+// listenerURLFlag collects --listener-url values: NAME=URL.
+type listenerURLFlag map[string]string
+
+func (l listenerURLFlag) String() string { return "" }
+func (l listenerURLFlag) Set(v string) error {
+	name, raw, ok := strings.Cut(v, "=")
+	if !ok || name == "" || (!strings.HasPrefix(raw, "http://") && !strings.HasPrefix(raw, "https://")) {
+		return fmt.Errorf("%q: want NAME=URL, such as mnotify=https://127.0.0.1:49153", v)
+	}
+	if _, dup := l[name]; dup {
+		return fmt.Errorf("listener %s given twice", name)
+	}
+	l[name] = raw
+	return nil
 }
 
 // certFlag collects --mnotify-cert values: ROLE=CERT,KEY, file paths.

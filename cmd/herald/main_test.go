@@ -374,6 +374,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"test", "--mnotify-url", "https://127.0.0.1:1/", "--mnotify-cert", "sender-a=/nonexistent/a.pem,/nonexistent/a-key.pem"},
 			"herald test: --mnotify-cert sender-a: open /nonexistent/a.pem: no such file or directory\n"},
 		{[]string{"test", "--mnotify-url", "ftp://x/", "--mnotify-cert", "sender-a=a.pem,a-key.pem"}, "herald test: --mnotify-url: \"ftp://x/\" is not an http:// or https:// URL\n"},
+		{[]string{"test", "--listener-url", "mnotify=https://127.0.0.1:1"}, "herald test: --listener-url is for a running Herald given as --target URL (in a target file, a system's url says where it answers)\n"},
+		{[]string{"test", "--target", "http://127.0.0.1:1", "--listener-url", "mnotify"}, "herald test: invalid value \"mnotify\" for flag -listener-url: \"mnotify\": want NAME=URL, such as mnotify=https://127.0.0.1:49153\n" + testHelp},
+		{[]string{"serve", "--public-url", "ftp://x"}, "herald serve: invalid value \"ftp://x\" for flag -public-url: \"ftp://x\": want URL, or NAME=URL for a listener of its own, such as mnotify=https://127.0.0.1:49001\n" + serveHelp},
+		{[]string{"serve", "--public-url", "nosuch=http://127.0.0.1:1", "--listen", "127.0.0.1:0"}, "herald serve: --public-url nosuch=…: no such listener (have http, mnotify)\n"},
 	} {
 		var out, errOut bytes.Buffer
 		got := run(c.args, &out, &errOut)

@@ -33,6 +33,14 @@ type Config struct {
 	Faults    *engine.Faults
 	// Systems lists the simulated systems and where they are served.
 	Systems func() []system.Info
+	// SetListenerURLs records where listeners are published, by name; an
+	// error names the listener at fault. Nil inside a world (the root sets
+	// them).
+	SetListenerURLs func(map[string]string) error
+	// AddressNote says, when a base URL is the server's own view of an
+	// address no client can use (bound to all interfaces), so; "" when
+	// every base URL is usable. Nil is "".
+	AddressNote func() string
 	// Checker returns a system's checker, nil for an unknown name.
 	Checker func(name string) *specs.Checker
 	// Reset puts every system back to its seed state, atomically: random
@@ -67,6 +75,8 @@ type WorldInfo struct {
 	// as a Herald's base URL (its control API is under _herald/v1/).
 	BaseURL string        `json:"baseURL,omitempty"`
 	Systems []system.Info `json:"systems"`
+	// AddressNote is Config.AddressNote's, when there is one.
+	AddressNote string `json:"addressNote,omitempty"`
 }
 
 // Unauthorized is the answer to a control request without the token.
@@ -104,19 +114,20 @@ func New(cfg Config) (*engine.Engine, error) {
 		Name: "control",
 		Doc:  doc,
 		Handlers: map[string]engine.Handler{
-			"getInfo":      a.getInfo,
-			"reset":        a.reset,
-			"getClock":     a.getClock,
-			"setClock":     a.setClock,
-			"resetClock":   a.resetClock,
-			"advanceClock": a.advanceClock,
-			"listFaults":   a.listFaults,
-			"addFault":     a.addFault,
-			"clearFaults":  a.clearFaults,
-			"getCoverage":  a.getCoverage,
-			"createWorld":  a.createWorld,
-			"listWorlds":   a.listWorlds,
-			"deleteWorld":  a.deleteWorld,
+			"getInfo":         a.getInfo,
+			"setListenerURLs": a.setListenerURLs,
+			"reset":           a.reset,
+			"getClock":        a.getClock,
+			"setClock":        a.setClock,
+			"resetClock":      a.resetClock,
+			"advanceClock":    a.advanceClock,
+			"listFaults":      a.listFaults,
+			"addFault":        a.addFault,
+			"clearFaults":     a.clearFaults,
+			"getCoverage":     a.getCoverage,
+			"createWorld":     a.createWorld,
+			"listWorlds":      a.listWorlds,
+			"deleteWorld":     a.deleteWorld,
 		},
 		Render:      Render,
 		ErrorSchema: "Error",
@@ -149,8 +160,36 @@ func (a *api) getInfo(ex *engine.Exchange) (engine.Reply, error) {
 	if a.cfg.World != "" {
 		info["world"] = a.cfg.World
 	}
+	if a.cfg.AddressNote != nil {
+		if note := a.cfg.AddressNote(); note != "" {
+			info["addressNote"] = note
+		}
+	}
 	return engine.JSON(http.StatusOK, info)
 }
+
+func (a *api) setListenerURLs(ex *engine.Exchange) (engine.Reply, error) {
+	if a.cfg.SetListenerURLs == nil {
+		return engine.Reply{}, NotFound("listeners are published for the whole Herald: PUT /_herald/v1/listeners at the root, not inside world %s", a.cfg.World)
+	}
+	var in map[string]string
+	if err := json.Unmarshal(ex.Body, &in); err != nil {
+		return engine.Reply{}, &engine.Problem{Kind: engine.BodyInvalid, In: "body", Reason: "want an object of listener names and URLs, such as {\"mnotify\": \"https://127.0.0.1:49001\"}"}
+	}
+	if err := a.cfg.SetListenerURLs(in); err != nil {
+		var bad *BadListener
+		if errors.As(err, &bad) {
+			return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "body", Field: bad.Name, Reason: bad.Reason}
+		}
+		return engine.Reply{}, err
+	}
+	return a.getInfo(ex)
+}
+
+// BadListener is SetListenerURLs' refusal of one listener's URL.
+type BadListener struct{ Name, Reason string }
+
+func (b *BadListener) Error() string { return "listener " + b.Name + ": " + b.Reason }
 
 func (a *api) getCoverage(ex *engine.Exchange) (engine.Reply, error) {
 	out := []map[string]any{}

@@ -6,5 +6,7 @@
 // No image is pulled: build it first with `make image` (FROM scratch). On
 // machines whose Docker has no registry, set TESTCONTAINERS_RYUK_DISABLED=true
 // (exactly "true"), and where the tests run in a container themselves,
-// TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1.
+// TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1; Run checks both before a long
+// wait, and says which to set. When start-up fails, Run removes what it
+// started.
 package heraldcontainer

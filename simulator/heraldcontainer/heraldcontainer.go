@@ -9,10 +9,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
@@ -41,6 +43,10 @@ type config struct {
 	env     map[string]string
 	ports   []string
 	timeout time.Duration
+	// entrypoint is the container's, and hostOverride the host its ports
+	// are reached at ("": testcontainers'); tests change them.
+	entrypoint   string
+	hostOverride string
 }
 
 type clockSetting struct {
@@ -61,7 +67,7 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = &seed } }
 func WithToken(token string) Option { return func(c *config) { c.token = token } }
 
 // WithClock sets the simulator clock once the container is healthy:
-// frozen at now, or running on from it.
+// frozen at now, or running on from it; heraldtest.WithClock takes the same.
 func WithClock(now time.Time, frozen bool) Option {
 	return func(c *config) { c.clock = &clockSetting{now, frozen} }
 }
@@ -93,17 +99,28 @@ type Container struct {
 	Token string
 	// URLs holds each system's base URL on the host, ending in "/".
 	URLs map[string]string
+	// Listeners holds each listener's base URL on the host, by name
+	// ("http", "mnotify"…), as heraldtest.Server.Listeners does: for
+	// herald test --listener-url or steps.DiscoverPublished.
+	Listeners map[string]string
 	// Client sends control requests with the token.
 	Client *http.Client
+	host   string // where its ports are reached; "": testcontainers' Host
 }
 
-// Run starts a Herald container and waits until its control API answers.
-// On error the container, if it started, is returned too, for the caller's
-// clean-up (testcontainers.CleanupContainer).
+// Run starts a Herald container and waits until its control API answers,
+// inside the container and from here. On error it terminates and removes
+// whatever it started, and returns nil: nothing is left behind, even with
+// Ryuk off. The error says what to set or run when the cause is known (no
+// image: make image; TESTCONTAINERS_RYUK_DISABLED;
+// TESTCONTAINERS_HOST_OVERRIDE).
 func Run(ctx context.Context, opts ...Option) (*Container, error) {
-	cfg := config{image: DefaultImage, ports: defaultPorts(), timeout: 60 * time.Second}
+	cfg := config{image: DefaultImage, ports: defaultPorts(), timeout: 60 * time.Second, entrypoint: "/herald"}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if err := preflight(ctx, cfg.image); err != nil {
+		return nil, err
 	}
 	if cfg.token == "" {
 		cfg.token = fmt.Sprintf("tc-%d", time.Now().UnixNano())
@@ -118,7 +135,7 @@ func Run(ctx context.Context, opts ...Option) (*Container, error) {
 	}
 	cmd = append(cmd, cfg.args...)
 	ctr, err := testcontainers.Run(ctx, cfg.image,
-		testcontainers.WithEntrypoint("/herald"),
+		testcontainers.WithEntrypoint(cfg.entrypoint),
 		testcontainers.WithCmd(cmd...),
 		testcontainers.WithEnv(env),
 		testcontainers.WithExposedPorts(cfg.ports...),
@@ -128,31 +145,111 @@ func Run(ctx context.Context, opts ...Option) (*Container, error) {
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			hc.ExtraHosts = append(hc.ExtraHosts, HostGateway+":host-gateway")
 		}),
-		testcontainers.WithWaitStrategy(wait.ForHTTP("/_herald/v1/info").WithPort("8080/tcp").
-			WithHeaders(map[string]string{"Authorization": "Bearer " + cfg.token}).
-			WithStartupTimeout(cfg.timeout)),
+		// Ready when herald health answers inside the container (the
+		// token is in its environment): this needs no route from here,
+		// and fails at once when the container has exited.
+		testcontainers.WithWaitStrategy(wait.ForExec([]string{"/herald", "health"}).
+			WithPollInterval(200*time.Millisecond).WithStartupTimeout(cfg.timeout)),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("heraldcontainer: %w", err)
+		return nil, abandon(ctr, fmt.Errorf("heraldcontainer: the container did not become ready: %w", err))
 	}
-	c := &Container{Container: ctr, Token: cfg.token, URLs: map[string]string{}, Client: &http.Client{Timeout: 30 * time.Second}}
+	c := &Container{Container: ctr, Token: cfg.token, URLs: map[string]string{}, Listeners: map[string]string{},
+		Client: &http.Client{Timeout: 30 * time.Second}, host: cfg.hostOverride}
 	if err := c.discover(ctx); err != nil {
-		return c, err
+		return nil, abandon(ctr, err)
 	}
 	if cfg.clock != nil {
 		body := map[string]any{"now": cfg.clock.now.UTC().Format(time.RFC3339Nano), "frozen": cfg.clock.frozen}
 		if err := c.Control(ctx, http.MethodPut, "clock", body, nil); err != nil {
-			return c, err
+			return nil, abandon(ctr, err)
 		}
 	}
 	return c, nil
 }
 
+// abandon terminates and removes a container that did not start as it
+// should (Created, Exited, or running but unusable), and returns err with
+// the end of its output, which says why.
+func abandon(ctr testcontainers.Container, err error) error {
+	if ctr == nil || reflect.ValueOf(ctr).IsNil() {
+		return err
+	}
+	// The caller's context may be what ended: clean up on one of our own.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if logs, lerr := ctr.Logs(ctx); lerr == nil {
+		b, _ := io.ReadAll(io.LimitReader(logs, 64<<10))
+		logs.Close()
+		if out := briefly(string(b)); out != "" {
+			err = fmt.Errorf("%w; the container's output:\n%s", err, out)
+		}
+	}
+	if terr := testcontainers.TerminateContainer(ctr, testcontainers.StopContext(ctx)); terr != nil {
+		err = fmt.Errorf("%w; removing the container failed too (docker rm -f %s): %v", err, ctr.GetContainerID(), terr)
+	}
+	return err
+}
+
+// briefly is a container's output, its first and last three lines when
+// longer: an error comes first, before a usage text.
+func briefly(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > 6 {
+		lines = append(append(lines[:3:3], "…"), lines[len(lines)-3:]...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// preflight checks, before anything is started, what would otherwise fail
+// late or obscurely: Docker answers, the image is there (nothing is
+// pulled), and Ryuk is off unless its image is there too.
+func preflight(ctx context.Context, image string) error {
+	p, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return fmt.Errorf("heraldcontainer: Docker: %w", err)
+	}
+	defer p.Close()
+	has := func(ref string) (bool, error) {
+		_, err := p.Client().ImageInspect(ctx, ref)
+		switch {
+		case err == nil:
+			return true, nil
+		case cerrdefs.IsNotFound(err):
+			return false, nil
+		}
+		return false, err
+	}
+	return checkSetup(image, has, testcontainers.ReadConfig().RyukDisabled)
+}
+
+// checkSetup is preflight's judgement: has tells whether the local Docker
+// holds an image.
+func checkSetup(image string, has func(string) (bool, error), ryukDisabled bool) error {
+	ok, err := has(image)
+	if err != nil {
+		return fmt.Errorf("heraldcontainer: Docker does not answer (is it running, and DOCKER_HOST right?): %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("heraldcontainer: no image %s in the local Docker: build it with `make image` (heraldcontainer never pulls one)", image)
+	}
+	if !ryukDisabled {
+		if ok, err := has(testcontainers.ReaperDefaultImage); err != nil || !ok {
+			return fmt.Errorf("heraldcontainer: Ryuk, testcontainers' reaper, is on and its image %s is not in the local Docker, so it would be pulled from a registry: "+
+				"set TESTCONTAINERS_RYUK_DISABLED=true (exactly true) where there is no registry; heraldcontainer removes what it started itself, and testcontainers.CleanupContainer the rest", testcontainers.ReaperDefaultImage)
+		}
+	}
+	return nil
+}
+
 // hostURL is where a port of the container answers on the host.
 func (c *Container) hostURL(ctx context.Context, scheme, port string) (string, error) {
-	host, err := c.Host(ctx)
-	if err != nil {
-		return "", fmt.Errorf("heraldcontainer: %w", err)
+	host := c.host
+	if host == "" {
+		var err error
+		if host, err = c.Host(ctx); err != nil {
+			return "", fmt.Errorf("heraldcontainer: %w", err)
+		}
 	}
 	mapped, err := c.MappedPort(ctx, port+"/tcp")
 	if err != nil {
@@ -169,6 +266,15 @@ func (c *Container) discover(ctx context.Context) error {
 		return err
 	}
 	c.ControlURL = c.URL + "/_herald/v1/"
+	c.Listeners["http"] = c.URL
+	// The Herald answers inside the container; from here, its published
+	// port must too.
+	if conn, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", strings.TrimPrefix(c.URL, "http://")); err != nil {
+		return fmt.Errorf("heraldcontainer: the Herald is up in the container, but its published port answers nowhere at %s from here (%v): "+
+			"where the tests run inside a container, set TESTCONTAINERS_HOST_OVERRIDE to the address the published ports answer at (127.0.0.1 when it shares the host's network)", c.URL, err)
+	} else {
+		conn.Close()
+	}
 	var info struct {
 		Systems []struct {
 			Name, Listener, BasePath string
@@ -191,13 +297,18 @@ func (c *Container) discover(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		c.Listeners[s.Listener] = base
 		c.URLs[s.Name] = base + s.BasePath
 	}
-	return nil
+	// The Herald reports these from now on: its info and new worlds give
+	// URLs usable from here.
+	return c.Control(ctx, http.MethodPut, "listeners", c.Listeners, nil)
 }
 
 // Control calls the control API: method, a path under ControlURL, a JSON
-// body or nil; the answer is decoded into out when given.
+// body or nil; the answer is decoded into out when given (a JSON answer
+// into anything json.Unmarshal takes, any answer as it is into a *[]byte
+// or *string: a PEM certificate, say).
 func (c *Container) Control(ctx context.Context, method, path string, body, out any) error {
 	return control(ctx, c.Client, c.ControlURL, c.Token, method, path, body, out)
 }
@@ -272,12 +383,29 @@ func control(ctx context.Context, client *http.Client, base, token, method, path
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("heraldcontainer: control %s %s answered %d: %s", method, path, resp.StatusCode, b)
 	}
-	if out != nil {
+	switch out := out.(type) {
+	case nil:
+	case *[]byte:
+		*out = b
+	case *string:
+		*out = string(b)
+	default:
 		if err := json.Unmarshal(b, out); err != nil {
 			return fmt.Errorf("heraldcontainer: control %s %s: %w", method, path, err)
 		}
 	}
 	return nil
+}
+
+// MonnetNotifierCert is the certificate (PEM) Monnet's notifier signs
+// with, as Monnet hands it to merchants: what a merchant's receiver
+// verifies notifications against.
+func (c *Container) MonnetNotifierCert(ctx context.Context) ([]byte, error) {
+	var pem []byte
+	if err := c.Control(ctx, http.MethodGet, "monnet/notifier/certificate", nil, &pem); err != nil {
+		return nil, err
+	}
+	return pem, nil
 }
 
 // MNotifyClient is an HTTP client of MNotify presenting role's test

@@ -84,11 +84,38 @@ func TestImageRunsTheSuite(t *testing.T) {
 	needDocker(t)
 	buildImage(t)
 	ctx := context.Background()
-	c, err := Run(ctx, WithImage(testImage()), WithSeed(9), WithArgs("--log-level", "warn"))
-	if c != nil {
-		testcontainers.CleanupContainer(t, c)
-	}
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	c, err := Run(ctx, WithImage(testImage()), WithSeed(9), WithArgs("--log-level", "warn"), WithClock(at, true))
+	testcontainers.CleanupContainer(t, c)
 	if err != nil {
+		t.Fatal(err)
+	}
+	var clk struct {
+		Now    time.Time
+		Frozen bool
+	}
+	if err := c.Control(ctx, "GET", "clock", nil, &clk); err != nil || !clk.Now.Equal(at) || !clk.Frozen {
+		t.Fatalf("clock %+v, want frozen at %s: %v", clk, at, err)
+	}
+	if cert, err := c.MonnetNotifierCert(ctx); err != nil || !strings.HasPrefix(string(cert), "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("Monnet's notifier certificate: %q, %v", cert, err)
+	}
+	// The Herald in the container reports the published ports, which
+	// answer from here.
+	var info struct {
+		AddressNote string
+		Systems     []struct{ Name, BaseURL string }
+	}
+	if err := c.Control(ctx, "GET", "info", nil, &info); err != nil || info.AddressNote != "" {
+		t.Fatalf("info: %+v, %v", info, err)
+	}
+	for _, s := range info.Systems {
+		if s.BaseURL != c.URLs[s.Name] {
+			t.Errorf("the Herald reports %s at %s, published at %s", s.Name, s.BaseURL, c.URLs[s.Name])
+		}
+	}
+	// The suite signs with the time now: the clock runs on from it again.
+	if err := c.Control(ctx, "PUT", "clock", map[string]any{"now": time.Now().UTC().Format(time.RFC3339), "frozen": false}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(c.URLs["mopay"], c.URL+"/mopay/") || c.Token == "" {
@@ -98,16 +125,22 @@ func TestImageRunsTheSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target, err := steps.Discover(ctx, c.URL, c.Token, nil, modules)
+	// A listener of a system's own (MNotify's HTTPS) is published on a
+	// port the container chose: the Herald inside reports its own, 8443;
+	// the suite is told where it is published, as herald test
+	// --listener-url does.
+	published := map[string]string{}
+	for name, u := range c.Listeners {
+		if name != "http" {
+			published[name] = u
+		}
+	}
+	target, err := steps.DiscoverPublished(ctx, c.URL, c.Token, nil, modules, published)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A listener of a system's own (MNotify's HTTPS) is published on a
-	// port the container chose: the Herald inside reports its own, 8443.
-	for name, st := range target.Systems {
-		if u := c.URLs[name]; u != "" {
-			st.BaseURL = u
-		}
+	if got := target.Systems["mnotify"].BaseURL; got != c.URLs["mnotify"] {
+		t.Fatalf("the suite sends MNotify to %s, published at %s", got, c.URLs["mnotify"])
 	}
 	if !strings.HasPrefix(c.URLs["mnotify"], "https://") {
 		t.Fatalf("MNotify's listener is not published: URLs %v", c.URLs)

@@ -36,33 +36,45 @@ type Server struct {
 }
 
 // Option adjusts the Herald New starts.
-type Option func(*simulator.Options)
+type Option func(*options)
+
+type options struct {
+	sim     simulator.Options
+	clockAt *time.Time
+	frozen  bool
+}
 
 // WithSeed sets the random seed (default 1, so that runs repeat).
-func WithSeed(seed uint64) Option { return func(o *simulator.Options) { o.Seed = seed } }
+func WithSeed(seed uint64) Option { return func(o *options) { o.sim.Seed = seed } }
 
-// WithClock makes the simulator clock follow c until the control API sets
-// it.
-func WithClock(c clock.Clock) Option { return func(o *simulator.Options) { o.Clock = c } }
+// WithClock sets the simulator clock once the Herald is up: frozen at now,
+// or running on from it; heraldcontainer.WithClock takes the same.
+func WithClock(now time.Time, frozen bool) Option {
+	return func(o *options) { o.clockAt, o.frozen = &now, frozen }
+}
+
+// WithClockSource makes the simulator clock follow c until the control API
+// sets it (in process only: a container has no such option).
+func WithClockSource(c clock.Clock) Option { return func(o *options) { o.sim.Clock = c } }
 
 // WithSetting sets a system setting, such as "mopay.rate-limit" to "0".
 func WithSetting(key, value string) Option {
-	return func(o *simulator.Options) {
-		if o.Settings == nil {
-			o.Settings = map[string]string{}
+	return func(o *options) {
+		if o.sim.Settings == nil {
+			o.sim.Settings = map[string]string{}
 		}
-		o.Settings[key] = value
+		o.sim.Settings[key] = value
 	}
 }
 
 // New starts a Herald for the test and closes it with t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	o := simulator.Options{Seed: 1, Version: "heraldtest"}
+	o := options{sim: simulator.Options{Seed: 1, Version: "heraldtest"}}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	h, err := simulator.New(o)
+	h, err := simulator.New(o.sim)
 	if err != nil {
 		t.Fatalf("heraldtest: %v", err)
 	}
@@ -93,6 +105,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, info := range h.Systems() {
 		s.URLs[info.Name] = info.BaseURL
 	}
+	if o.clockAt != nil {
+		s.Control(t, http.MethodPut, "clock", map[string]any{"now": o.clockAt.UTC().Format(time.RFC3339Nano), "frozen": o.frozen}, nil)
+	}
 	return s
 }
 
@@ -102,6 +117,7 @@ type World struct {
 	ID         string
 	ControlURL string
 	URLs       map[string]string
+	client     *http.Client
 }
 
 // World opens an isolated world, deleted when the test ends.
@@ -112,7 +128,7 @@ func (s *Server) World(t testing.TB) *World {
 		t.Fatalf("heraldtest: opening a world: %v", err)
 	}
 	t.Cleanup(func() { s.Herald.DeleteWorld(info.ID) })
-	w := &World{ID: info.ID, ControlURL: info.BaseURL + "_herald/v1/", URLs: map[string]string{}}
+	w := &World{ID: info.ID, ControlURL: info.BaseURL + "_herald/v1/", URLs: map[string]string{}, client: s.Client}
 	for _, sys := range info.Systems {
 		w.URLs[sys.Name] = sys.BaseURL
 	}
@@ -120,16 +136,32 @@ func (s *Server) World(t testing.TB) *World {
 }
 
 // Control calls the control API (method, path under ControlURL, JSON body or
-// nil) and decodes the answer into out, when given.
+// nil) and decodes the answer into out, when given: a JSON answer into
+// anything json.Unmarshal takes, and any answer (a PEM certificate, say) as
+// it is into a *[]byte or *string.
 func (s *Server) Control(t testing.TB, method, path string, body, out any) {
 	t.Helper()
 	control(t, s.Client, s.ControlURL, method, path, body, out)
 }
 
-// Control calls the world's control API, as Server.Control does.
+// Control calls the world's control API, as Server.Control does, with
+// client (nil: the Server's).
 func (w *World) Control(t testing.TB, client *http.Client, method, path string, body, out any) {
 	t.Helper()
+	if client == nil {
+		client = w.client
+	}
 	control(t, client, w.ControlURL, method, path, body, out)
+}
+
+// MonnetNotifierCert is the certificate (PEM) Monnet's notifier signs
+// with, as Monnet hands it to merchants: what a merchant's receiver
+// verifies notifications against.
+func (s *Server) MonnetNotifierCert(t testing.TB) []byte {
+	t.Helper()
+	var pem []byte
+	s.Control(t, http.MethodGet, "monnet/notifier/certificate", nil, &pem)
+	return pem
 }
 
 func control(t testing.TB, client *http.Client, base, method, path string, body, out any) {
@@ -158,7 +190,13 @@ func control(t testing.TB, client *http.Client, base, method, path string, body,
 	if resp.StatusCode >= 300 {
 		t.Fatalf("heraldtest: control %s %s answered %d: %s", method, path, resp.StatusCode, b)
 	}
-	if out != nil {
+	switch out := out.(type) {
+	case nil:
+	case *[]byte:
+		*out = b
+	case *string:
+		*out = string(b)
+	default:
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("heraldtest: control %s %s: %v", method, path, err)
 		}

@@ -1,9 +1,12 @@
 package heraldtest
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func register(t *testing.T, client *http.Client, base string) string {
@@ -69,5 +72,52 @@ func TestMNotifyClients(t *testing.T) {
 	}
 	if len(s.TestCA()) == 0 {
 		t.Fatal("no test CA")
+	}
+}
+
+// A world's control API answers with the server's client when none is
+// given, rather than a panic inside net/http.
+func TestWorldControlWithoutClient(t *testing.T) {
+	s := New(t)
+	var info struct{ World string }
+	s.World(t).Control(t, nil, "GET", "info", nil, &info)
+	if info.World == "" {
+		t.Fatalf("world info: %+v", info)
+	}
+}
+
+// Control reads an answer that is not JSON (Monnet's notifier certificate
+// is PEM) into a *[]byte or *string; MonnetNotifierCert gives it in one
+// call.
+func TestControlReadsPEM(t *testing.T) {
+	s := New(t)
+	var raw []byte
+	s.Control(t, "GET", "monnet/notifier/certificate", nil, &raw)
+	var text string
+	s.Control(t, "GET", "monnet/notifier/certificate", nil, &text)
+	if !strings.HasPrefix(string(raw), "-----BEGIN CERTIFICATE-----") || text != string(raw) {
+		t.Fatalf("raw %q, text %q", raw, text)
+	}
+	block, _ := pem.Decode(s.MonnetNotifierCert(t))
+	if block == nil {
+		t.Fatal("MonnetNotifierCert: no PEM")
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WithClock takes the shape heraldcontainer's does: a time, frozen or
+// running on from it.
+func TestWithClock(t *testing.T) {
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	s := New(t, WithClock(at, true))
+	var clock struct {
+		Now    time.Time
+		Frozen bool
+	}
+	s.Control(t, "GET", "clock", nil, &clock)
+	if !clock.Now.Equal(at) || !clock.Frozen {
+		t.Fatalf("clock %+v, want frozen at %s", clock, at)
 	}
 }

@@ -285,6 +285,9 @@ type registration struct {
 // certificateOf returns a role's certificate in PEM and its serial number.
 func (w *world) certificateOf(role string) (string, string, error) {
 	certPEM := w.st.Params[ParamCertificate+role]
+	if certPEM == "" { // a target file's clients
+		certPEM = w.st.Certificates[role]
+	}
 	block, _ := pem.Decode([]byte(certPEM))
 	if block == nil {
 		return "", "", fmt.Errorf("the target has no MNotify certificate for the role %s", role)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/testcontainers/testcontainers-go"
 
@@ -45,10 +46,15 @@ func TestWithContainer(t *testing.T) {
 	if image == "" {
 		image = heraldcontainer.DefaultImage
 	}
-	herald, err := heraldcontainer.Run(ctx, heraldcontainer.WithImage(image), heraldcontainer.WithSeed(1))
+	herald, err := heraldcontainer.Run(ctx, heraldcontainer.WithImage(image), heraldcontainer.WithSeed(1),
+		heraldcontainer.WithClock(time.Now(), false))
 	testcontainers.CleanupContainer(t, herald)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// What the integrator's receiver verifies Monnet's notifications with.
+	if cert, err := herald.MonnetNotifierCert(ctx); err != nil || !strings.HasPrefix(string(cert), "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("notifier certificate: %q, %v", cert, err)
 	}
 	register(t, http.DefaultClient, herald.URLs["mopay"])
 	world, err := herald.World(ctx)
@@ -81,7 +87,10 @@ func listNotifications(t *testing.T, client *http.Client, mnotifyURL string) {
 }
 
 func TestInProcess(t *testing.T) {
-	herald := heraldtest.New(t)
+	herald := heraldtest.New(t, heraldtest.WithClock(time.Now(), false))
+	if cert := herald.MonnetNotifierCert(t); !strings.HasPrefix(string(cert), "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("notifier certificate: %q", cert)
+	}
 	register(t, herald.Client, herald.URLs["mopay"])
 	register(t, herald.Client, herald.World(t).URLs["mopay"])
 	sender, err := herald.MNotifyClient("sender-a")
