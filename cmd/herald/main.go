@@ -376,7 +376,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	for _, l := range listeners {
 		addr := listen[l.Name]
 		if addr == "" {
-			addr = l.DefaultAddr
 			defHost, port, _ := net.SplitHostPort(l.DefaultAddr)
 			if anyPort {
 				port = "0"

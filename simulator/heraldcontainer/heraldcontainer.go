@@ -234,9 +234,11 @@ func checkSetup(image string, has func(string) (bool, error), ryukDisabled bool)
 		return fmt.Errorf("heraldcontainer: no image %s in the local Docker: build it with `make image` (heraldcontainer never pulls one)", image)
 	}
 	if !ryukDisabled {
-		if ok, err := has(testcontainers.ReaperDefaultImage); err != nil || !ok {
+		//lint:ignore SA1019 the name of the reaper's image is what must be in the local Docker; testcontainers still starts this one
+		reaper := testcontainers.ReaperDefaultImage
+		if ok, err := has(reaper); err != nil || !ok {
 			return fmt.Errorf("heraldcontainer: Ryuk, testcontainers' reaper, is on and its image %s is not in the local Docker, so it would be pulled from a registry: "+
-				"set TESTCONTAINERS_RYUK_DISABLED=true (exactly true) where there is no registry; heraldcontainer removes what it started itself, and testcontainers.CleanupContainer the rest", testcontainers.ReaperDefaultImage)
+				"set TESTCONTAINERS_RYUK_DISABLED=true (exactly true) where there is no registry; heraldcontainer removes what it started itself, and testcontainers.CleanupContainer the rest", reaper)
 		}
 	}
 	return nil

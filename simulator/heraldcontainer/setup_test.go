@@ -29,7 +29,7 @@ func TestSetupErrorsNameTheFix(t *testing.T) {
 	}{
 		{"no image", local(), true, "make image"},
 		{"Ryuk on, its image absent", local(DefaultImage), false, "TESTCONTAINERS_RYUK_DISABLED=true"},
-		{"Ryuk on, its image there", local(DefaultImage, testcontainers.ReaperDefaultImage), false, ""},
+		{"Ryuk on, its image there", local(DefaultImage, testcontainers.ReaperDefaultImage), false, ""}, //lint:ignore SA1019 the image testcontainers still starts
 		{"Ryuk off", local(DefaultImage), true, ""},
 		{"no Docker", func(string) (bool, error) { return false, errors.New("connection refused") }, true, "Docker does not answer"},
 	} {
