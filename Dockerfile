@@ -8,6 +8,7 @@ COPY herald /herald
 # the listeners systems have of their own.
 EXPOSE 8080 8443
 # Every listener on all interfaces; the control API then asks for a token:
-# set HERALD_CONTROL_TOKEN, or read the one herald serve prints.
+# set HERALD_CONTROL_TOKEN, or read the one herald serve prints. The health
+# check asks GET /_herald/v1/health, the one route that needs no token.
 ENTRYPOINT ["/herald", "serve", "--host", "0.0.0.0"]
 HEALTHCHECK --interval=2s --timeout=3s --start-period=1s --retries=30 CMD ["/herald", "health"]

@@ -539,6 +539,10 @@ func (h *Herald) serveOwn(name string, rw http.ResponseWriter, r *http.Request) 
 }
 
 // controlAllowed checks a control request's bearer token, in constant time.
+// HealthPath is the control route that needs no token, under /_herald/: a
+// liveness probe that tells nothing but that a Herald answers.
+const HealthPath = "v1/health"
+
 func (h *Herald) controlAllowed(r *http.Request) bool {
 	if h.opts.ControlToken == "" {
 		return true

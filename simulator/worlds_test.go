@@ -226,6 +226,15 @@ func TestControlToken(t *testing.T) {
 		t.Fatalf("world info with the token: %d", ex.status)
 	}
 	registerAt(t, h.Handler(), "/_herald/worlds/w1/mopay/") // systems ask for no token
+	// The liveness probe alone needs no token, and tells nothing else.
+	if ex := call(t, h.Handler(), "GET", "/_herald/v1/health", "", nil); ex.status != 200 || ex.raw != `{"name":"herald","status":"ok"}` {
+		t.Fatalf("health without the token: %d %s", ex.status, ex.raw)
+	}
+	for _, p := range []string{"/_herald/v1/health/../info", "/_herald/v1/healthz", "/_herald/v1/health/x"} {
+		if ex := call(t, h.Handler(), "GET", p, "", nil); ex.status != 401 {
+			t.Fatalf("%s without the token: %d %s", p, ex.status, ex.raw)
+		}
+	}
 }
 
 // The control API reports what the simulators answered, per spec, until a

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -237,18 +238,46 @@ func runHealth(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald health", flag.ContinueOnError)
 	target := fs.String("url", "http://127.0.0.1:8080", "base `URL` of the Herald to ask")
 	token := fs.String("control-token", os.Getenv("HERALD_CONTROL_TOKEN"), "bearer `token` of its control API (env HERALD_CONTROL_TOKEN)")
-	help := "Usage: herald health [flags]\n\nAsks a Herald's control API for its info and exits 0 when it answers as a\nHerald, 1 otherwise: the container image's health check.\n\nFlags:\n"
+	help := "Usage: herald health [flags]\n\nExits 0 when a Herald answers at --url, 1 otherwise: the container image's\nhealth check. Without a token it asks the one control route that needs none\n(GET /_herald/v1/health); with one, it reads the Herald's info, which proves\nthe token too.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if *token == "" {
+		if err := alive(ctx, *target); err != nil {
+			fmt.Fprintln(stderr, "herald health:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "herald health: ok")
+		return 0
+	}
 	if _, err := steps.Discover(ctx, *target, *token, nil, nil); err != nil {
 		fmt.Fprintln(stderr, "herald health:", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, "herald health: ok")
 	return 0
+}
+
+// alive asks a Herald's liveness probe, which needs no token.
+func alive(ctx context.Context, base string) error {
+	url := strings.TrimSuffix(base, "/") + "/_herald/v1/health"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("--url %s: %w", base, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("no Herald answers at %s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Status, Name string }
+	err = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body)
+	if resp.StatusCode != http.StatusOK || err != nil || body.Name != "herald" || body.Status != "ok" {
+		return fmt.Errorf("GET %s answered %s, not a Herald's {\"status\":\"ok\",\"name\":\"herald\"}", url, resp.Status)
+	}
+	return nil
 }
 
 // beyondLoopback reports whether a listener would accept connections from

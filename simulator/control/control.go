@@ -115,6 +115,7 @@ func New(cfg Config) (*engine.Engine, error) {
 		Doc:  doc,
 		Handlers: map[string]engine.Handler{
 			"getInfo":         a.getInfo,
+			"getHealth":       a.getHealth,
 			"setListenerURLs": a.setListenerURLs,
 			"reset":           a.reset,
 			"getClock":        a.getClock,
@@ -190,6 +191,10 @@ func (a *api) setListenerURLs(ex *engine.Exchange) (engine.Reply, error) {
 type BadListener struct{ Name, Reason string }
 
 func (b *BadListener) Error() string { return "listener " + b.Name + ": " + b.Reason }
+
+func (a *api) getHealth(ex *engine.Exchange) (engine.Reply, error) {
+	return engine.JSON(http.StatusOK, map[string]any{"status": "ok", "name": "herald"})
+}
 
 func (a *api) getCoverage(ex *engine.Exchange) (engine.Reply, error) {
 	out := []map[string]any{}
