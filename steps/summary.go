@@ -73,7 +73,7 @@ func (s SystemSummary) String() string {
 	if s.OtherShards > 0 {
 		fmt.Fprintf(&b, "; %d in other shards", s.OtherShards)
 	}
-	fmt.Fprintf(&b, "; coverage %.0f%%", s.Coverage)
+	fmt.Fprintf(&b, "; coverage %s%%", formatPct(s.Coverage))
 	return b.String()
 }
 
@@ -216,12 +216,12 @@ func checkGates(sums []SystemSummary, minCoverage, minScenarios Gate) []string {
 	var fails []string
 	for _, s := range sums {
 		if min, ok := minCoverage.For(s.System); ok && s.Coverage < min {
-			fails = append(fails, fmt.Sprintf("coverage %s is %.1f%%, below the %.1f%% asked for (--min-coverage): see what is not exercised in the coverage",
-				s.System, s.Coverage, min))
+			fails = append(fails, fmt.Sprintf("coverage %s is %s%%, below the %.1f%% asked for (--min-coverage): see what is not exercised in the coverage",
+				s.System, formatPct(s.Coverage), min))
 		}
 		if min, ok := minScenarios.For(s.System); ok && s.RanPercent() < min {
-			fails = append(fails, fmt.Sprintf("%s: %d of %d selected scenarios ran to a verdict (%.1f%%), below the %.1f%% asked for (--min-scenarios): see what was left out, and why, in the summary",
-				s.System, s.Ran, s.Selected-s.OtherShards, s.RanPercent(), min))
+			fails = append(fails, fmt.Sprintf("%s: %d of %d selected scenarios ran to a verdict (%s%%), below the %.1f%% asked for (--min-scenarios): see what was left out, and why, in the summary",
+				s.System, s.Ran, s.Selected-s.OtherShards, formatPct(s.RanPercent()), min))
 		}
 	}
 	return fails

@@ -58,7 +58,7 @@ func TestSummaryOfAPartialRun(t *testing.T) {
 	if a.Scenarios != 5 || a.Selected != 5 || a.Ran != 1 || a.Passed != 1 || a.LeftOutCount() != 4 || !a.Partial() {
 		t.Fatalf("alpha: %+v", a)
 	}
-	want := "alpha: ran 1 of 5 scenarios, 1 passed, 0 failed; left out 2 that need a Herald, 1 that needs --allow-mutating, 1 that needs cert-b (@cert-b); coverage 0%"
+	want := "alpha: ran 1 of 5 scenarios, 1 passed, 0 failed; left out 2 that need a Herald, 1 that needs --allow-mutating, 1 that needs cert-b (@cert-b); coverage 0.0%"
 	if a.String() != want {
 		t.Fatalf("alpha's line:\n got %s\nwant %s", a, want)
 	}
@@ -102,5 +102,27 @@ func TestSummaryOfAShard(t *testing.T) {
 	sums := summarize([]string{"beta"}, runs, "", nil, nil, []*ScenarioResult{{URI: "beta/b.feature", Status: "passed"}}, nil, mine)
 	if s := sums[0]; s.Partial() || s.OtherShards != 1 || s.RanPercent() != 100 || !strings.Contains(s.String(), "1 in other shards") {
 		t.Fatalf("shard: %+v %s", s, s)
+	}
+}
+
+// What the console shows of a percentage is what a gate compares: 39.97 %
+// shows as 39.9 %, so a gate copied from it passes and a gate of 40 fails
+// with a figure below 40 (it showed "40%", and a gate of 40 then failed).
+func TestPercentagesShowWhatTheGateCompares(t *testing.T) {
+	for _, c := range []struct {
+		p    float64
+		want string
+	}{{39.97, "39.9"}, {46.66, "46.6"}, {40, "40.0"}, {100, "100.0"}, {0, "0.0"}} {
+		if got := formatPct(c.p); got != c.want {
+			t.Errorf("formatPct(%v) = %s; want %s", c.p, got, c.want)
+		}
+	}
+	sums := []SystemSummary{{System: "alpha", Selected: 3, Ran: 3, Coverage: 39.97}}
+	if fails := checkGates(sums, Gate{"alpha": 39.9}, Gate{}); len(fails) != 0 {
+		t.Errorf("a gate at the figure shown fails: %v", fails)
+	}
+	fails := checkGates(sums, Gate{"alpha": 40}, Gate{})
+	if len(fails) != 1 || !strings.Contains(fails[0], "coverage alpha is 39.9%, below the 40.0%") {
+		t.Errorf("a gate of 40 at 39.97 %%: %v", fails)
 	}
 }
