@@ -33,3 +33,25 @@ func TestConsoleCoverageIsShort(t *testing.T) {
 		t.Errorf("the console names more than %d missing responses, or does not say how many more:\n%s", consoleMissing, got)
 	}
 }
+
+// The console groups what a run left out by reason, then by file, so that a
+// hundred scenarios left out for three reasons take a few lines, and still
+// names every one.
+func TestConsoleGroupsSkippedByReason(t *testing.T) {
+	skipped := []Skipped{
+		{URI: "a.feature", Line: 3, Reason: "@herald-design: designed"},
+		{URI: "a.feature", Line: 9, Reason: "@herald-design: designed"},
+		{URI: "b.feature", Line: 4, Reason: "@mutating: changes data"},
+		{URI: "b.feature", Line: 7, Reason: "@herald-design: designed"},
+	}
+	var out strings.Builder
+	printSkipped(&out, skipped)
+	want := "\n4 scenarios skipped, by reason and file:line (the reports name each one):\n" +
+		"  3 — @herald-design: designed\n" +
+		"      a.feature:3,9; b.feature:7\n" +
+		"  1 — @mutating: changes data\n" +
+		"      b.feature:4\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

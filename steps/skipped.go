@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -48,10 +49,48 @@ func printSkipped(w io.Writer, skipped []Skipped) {
 	if len(skipped) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%d scenarios skipped, each with its reason:\n", len(skipped))
+	var reasons []string
+	count := map[string]int{}
+	files := map[string][]string{}    // per reason, the files in order
+	lines := map[[2]string][]string{} // per reason and file, the lines
 	for _, s := range skipped {
-		fmt.Fprintf(w, "  - %s:%d %s — %s\n", s.URI, s.Line, s.Name, s.Reason)
+		if count[s.Reason] == 0 {
+			reasons = append(reasons, s.Reason)
+		}
+		count[s.Reason]++
+		k := [2]string{s.Reason, s.URI}
+		if lines[k] == nil {
+			files[s.Reason] = append(files[s.Reason], s.URI)
+		}
+		lines[k] = append(lines[k], strconv.FormatInt(s.Line, 10))
 	}
+	fmt.Fprintf(w, "\n%d scenarios skipped, by reason and file:line (the reports name each one):\n", len(skipped))
+	for _, r := range reasons {
+		fmt.Fprintf(w, "  %d — %s\n", count[r], r)
+		var where []string
+		for _, f := range files[r] {
+			where = append(where, f+":"+strings.Join(lines[[2]string{r, f}], ","))
+		}
+		writeWrapped(w, "      ", where, 100)
+	}
+}
+
+// writeWrapped writes items separated by semicolons, in lines of about width
+// characters, each after indent.
+func writeWrapped(w io.Writer, indent string, items []string, width int) {
+	line := indent
+	for i, it := range items {
+		sep := "; "
+		if i == len(items)-1 {
+			sep = ""
+		}
+		if len(line) > len(indent) && len(line)+len(it)+len(sep) > width {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+			line = indent
+		}
+		line += it + sep
+	}
+	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 
 // printSkippedWhileRunning lists the scenarios a step skipped (godog.ErrSkip),

@@ -178,16 +178,25 @@ func excluded(tags []string, exclusions []Exclusion) bool {
 
 // RunVerdict says in a few words how complete a run was.
 func RunVerdict(sums []SystemSummary) string {
-	ran, selected, left := 0, 0, 0
+	ran, selected, left, failed := 0, 0, 0, 0
 	for _, s := range sums {
 		ran += s.Ran
 		selected += s.Selected - s.OtherShards
 		left += s.LeftOutCount()
+		failed += s.Failed
+	}
+	// "Full" speaks of how much ran, not how it went: say that too.
+	outcome := "; all passed"
+	if failed > 0 {
+		outcome = fmt.Sprintf("; %d failed", failed)
+	}
+	if ran == 0 {
+		outcome = ""
 	}
 	if left > 0 {
-		return fmt.Sprintf("PARTIAL RUN: %d of %d selected scenarios ran to a verdict, %d did not", ran, selected, left)
+		return fmt.Sprintf("PARTIAL RUN: %d of %d selected scenarios ran to a verdict, %d did not%s", ran, selected, left, outcome)
 	}
-	return fmt.Sprintf("full run: all %d selected scenarios ran to a verdict", ran)
+	return fmt.Sprintf("full run: all %d selected scenarios ran to a verdict%s", ran, outcome)
 }
 
 // printSummary writes the run's last lines: how much ran, per system.

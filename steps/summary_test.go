@@ -85,7 +85,7 @@ func TestSummaryOfAFullRun(t *testing.T) {
 	if s := sums[0]; s.Partial() || s.Selected != 2 || s.Ran != 2 || s.RanPercent() != 100 {
 		t.Fatalf("beta: %+v", s)
 	}
-	if v := RunVerdict(sums); v != "full run: all 2 selected scenarios ran to a verdict" {
+	if v := RunVerdict(sums); v != "full run: all 2 selected scenarios ran to a verdict; all passed" {
 		t.Fatalf("verdict: %s", v)
 	}
 	sums = summarize([]string{"alpha"}, runs, "@mutating", nil, nil, []*ScenarioResult{{URI: "alpha/a.feature", Status: "passed"}}, nil, nil)
@@ -124,5 +124,18 @@ func TestPercentagesShowWhatTheGateCompares(t *testing.T) {
 	fails := checkGates(sums, Gate{"alpha": 40}, Gate{})
 	if len(fails) != 1 || !strings.Contains(fails[0], "coverage alpha is 39.9%, below the 40.0%") {
 		t.Errorf("a gate of 40 at 39.97 %%: %v", fails)
+	}
+}
+
+// A full run whose scenarios failed does not read as a good one: the verdict
+// says how it went as well as how much ran.
+func TestVerdictSaysHowItWent(t *testing.T) {
+	full := []SystemSummary{{System: "alpha", Selected: 7, Ran: 7, Failed: 7}}
+	if v := RunVerdict(full); v != "full run: all 7 selected scenarios ran to a verdict; 7 failed" {
+		t.Errorf("verdict: %s", v)
+	}
+	partial := []SystemSummary{{System: "alpha", Selected: 7, Ran: 5, Passed: 5, LeftOut: []LeftOut{{Need: "a Herald", Count: 2}}}}
+	if v := RunVerdict(partial); v != "PARTIAL RUN: 5 of 7 selected scenarios ran to a verdict, 2 did not; all passed" {
+		t.Errorf("verdict: %s", v)
 	}
 }
