@@ -300,8 +300,8 @@ func (h *Herald) addressNote() string {
 		return ""
 	}
 	sort.Strings(unusable)
-	return "the base URLs of " + strings.Join(unusable, ", ") + " are the server's own view: the address it is bound to (all interfaces) and its port there, inside a container its port inside; " +
-		"reach it at this host's address, or where the port is published, and start herald serve with --public-url (or PUT /_herald/v1/listeners) to report that"
+	return strings.Join(unusable, ", ") + ": bound to all interfaces, so these are the server's own view (in a container, its ports inside). " +
+		"Clients use this host's address or the published ports; --public-url (or PUT /_herald/v1/listeners) makes Herald report those"
 }
 
 func (h *Herald) listenerURLs() map[string]string {
