@@ -625,6 +625,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var t steps.Target
+	givenBy := map[string]string{} // where each real system's URL was given
 	switch {
 	case *mopayURL != "" || *mnotifyURL != "" || *monnetURL != "":
 		t = steps.Target{Systems: map[string]*steps.SystemTarget{}}
@@ -637,6 +638,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			}
 			t.Systems[mopay.System] = &steps.SystemTarget{BaseURL: u, Params: map[string]string{}}
 			names = append(names, u)
+			givenBy[mopay.System] = "--mopay-url or HERALD_MOPAY_URL"
 		}
 		if *mnotifyURL != "" {
 			u, err := baseURL(*mnotifyURL)
@@ -657,6 +659,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			}
 			t.Systems[mnotify.System] = st
 			names = append(names, u)
+			givenBy[mnotify.System] = "--mnotify-url or HERALD_MNOTIFY_URL"
 		}
 		if *monnetURL != "" {
 			u, err := baseURL(*monnetURL)
@@ -680,6 +683,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			}
 			t.Systems[monnet.System] = &steps.SystemTarget{BaseURL: u, Params: params}
 			names = append(names, u)
+			givenBy[monnet.System] = "--monnet-url or HERALD_MONNET_URL"
 		}
 		t.Name = strings.Join(names, " and ")
 	case *target == "in-process":
@@ -718,6 +722,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 2
+		}
+		for name := range t.Systems {
+			givenBy[name] = "systems." + name + ".url in " + *target
 		}
 	default:
 		u, err := baseURL(*target)
@@ -765,6 +772,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if err := steps.CheckOptions(opts); err != nil {
 		fmt.Fprintln(stderr, "herald test:", err)
 		return 2
+	}
+	if err := steps.CheckReachable(context.Background(), t, givenBy); err != nil {
+		fmt.Fprintln(stderr, "herald test:", err)
+		return 1
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
 	status := steps.Run(opts)

@@ -105,3 +105,32 @@ func TestBadBooleansAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// A real deployment given by a URL where nothing answers is refused before
+// the run, in one line naming the system, the URL and where it was given,
+// rather than failing every scenario with the same "connection refused".
+func TestUnreachableSystemURLIsOneLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "target.yaml")
+	if err := os.WriteFile(file, []byte("systems:\n  mopay:\n    url: http://127.0.0.1:1/mopay/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HERALD_MOPAY_URL", "")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"flag", []string{"--mopay-url", "http://127.0.0.1:1/", "--mopay-email", "a@b.c", "--mopay-password", "x"},
+			"herald test: mopay: nothing answers at http://127.0.0.1:1/ (given by --mopay-url or HERALD_MOPAY_URL): "},
+		{"target file", []string{"--target", file},
+			"herald test: mopay: nothing answers at http://127.0.0.1:1/mopay/ (given by systems.mopay.url in " + file + "): "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(append([]string{"test"}, c.args...), &out, &errOut)
+			if code != 1 || !strings.HasPrefix(errOut.String(), c.want) || strings.Count(errOut.String(), "\n") != 1 || out.Len() != 0 {
+				t.Errorf("exit %d, stdout %d bytes, stderr\n%s\nwant one line starting\n%s", code, out.Len(), errOut.String(), c.want)
+			}
+		})
+	}
+}
