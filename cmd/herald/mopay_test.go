@@ -134,3 +134,20 @@ func TestUnreachableSystemURLIsOneLine(t *testing.T) {
 		})
 	}
 }
+
+// A Mopay account whose sign-in is refused (a wrong password) fails the
+// first scenario that signs in with the refusal, and every later one at
+// once with one message naming the flags that fix it, rather than sending
+// (and failing) the same refused login in every scenario.
+func TestRefusedMopayLoginIsToldOnce(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	cmd := exec.Command(bin, "test", "--mopay-url", base+"/mopay/", "--mopay-email", "amara.okafor@example.com", "--format", "progress")
+	cmd.Env = append(os.Environ(), "HERALD_MOPAY_PASSWORD=wrong")
+	out, err := cmd.CombinedOutput()
+	const told = "the Mopay account's sign-in was refused earlier in this run (the login answered 401 login_failed): check --mopay-email and HERALD_MOPAY_PASSWORD (or --mopay-key and HERALD_MOPAY_SECRET)"
+	refused := strings.Count(string(out), "user_profile_login answered 401")
+	if exitCode(err) != 1 || refused != 1 || !strings.Contains(string(out), told) {
+		t.Fatalf("exit %d, %d scenarios were refused the login (want 1), and the later failures do not say %q:\n%s", exitCode(err), refused, told, out)
+	}
+}
