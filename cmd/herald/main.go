@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -401,7 +402,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		scheme := "http"
-		srv := newServer(l.Handler, readTimeout)
+		srv := newServer(l.Handler, readTimeout, logger)
 		if l.TLS != nil {
 			scheme = "https"
 			srv.TLSConfig = l.TLS
@@ -479,7 +480,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 // serveInProcess serves every listener of h on a free loopback port, and
 // returns what closes them.
-func serveInProcess(h *simulator.Herald) (func(), error) {
+func serveInProcess(h *simulator.Herald, logger *slog.Logger) (func(), error) {
 	var servers []*http.Server
 	closeAll := func() {
 		for _, srv := range servers {
@@ -495,12 +496,25 @@ func serveInProcess(h *simulator.Herald) (func(), error) {
 		if l.TLS != nil {
 			scheme, ln = "https", tls.NewListener(ln, l.TLS)
 		}
-		srv := newServer(l.Handler, readTimeout)
+		srv := newServer(l.Handler, readTimeout, logger)
 		servers = append(servers, srv)
 		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
 		go func() { _ = srv.Serve(ln) }()
 	}
 	return closeAll, nil
+}
+
+// serverLog writes net/http's error lines (log.Logger) to a slog logger.
+type serverLog struct{ logger *slog.Logger }
+
+func (s serverLog) Write(p []byte) (int, error) {
+	line := strings.TrimSuffix(string(p), "\n")
+	level := slog.LevelWarn
+	if strings.Contains(line, "TLS handshake error") && strings.HasSuffix(line, "EOF") {
+		level = slog.LevelDebug
+	}
+	s.logger.Log(context.Background(), level, "http server", "error", line)
+	return len(p), nil
 }
 
 // readTimeout bounds the reading of one request, body included.
@@ -512,8 +526,13 @@ const readTimeout = 30 * time.Second
 // is answered (400) when the read times out, and that answer must go out
 // whole; written past the write deadline, it would be cut mid-record, and
 // a TLS client would read a record it cannot decrypt.
-func newServer(h http.Handler, read time.Duration) *http.Server {
+//
+// Its own error lines go through logger, in the format of every other line:
+// a TLS handshake ended by EOF (a port probe, a health check, a client that
+// gave up) at debug level, the rest as warnings.
+func newServer(h http.Handler, read time.Duration, logger *slog.Logger) *http.Server {
 	return &http.Server{
+		ErrorLog:          log.New(serverLog{logger}, "", 0),
 		Handler:           h,
 		ReadHeaderTimeout: min(10*time.Second, read),
 		ReadTimeout:       read,
@@ -693,7 +712,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer h.Close()
-		closeAll, err := serveInProcess(h)
+		closeAll, err := serveInProcess(h, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 		defer closeAll()
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
