@@ -1034,9 +1034,11 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 				}
 			}
 		})
-		fs.SetOutput(w)
+		var flags strings.Builder
+		fs.SetOutput(&flags)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
+		fmt.Fprint(w, plainDefaults(flags.String()))
 	}
 	err := fs.Parse(args)
 	switch {
@@ -1052,6 +1054,31 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 	}
 	return 0, false
 }
+
+// plainDefaults makes every default in flag.PrintDefaults's output read
+// alike: a string's unquoted, (default 10s) rather than (default "10s"),
+// and folded into a parenthesis that ends the usage, "(a Go duration;
+// default 10s)" rather than "(a Go duration) (default 10s)".
+func plainDefaults(help string) string {
+	lines := strings.Split(help, "\n")
+	for i, l := range lines {
+		if m := quotedDefault.FindStringSubmatchIndex(l); m != nil {
+			if v, err := strconv.Unquote(l[m[2]:m[3]]); err == nil {
+				l = l[:m[0]] + "(default " + v + ")"
+			}
+		}
+		if m := afterParen.FindStringIndex(l); m != nil {
+			l = l[:m[0]] + "; default " + strings.TrimPrefix(l[m[0]:], ") (default ")
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
+}
+
+var (
+	quotedDefault = regexp.MustCompile(`\(default ("(?:[^"\\]|\\.)*")\)$`)
+	afterParen    = regexp.MustCompile(`\) \(default .*\)$`)
+)
 
 // envName finds the environment variables a flag's usage names.
 var envName = regexp.MustCompile(`\b(HERALD_[A-Z0-9_]+)`)
