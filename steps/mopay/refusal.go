@@ -10,21 +10,29 @@ import (
 // sign-in: every later scenario that needs the account then fails at once,
 // naming the flags that fix it, instead of sending the same refused login
 // (which a real deployment may count towards locking the account).
+//
+// It is kept by account (a target's URL, email and password): a module
+// serving several runs, against several targets, keeps them apart.
 type refusal struct {
 	mu  sync.Mutex
-	err error
+	err map[string]error
 }
 
-// earlier is the error of a refusal already seen in the run, or nil.
-func (r *refusal) earlier() error {
+// account is the key of an account in refusal.
+func account(base, email, password string) string {
+	return base + "\x00" + email + "\x00" + password
+}
+
+// earlier is the error of a refusal of the account already seen, or nil.
+func (r *refusal) earlier(account string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.err
+	return r.err[account]
 }
 
 // login looks at a login answer to the target's account: when it refuses
 // the account, it is remembered, and the error returned names the fix.
-func (r *refusal) login(a *answer, err error) error {
+func (r *refusal) login(account string, a *answer, err error) error {
 	if err == nil || a == nil || !refuses(a) {
 		return err
 	}
@@ -36,7 +44,10 @@ func (r *refusal) login(a *answer, err error) error {
 	}
 	r.mu.Lock()
 	if r.err == nil {
-		r.err = fmt.Errorf("the Mopay account's sign-in was refused earlier in this run (%s): check %s", what, fixAccount)
+		r.err = map[string]error{}
+	}
+	if r.err[account] == nil {
+		r.err[account] = fmt.Errorf("the Mopay account's sign-in was refused earlier in this run (%s): check %s", what, fixAccount)
 	}
 	r.mu.Unlock()
 	return fmt.Errorf("%w; the target refuses the Mopay account's sign-in: check %s; every later scenario that needs the account fails at once", err, fixAccount)

@@ -10,7 +10,7 @@ import (
 
 // A login refused for its credentials is remembered for the run, naming
 // the flags that fix it; an answer that refuses nothing (a server error, a
-// rate limit) is not.
+// rate limit) is not; nor is another account.
 func TestRefusedLoginIsRemembered(t *testing.T) {
 	msg := "login_failed"
 	for _, c := range []struct {
@@ -25,20 +25,23 @@ func TestRefusedLoginIsRemembered(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := &refusal{}
-			err := r.login(c.a, errors.New("user_profile_login answered"))
+			err := r.login("a", c.a, errors.New("user_profile_login answered"))
 			if err == nil {
 				t.Fatal("the login's error is lost")
 			}
-			if got := r.earlier() != nil; got != c.remember {
-				t.Fatalf("remembered: %v, want %v (%v)", got, c.remember, r.earlier())
+			if got := r.earlier("a") != nil; got != c.remember {
+				t.Fatalf("remembered: %v, want %v (%v)", got, c.remember, r.earlier("a"))
 			}
-			if c.remember && (!strings.Contains(r.earlier().Error(), "--mopay-email and HERALD_MOPAY_PASSWORD") || !strings.Contains(err.Error(), "--mopay-email")) {
-				t.Errorf("the refusal does not name the flags: %v / %v", err, r.earlier())
+			if r.earlier("b") != nil {
+				t.Fatal("another account is taken for refused")
+			}
+			if c.remember && (!strings.Contains(r.earlier("a").Error(), "--mopay-email and HERALD_MOPAY_PASSWORD") || !strings.Contains(err.Error(), "--mopay-email")) {
+				t.Errorf("the refusal does not name the flags: %v / %v", err, r.earlier("a"))
 			}
 		})
 	}
 	r := &refusal{}
-	if err := r.login(&answer{status: 200}, nil); err != nil || r.earlier() != nil {
+	if err := r.login("a", &answer{status: 200}, nil); err != nil || r.earlier("a") != nil {
 		t.Fatalf("a login that succeeded is taken for refused: %v", err)
 	}
 }

@@ -297,11 +297,13 @@ func (w *world) logIn() error {
 	if w.target.Param(System, ParamEmail) == "" {
 		return fmt.Errorf("target %s names no Mopay account to log in to: give --mopay-email and HERALD_MOPAY_PASSWORD", w.target.Name)
 	}
-	if err := w.refusal.earlier(); err != nil {
+	w.email, w.password, w.device = w.target.Param(System, ParamEmail), w.target.Param(System, ParamPassword), newDevice()
+	acct := account(w.base, w.email, w.password)
+	if err := w.refusal.earlier(acct); err != nil {
 		return err
 	}
-	w.email, w.password, w.device = w.target.Param(System, ParamEmail), w.target.Param(System, ParamPassword), newDevice()
-	if err := w.refusal.login(w.login()); err != nil {
+	a, err := w.login()
+	if err := w.refusal.login(acct, a, err); err != nil {
 		return err
 	}
 	if w.creds.UserID == "" {
