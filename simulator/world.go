@@ -60,7 +60,7 @@ type world struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	runners  sync.WaitGroup
-	runStops context.CancelFunc // cancels the runners of this round
+	runStops context.CancelCauseFunc // cancels the runners of this round, saying why
 }
 
 // prefix is the path under which a world is served: "" for the default one.
@@ -213,7 +213,7 @@ func (w *world) start(ctx context.Context) error {
 func (w *world) startBackground() {
 	w.sched.Start(w.ctx)
 	var round context.Context
-	round, w.runStops = context.WithCancel(w.ctx)
+	round, w.runStops = context.WithCancelCause(w.ctx)
 	for _, m := range w.systems {
 		if r, ok := m.sys.(system.Runner); ok {
 			w.runners.Add(1)
@@ -237,7 +237,11 @@ const (
 // saying why, and waits for what is left. Call with w.mu held.
 func (w *world) stopBackground(grace context.Context, why string) {
 	if w.runStops != nil {
-		w.runStops()
+		var cause error = system.StopForgets{Why: why}
+		if why == whyShutdown {
+			cause = errors.New(why)
+		}
+		w.runStops(cause)
 	}
 	done := make(chan struct{})
 	go func() {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 )
@@ -201,7 +202,10 @@ func schemeOf(raw string) string {
 }
 
 // probe checks that something accepts connections at a URL's host.
-func probe(ctx context.Context, raw string) error {
+func probe(ctx context.Context, raw string) error { return probeWithin(ctx, raw, 5*time.Second) }
+
+// probeWithin is probe with its dial's timeout.
+func probeWithin(ctx context.Context, raw string, timeout time.Duration) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return err
@@ -210,7 +214,7 @@ func probe(ctx context.Context, raw string) error {
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
-	conn, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", host)
+	conn, err := (&net.Dialer{Timeout: timeout}).DialContext(ctx, "tcp", host)
 	if err != nil {
 		return err
 	}
@@ -240,3 +244,34 @@ func reachable(base string, s SystemInfo, published string) string {
 	}
 	return u.String()
 }
+
+// CheckReachable dials, once and briefly, the host of every system of a
+// real deployment, before anything is sent, so that a URL where nothing
+// answers is one error rather than the same failure in every scenario.
+// givenBy names, by system, where its URL was given (a flag, a target
+// file's key), for the error. A Herald's systems are not dialled: finding
+// the Herald checked them (Discover).
+func CheckReachable(ctx context.Context, t Target, givenBy map[string]string) error {
+	if t.IsHerald() {
+		return nil
+	}
+	names := make([]string, 0, len(t.Systems))
+	for name := range t.Systems {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := t.Systems[name].BaseURL
+		if err := probeWithin(ctx, base, reachTimeout); err != nil {
+			where := ""
+			if g := givenBy[name]; g != "" {
+				where = " (given by " + g + ")"
+			}
+			return fmt.Errorf("%s: nothing answers at %s%s: %v; check the URL, and that the deployment is up and reachable from here", name, base, where, err)
+		}
+	}
+	return nil
+}
+
+// reachTimeout bounds CheckReachable's dial of one system.
+const reachTimeout = 3 * time.Second

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -36,7 +37,7 @@ func listen(t *testing.T, name string, read time.Duration) string {
 		if l.TLS != nil {
 			ln = tls.NewListener(ln, l.TLS)
 		}
-		srv := newServer(l.Handler, read)
+		srv := newServer(l.Handler, read, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		go func() { _ = srv.Serve(ln) }()
 		t.Cleanup(func() { srv.Close() })
 		return ln.Addr().String()

@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -430,7 +431,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		scheme := "http"
-		srv := newServer(l.Handler, readTimeout)
+		srv := newServer(l.Handler, readTimeout, logger)
 		if l.TLS != nil {
 			scheme = "https"
 			srv.TLSConfig = l.TLS
@@ -508,7 +509,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 // serveInProcess serves every listener of h on a free loopback port, and
 // returns what closes them.
-func serveInProcess(h *simulator.Herald) (func(), error) {
+func serveInProcess(h *simulator.Herald, logger *slog.Logger) (func(), error) {
 	var servers []*http.Server
 	closeAll := func() {
 		for _, srv := range servers {
@@ -524,12 +525,25 @@ func serveInProcess(h *simulator.Herald) (func(), error) {
 		if l.TLS != nil {
 			scheme, ln = "https", tls.NewListener(ln, l.TLS)
 		}
-		srv := newServer(l.Handler, readTimeout)
+		srv := newServer(l.Handler, readTimeout, logger)
 		servers = append(servers, srv)
 		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
 		go func() { _ = srv.Serve(ln) }()
 	}
 	return closeAll, nil
+}
+
+// serverLog writes net/http's error lines (log.Logger) to a slog logger.
+type serverLog struct{ logger *slog.Logger }
+
+func (s serverLog) Write(p []byte) (int, error) {
+	line := strings.TrimSuffix(string(p), "\n")
+	level := slog.LevelWarn
+	if strings.Contains(line, "TLS handshake error") && strings.HasSuffix(line, "EOF") {
+		level = slog.LevelDebug
+	}
+	s.logger.Log(context.Background(), level, "http server", "error", line)
+	return len(p), nil
 }
 
 // readTimeout bounds the reading of one request, body included.
@@ -541,8 +555,13 @@ const readTimeout = 30 * time.Second
 // is answered (400) when the read times out, and that answer must go out
 // whole; written past the write deadline, it would be cut mid-record, and
 // a TLS client would read a record it cannot decrypt.
-func newServer(h http.Handler, read time.Duration) *http.Server {
+//
+// Its own error lines go through logger, in the format of every other line:
+// a TLS handshake ended by EOF (a port probe, a health check, a client that
+// gave up) at debug level, the rest as warnings.
+func newServer(h http.Handler, read time.Duration, logger *slog.Logger) *http.Server {
 	return &http.Server{
+		ErrorLog:          log.New(serverLog{logger}, "", 0),
 		Handler:           h,
 		ReadHeaderTimeout: min(10*time.Second, read),
 		ReadTimeout:       read,
@@ -654,6 +673,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var t steps.Target
+	givenBy := map[string]string{} // where each real system's URL was given
 	switch {
 	case *mopayURL != "" || *mnotifyURL != "" || *monnetURL != "":
 		t = steps.Target{Systems: map[string]*steps.SystemTarget{}}
@@ -666,6 +686,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			}
 			t.Systems[mopay.System] = &steps.SystemTarget{BaseURL: u, Params: map[string]string{}}
 			names = append(names, u)
+			givenBy[mopay.System] = "--mopay-url or HERALD_MOPAY_URL"
 		}
 		if *mnotifyURL != "" {
 			u, err := baseURL(*mnotifyURL)
@@ -686,6 +707,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			}
 			t.Systems[mnotify.System] = st
 			names = append(names, u)
+			givenBy[mnotify.System] = "--mnotify-url or HERALD_MNOTIFY_URL"
 		}
 		if *monnetURL != "" {
 			u, err := baseURL(*monnetURL)
@@ -709,6 +731,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			}
 			t.Systems[monnet.System] = &steps.SystemTarget{BaseURL: u, Params: params}
 			names = append(names, u)
+			givenBy[monnet.System] = "--monnet-url or HERALD_MONNET_URL"
 		}
 		t.Name = strings.Join(names, " and ")
 	case *target == "in-process":
@@ -718,7 +741,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer h.Close()
-		closeAll, err := serveInProcess(h)
+		closeAll, err := serveInProcess(h, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 		defer closeAll()
 		if err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
@@ -747,6 +770,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		if t, err = steps.LoadTargetFile(*target, steps.TargetSources{Sets: sets}); err != nil {
 			fmt.Fprintln(stderr, "herald test:", err)
 			return 2
+		}
+		for name := range t.Systems {
+			givenBy[name] = "systems." + name + ".url in " + *target
 		}
 	default:
 		u, err := baseURL(*target)
@@ -794,6 +820,10 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	if err := steps.CheckOptions(opts); err != nil {
 		fmt.Fprintln(stderr, "herald test:", err)
 		return 2
+	}
+	if err := steps.CheckReachable(context.Background(), t, givenBy); err != nil {
+		fmt.Fprintln(stderr, "herald test:", err)
+		return 1
 	}
 	fmt.Fprintf(stdout, "herald %s: running the conformance suite against %s\n", version, t.Name)
 	status := steps.Run(opts)
@@ -1033,9 +1063,11 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 				}
 			}
 		})
-		fs.SetOutput(w)
+		var flags strings.Builder
+		fs.SetOutput(&flags)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
+		fmt.Fprint(w, plainDefaults(flags.String()))
 	}
 	err := fs.Parse(args)
 	switch {
@@ -1051,6 +1083,31 @@ func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.
 	}
 	return 0, false
 }
+
+// plainDefaults makes every default in flag.PrintDefaults's output read
+// alike: a string's unquoted, (default 10s) rather than (default "10s"),
+// and folded into a parenthesis that ends the usage, "(a Go duration;
+// default 10s)" rather than "(a Go duration) (default 10s)".
+func plainDefaults(help string) string {
+	lines := strings.Split(help, "\n")
+	for i, l := range lines {
+		if m := quotedDefault.FindStringSubmatchIndex(l); m != nil {
+			if v, err := strconv.Unquote(l[m[2]:m[3]]); err == nil {
+				l = l[:m[0]] + "(default " + v + ")"
+			}
+		}
+		if m := afterParen.FindStringIndex(l); m != nil {
+			l = l[:m[0]] + "; default " + strings.TrimPrefix(l[m[0]:], ") (default ")
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
+}
+
+var (
+	quotedDefault = regexp.MustCompile(`\(default ("(?:[^"\\]|\\.)*")\)$`)
+	afterParen    = regexp.MustCompile(`\) \(default .*\)$`)
+)
 
 // envName finds the environment variables a flag's usage names.
 var envName = regexp.MustCompile(`\b(HERALD_[A-Z0-9_]+)`)

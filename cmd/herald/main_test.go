@@ -777,6 +777,13 @@ func TestHelpHasNoStrayLineBreaks(t *testing.T) {
 		if strings.Contains(out.String(), "\n\n\n") {
 			t.Errorf("herald %v: two blank lines in a row", args)
 		}
+		// Defaults read alike: (default 10s), never quoted, never a
+		// parenthesis of their own after another.
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.Contains(l, ") (default") || strings.Contains(l, `(default "`) {
+				t.Errorf("herald %v: a default printed unlike the others: %q", args, strings.TrimSpace(l))
+			}
+		}
 	}
 }
 

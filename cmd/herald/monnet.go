@@ -221,8 +221,9 @@ func runMonnetCheck(args []string, stdout, stderr io.Writer) int {
 			return usage("%v", err)
 		}
 	}
+	var outcome monnetsteps.CheckOutcome
 	status := monnetsteps.CheckReceiver(monnetsteps.CheckOptions{URL: *target, MerchantID: *merchantID, Key: key,
-		Timeout: *timeout, Format: string(format), Output: stdout})
+		Timeout: *timeout, Format: string(format), Output: stdout, Outcome: &outcome})
 	switch status {
 	case 0:
 		return 0
@@ -230,7 +231,15 @@ func runMonnetCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald monnet check-receiver: the check could not run")
 		return 2
 	default:
-		fmt.Fprintln(stderr, "herald monnet check-receiver: the receiver answered some notifications wrongly")
+		if outcome.Sent > 0 && outcome.Answered == 0 {
+			fmt.Fprintf(stderr, "herald monnet check-receiver: nothing answered at %s: none of the %d notifications got an answer (is the receiver running, and is the URL right?)\n", *target, outcome.Sent)
+			return 1
+		}
+		if outcome.Wrong == 0 { // no wrong answer counted: a step that did not run
+			fmt.Fprintln(stderr, "herald monnet check-receiver: the check failed; see above")
+			return 1
+		}
+		fmt.Fprintf(stderr, "herald monnet check-receiver: %d of %d notifications were answered wrongly\n", outcome.Wrong, outcome.Sent)
 		return 1
 	}
 }

@@ -613,3 +613,21 @@ func TestUnreachableMonnetReceiverIsToldOnce(t *testing.T) {
 		t.Fatalf("%d scenarios failed, %d of them for the unreachable receiver:\n%s", failed, told, out.String())
 	}
 }
+
+// check-receiver's last line is exact: with nothing answering at the URL
+// it says so; otherwise it counts the notifications answered wrongly.
+func TestCheckReceiverSummaryIsExact(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	nothing := gone.URL + "/"
+	gone.Close() // nothing answers there now
+	code, _, errOut := checkReceiver(t, "--url", nothing, "--merchant-id", "22", "--format", "progress")
+	if want := "herald monnet check-receiver: nothing answered at " + nothing + ": none of the 16 notifications got an answer (is the receiver running, and is the URL right?)\n"; code != 1 || errOut != want {
+		t.Errorf("nothing listening: exit %d, stderr\n%q\nwant\n%q", code, errOut, want)
+	}
+
+	lax := receiverFunc(t, func([]string, []byte) int { return http.StatusOK })
+	code, _, errOut = checkReceiver(t, "--url", lax, "--merchant-id", "22", "--format", "progress")
+	if want := "herald monnet check-receiver: 7 of 16 notifications were answered wrongly\n"; code != 1 || errOut != want {
+		t.Errorf("lax receiver: exit %d, stderr\n%q\nwant\n%q", code, errOut, want)
+	}
+}

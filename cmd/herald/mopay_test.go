@@ -105,3 +105,49 @@ func TestBadBooleansAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// A real deployment given by a URL where nothing answers is refused before
+// the run, in one line naming the system, the URL and where it was given,
+// rather than failing every scenario with the same "connection refused".
+func TestUnreachableSystemURLIsOneLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "target.yaml")
+	if err := os.WriteFile(file, []byte("systems:\n  mopay:\n    url: http://127.0.0.1:1/mopay/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HERALD_MOPAY_URL", "")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"flag", []string{"--mopay-url", "http://127.0.0.1:1/", "--mopay-email", "a@b.c", "--mopay-password", "x"},
+			"herald test: mopay: nothing answers at http://127.0.0.1:1/ (given by --mopay-url or HERALD_MOPAY_URL): "},
+		{"target file", []string{"--target", file},
+			"herald test: mopay: nothing answers at http://127.0.0.1:1/mopay/ (given by systems.mopay.url in " + file + "): "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(append([]string{"test"}, c.args...), &out, &errOut)
+			if code != 1 || !strings.HasPrefix(errOut.String(), c.want) || strings.Count(errOut.String(), "\n") != 1 || out.Len() != 0 {
+				t.Errorf("exit %d, stdout %d bytes, stderr\n%s\nwant one line starting\n%s", code, out.Len(), errOut.String(), c.want)
+			}
+		})
+	}
+}
+
+// A Mopay account whose sign-in is refused (a wrong password) fails the
+// first scenario that signs in with the refusal, and every later one at
+// once with one message naming the flags that fix it, rather than sending
+// (and failing) the same refused login in every scenario.
+func TestRefusedMopayLoginIsToldOnce(t *testing.T) {
+	bin := buildHerald(t)
+	base, _, _ := serve(t, bin)
+	cmd := exec.Command(bin, "test", "--mopay-url", base+"/mopay/", "--mopay-email", "amara.okafor@example.com", "--format", "progress")
+	cmd.Env = append(os.Environ(), "HERALD_MOPAY_PASSWORD=wrong")
+	out, err := cmd.CombinedOutput()
+	const told = "the Mopay account's sign-in was refused earlier in this run (the login answered 401 login_failed): check --mopay-email and HERALD_MOPAY_PASSWORD (or --mopay-key and HERALD_MOPAY_SECRET)"
+	refused := strings.Count(string(out), "user_profile_login answered 401")
+	if exitCode(err) != 1 || refused != 1 || !strings.Contains(string(out), told) {
+		t.Fatalf("exit %d, %d scenarios were refused the login (want 1), and the later failures do not say %q:\n%s", exitCode(err), refused, told, out)
+	}
+}

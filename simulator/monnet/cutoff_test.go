@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // hanging is a receiver that holds every request until the sender gives up
@@ -89,5 +91,33 @@ func TestShutdownCutsOffAnAttemptAtTheGrace(t *testing.T) {
 	pending := regexp.MustCompile(`msg="notifier stopped with deliveries pending, not sent" .*count=1 pending="ntf-1 \(merchant 22, payout ` + id + `, 1 attempts, next due `)
 	if !cut.MatchString(logs) || !pending.MatchString(logs) {
 		t.Fatalf("the attempt was not logged as cut off, or its delivery not as pending:\n%s", logs)
+	}
+}
+
+// A world deleted, or reset, with deliveries pending forgets them on
+// purpose (isolated worlds end with every run): the notifier says so at
+// debug level. The warning is kept for a shutdown, which cuts them short.
+func TestDeletedOrResetWorldForgetsPendingQuietly(t *testing.T) {
+	hh := newHerald(t, nil)
+	hh.control("POST", "worlds", "", 201, nil)
+	w1 := "/_herald/worlds/w1"
+	if status, b := hh.call("PUT", w1+"/_herald/v1/clock", `{"now":"`+start().Format(time.RFC3339Nano)+`","frozen":true}`, nil); status != 200 {
+		t.Fatalf("PUT clock in w1: %d %s", status, b)
+	}
+	if status, b := hh.call("PUT", w1+"/_herald/v1/monnet/receivers/22", `{"url":"http://127.0.0.1:1/"}`, nil); status != 200 {
+		t.Fatalf("PUT receiver in w1: %d %s", status, b)
+	}
+	hh.createPayoutAt(w1, "DEL-1", "")
+	hh.control("DELETE", "worlds/w1", "", 200, nil)
+
+	hh.control("PUT", "monnet/receivers/22", `{"url":"http://127.0.0.1:1/"}`, 200, nil)
+	hh.createPayout("RESET-1", "")
+	hh.control("POST", "reset", "", 200, nil)
+
+	logs := hh.log.String()
+	deleted := regexp.MustCompile(`level=DEBUG msg="notifier stopped with deliveries pending, not sent" .*world=w1`)
+	reset := regexp.MustCompile(`level=DEBUG msg="notifier stopped with deliveries pending, not sent" .*count=1 pending="ntf-1 \(merchant 22`)
+	if !deleted.MatchString(logs) || !reset.MatchString(logs) || strings.Contains(logs, `level=WARN msg="notifier stopped`) {
+		t.Fatalf("the deliveries a deleted or reset world forgets are not logged at debug level alone:\n%s", logs)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"herald/fixtures"
 	"herald/simulator/clock"
 	"herald/simulator/schedule"
+	"herald/simulator/system"
 	wire "herald/specs/wire/monnet"
 )
 
@@ -492,7 +493,8 @@ func (n *Notifier) post(cut context.Context, url string, m wire.Message, timeout
 // the scheduler; Run waits for its context to end (a reset or shutdown),
 // then lets no new attempt start, waits for those on the network (each
 // bounded by the attempt timeout, or until Interrupt cuts them off), and
-// logs the deliveries still pending.
+// logs the deliveries still pending: as a warning at shutdown, at debug
+// level on a reset or a deleted world, which forget them on purpose.
 func (n *Notifier) Run(ctx context.Context) {
 	<-ctx.Done()
 	n.mu.Lock()
@@ -512,7 +514,11 @@ func (n *Notifier) Run(ctx context.Context) {
 		desc = append(desc, fmt.Sprintf("%s (merchant %s, payout %s, %d attempts, next due %s)",
 			d.ID, d.MerchantID, d.PayoutID, len(d.Attempts), d.Next.UTC().Format(time.RFC3339)))
 	}
-	n.log.Warn("notifier stopped with deliveries pending, not sent", "count", len(pending), "pending", strings.Join(desc, "; "))
+	level := slog.LevelWarn
+	if system.Forgotten(ctx) { // a reset or a deleted world: forgotten on purpose
+		level = slog.LevelDebug
+	}
+	n.log.Log(context.Background(), level, "notifier stopped with deliveries pending, not sent", "count", len(pending), "pending", strings.Join(desc, "; "))
 }
 
 // Interrupt cuts off the attempts on the network (system.Interrupter):

@@ -112,10 +112,17 @@ const payoutJSON = `{"country":"PER","amount":100000,"currency":"PEN","orderId":
 // time, and returns its id.
 func (hh *herald) createPayout(orderID, description string) string {
 	hh.t.Helper()
+	return hh.createPayoutAt("", orderID, description)
+}
+
+// createPayoutAt is createPayout in the world whose path prefix is given
+// ("/_herald/worlds/w1"; "" for the default world).
+func (hh *herald) createPayoutAt(world, orderID, description string) string {
+	hh.t.Helper()
 	body := strings.Replace(strings.Replace(payoutJSON, "%s", orderID, 1), "%s", description, 1)
 	ts := strconv.FormatInt(hh.h.Clock().Now().UnixMilli(), 10)
 	sig := wire.PayoutSignature(secret22, "POST", "/api/v1/22/payouts", ts, []byte(body))
-	status, b := hh.call("POST", "/monnet/api/v1/22/payouts?timestamp="+ts+"&signature="+sig, body, http.Header{"Monnet-Api-Key": {key22}})
+	status, b := hh.call("POST", world+"/monnet/api/v1/22/payouts?timestamp="+ts+"&signature="+sig, body, http.Header{"Monnet-Api-Key": {key22}})
 	var v struct{ Payout struct{ ID int64 } }
 	if err := json.Unmarshal(b, &v); status != 201 || err != nil {
 		hh.t.Fatalf("create payout: %d %s", status, b)

@@ -162,12 +162,27 @@ type NotFounder interface {
 }
 
 // Runner is a system with background work. The core runs it in a goroutine
-// of its own on start and after every reset, and cancels ctx on a reset and
-// at shutdown; Run must then start no new work and return once the work in
-// flight is done (each piece bounded), or at once if the system is an
-// Interrupter and is interrupted.
+// of its own on start and after every reset, and cancels ctx on a reset, when
+// its world is deleted, and at shutdown; Run must then start no new work and
+// return once the work in flight is done (each piece bounded), or at once if
+// the system is an Interrupter and is interrupted. Forgotten tells a reset
+// or deletion, which forgets work left pending on purpose, from a shutdown.
 type Runner interface {
 	Run(ctx context.Context)
+}
+
+// StopForgets is the cause (context.Cause) of a Runner's context ended by a
+// reset or a world's deletion: work still pending is forgotten on purpose.
+type StopForgets struct{ Why string }
+
+func (s StopForgets) Error() string { return s.Why }
+
+// Forgotten reports whether a Runner's ended context was ended by a reset or
+// a world's deletion, rather than by a shutdown (whose pending work is
+// worth a warning).
+func Forgotten(ctx context.Context) bool {
+	_, ok := context.Cause(ctx).(StopForgets)
+	return ok
 }
 
 // Interrupter is a Runner whose work in flight can be cut off. After it

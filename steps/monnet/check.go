@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing/fstest"
 	"time"
 
@@ -38,6 +39,15 @@ type CheckOptions struct {
 	// progress, junit:FILE, cucumber:FILE, comma-separated.
 	Format string
 	Output io.Writer
+	// Outcome, when not nil, is filled with the counts of the check.
+	Outcome *CheckOutcome
+}
+
+// CheckOutcome counts a check's notifications: those sent, those the
+// receiver answered (with any status), and those it answered wrongly (no
+// answer counts as wrong).
+type CheckOutcome struct {
+	Sent, Answered, Wrong int
 }
 
 // checkCase is one notification the check sends, and what a correct
@@ -181,6 +191,19 @@ func CheckReceiver(o CheckOptions) int {
 		}
 		fmt.Fprintf(&feature, "\n  Scenario: %s\n    When Herald sends the %s\n    %s\n", c.name, c.name, then)
 	}
+	var mu sync.Mutex
+	var outcome CheckOutcome
+	count := func(answered, wrong bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		outcome.Sent++
+		if answered {
+			outcome.Answered++
+		}
+		if wrong {
+			outcome.Wrong++
+		}
+	}
 	init := func(sc *godog.ScenarioContext) {
 		sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 			return context.WithValue(ctx, checkKey{}, &checkState{}), nil
@@ -200,6 +223,7 @@ func CheckReceiver(o CheckOptions) int {
 		})
 		sc.Step(`^the receiver acknowledges it with a 2xx status$`, func(ctx context.Context) error {
 			s := state(ctx)
+			count(s.err == nil || s.status != 0, s.err != nil || s.status < 200 || s.status > 299)
 			switch {
 			case s.err != nil:
 				return fmt.Errorf("%s: no answer: %v", s.c.name, s.err)
@@ -210,6 +234,7 @@ func CheckReceiver(o CheckOptions) int {
 		})
 		sc.Step(`^the receiver refuses it with a non-2xx status$`, func(ctx context.Context) error {
 			s := state(ctx)
+			count(s.err == nil || s.status != 0, s.err != nil || (s.status >= 200 && s.status <= 299))
 			switch {
 			case s.err != nil:
 				return fmt.Errorf("%s: no answer (%v); a correct receiver refuses it with a non-2xx status", s.c.name, s.err)
@@ -219,7 +244,7 @@ func CheckReceiver(o CheckOptions) int {
 			return nil
 		})
 	}
-	return godog.TestSuite{
+	status := godog.TestSuite{
 		Name:                "herald monnet check-receiver",
 		ScenarioInitializer: init,
 		Options: &godog.Options{
@@ -231,4 +256,8 @@ func CheckReceiver(o CheckOptions) int {
 			Output:   o.Output,
 		},
 	}.Run()
+	if o.Outcome != nil {
+		*o.Outcome = outcome
+	}
+	return status
 }

@@ -62,6 +62,7 @@ const (
 type module struct {
 	checker *specs.Checker
 	pace    *pacer // for the requests signed with a target's issued key
+	refused *refusal
 }
 
 // Module returns Mopay's part of the suite.
@@ -70,7 +71,7 @@ func Module() (steps.Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &module{checker: specs.NewChecker(specs.Mopay, doc), pace: newPacer(pacedRequests, paceWindow, time.Now, time.Sleep)}, nil
+	return &module{checker: specs.NewChecker(specs.Mopay, doc), pace: newPacer(pacedRequests, paceWindow, time.Now, time.Sleep), refused: &refusal{}}, nil
 }
 
 func (m *module) System() string          { return System }
@@ -112,7 +113,7 @@ func (m *module) Init(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		s := steps.ScenarioOf(ctx)
 		t := s.Target
-		w := &world{sc: s, target: t, checker: m.checker, pace: m.pace, base: t.Systems[System].BaseURL,
+		w := &world{sc: s, target: t, checker: m.checker, pace: m.pace, refusal: m.refused, base: t.Systems[System].BaseURL,
 			reqForm: reqForm(t.Param(System, ParamReqForm)), client: t.ClientFor(System, "")}
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})

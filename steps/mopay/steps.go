@@ -298,7 +298,12 @@ func (w *world) logIn() error {
 		return fmt.Errorf("target %s names no Mopay account to log in to: give --mopay-email and HERALD_MOPAY_PASSWORD", w.target.Name)
 	}
 	w.email, w.password, w.device = w.target.Param(System, ParamEmail), w.target.Param(System, ParamPassword), newDevice()
-	if err := w.loginAgain(); err != nil {
+	acct := account(w.base, w.email, w.password)
+	if err := w.refusal.earlier(acct); err != nil {
+		return err
+	}
+	a, err := w.login()
+	if err := w.refusal.login(acct, a, err); err != nil {
 		return err
 	}
 	if w.creds.UserID == "" {
@@ -321,13 +326,20 @@ func (w *world) loginAgain() error {
 	if w.email == "" || w.device == "" {
 		return fmt.Errorf("no login to repeat: log in to Mopay with the account's email and password first")
 	}
+	_, err := w.login()
+	return err
+}
+
+// login logs in with the world's email, password and device, and returns
+// the answer with the error, if any.
+func (w *world) login() (*answer, error) {
 	body := map[string]string{"emal": w.email, "pswd": w.password, "devt": "Web", "devs": w.device, "devn": "Herald conformance suite"}
 	b, _ := json.Marshal(body)
 	a, err := w.call(request{action: "user_profile_login", body: b, sign: signing{skip: true}})
 	if err != nil {
-		return err
+		return a, err
 	}
-	return w.credentialsFrom(a)
+	return a, w.credentialsFrom(a)
 }
 
 var (

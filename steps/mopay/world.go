@@ -41,7 +41,8 @@ type world struct {
 	target  steps.Target
 	checker *specs.Checker
 	pace    *pacer
-	base    string // the Mopay base URL, ending in "/"
+	refusal *refusal // the account's sign-in, refused earlier in the run
+	base    string   // the Mopay base URL, ending in "/"
 	reqForm bool
 	client  *http.Client
 
