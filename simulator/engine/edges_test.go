@@ -152,10 +152,25 @@ paths:
       responses:
         "200": {description: found, content: {application/json: {schema: {type: object}}}}
         "400": {description: refused, content: {application/json: {schema: {type: object}}}}
+    post:
+      operationId: put
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                inner: {type: object, additionalProperties: false, properties: {a: {type: string}}}
+      responses:
+        "200": {description: stored, content: {application/json: {schema: {type: object}}}}
+        "400": {description: refused, content: {application/json: {schema: {type: object}}}}
 `
 
-// A required string sent empty is missing, not a valid empty string, and a
-// header parameter given twice is ambiguous.
+// A required string sent empty is missing, not a valid empty string; a
+// header parameter given twice is ambiguous; a property the schema does not
+// allow is named, at the top level or inside an object.
 func TestRequiredStringEmptyAndHeaderTwice(t *testing.T) {
 	doc, err := specs.Parse("mini", []byte(miniSpec))
 	if err != nil {
@@ -164,7 +179,10 @@ func TestRequiredStringEmptyAndHeaderTwice(t *testing.T) {
 	var got []error
 	handled := 0
 	eng, err := New(Config{Name: "mini", Doc: doc,
-		Handlers: map[string]Handler{"find": func(*Exchange) (Reply, error) { handled++; return JSON(http.StatusOK, map[string]any{}) }},
+		Handlers: map[string]Handler{
+			"find": func(*Exchange) (Reply, error) { handled++; return JSON(http.StatusOK, map[string]any{}) },
+			"put":  func(*Exchange) (Reply, error) { handled++; return JSON(http.StatusOK, map[string]any{}) },
+		},
 		Render: func(_ *Exchange, err error) Reply {
 			got = append(got, err)
 			r, _ := JSON(http.StatusBadRequest, map[string]any{"error": err.Error()})
@@ -195,6 +213,19 @@ func TestRequiredStringEmptyAndHeaderTwice(t *testing.T) {
 		}
 		if !ok || handled != 0 || p.Kind != c.kind || p.In != c.in || p.Field != c.field {
 			t.Errorf("%s %v: rendered %v, handled %d; want %v %s %s", c.target, c.trace, got, handled, c.kind, c.in, c.field)
+		}
+	}
+	for body, want := range map[string][2]string{`{"x":1}`: {"x", "/x"}, `{"inner":{"y":1}}`: {"inner", "/inner/y"}} {
+		got, handled = nil, 0
+		req := httptest.NewRequest(http.MethodPost, "/find", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		eng.ServeHTTP(httptest.NewRecorder(), req)
+		p, ok := (*Problem)(nil), len(got) == 1
+		if ok {
+			p, ok = got[0].(*Problem)
+		}
+		if !ok || handled != 0 || p.Kind != Invalid || p.Field != want[0] || p.Pointer != want[1] || p.Reason != "this property is not allowed" {
+			t.Errorf("%s: rendered %v, handled %d; want the property at %s refused", body, got, handled, want[1])
 		}
 	}
 	got, handled = nil, 0
