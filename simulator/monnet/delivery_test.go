@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,5 +111,49 @@ func TestNotificationAccountNumber(t *testing.T) {
 				t.Errorf("the notification violates the spec: %v", err)
 			}
 		})
+	}
+}
+
+// A retry schedule needs one attempt at least, none negative, and in order;
+// two attempts at the same delay are in order.
+func TestCheckBackoff(t *testing.T) {
+	for _, ok := range [][]time.Duration{{0}, {0, 0}, {0, 10 * time.Second, 10 * time.Second, time.Minute}} {
+		if err := CheckBackoff(ok); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	for _, c := range []struct {
+		b    []time.Duration
+		want string
+	}{
+		{nil, "at least one attempt"},
+		{[]time.Duration{-time.Second}, "backoff -1s is negative"},
+		{[]time.Duration{0, 10 * time.Second, 5 * time.Second}, "backoff 5s comes before 10s"},
+	} {
+		if err := CheckBackoff(c.b); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error saying %q", c.b, err, c.want)
+		}
+	}
+}
+
+// Deliveries and Pending list oldest first by number, ntf-2 before ntf-10.
+func TestDeliveriesInNumberOrder(t *testing.T) {
+	n, _ := newTestNotifier(t, []time.Duration{0})
+	var want []string
+	for i := 1; i <= 11; i++ {
+		id, err := n.Notify(t0(), "22", strconv.Itoa(i), "ORD", testBody())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, id)
+	}
+	for name, list := range map[string][]Delivery{"Deliveries": n.Deliveries(), "Pending": n.Pending()} {
+		var got []string
+		for _, d := range list {
+			got = append(got, d.ID)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
 	}
 }
