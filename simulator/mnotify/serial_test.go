@@ -44,3 +44,21 @@ func TestRegistryEntriesBySerial(t *testing.T) {
 		t.Fatalf("entries %v, want 10 20 30", got)
 	}
 }
+
+// ItemsPerPage takes 1 to 100, both ends included.
+func TestItemsPerPageBounds(t *testing.T) {
+	h := newHarness(t)
+	for range 3 {
+		h.send("sender-a", simple(`[{"value":"2222222222222","type":"IDNP"}]`))
+	}
+	for q, want := range map[string]int{"ItemsPerPage=1": 1, "ItemsPerPage=1&Page=3": 1, "ItemsPerPage=1&Page=4": 0, "ItemsPerPage=100": 3} {
+		var rows []struct{ ID string }
+		h.do("sender-a", "GET", "/api/Notification?"+q, "").ok(t, &rows)
+		if len(rows) != want {
+			t.Errorf("%s: %d rows, want %d", q, len(rows), want)
+		}
+	}
+	for _, q := range []string{"ItemsPerPage=0", "ItemsPerPage=101"} {
+		h.do("sender-a", "GET", "/api/Notification?"+q, "").problem(t, 400, "ItemsPerPage")
+	}
+}
