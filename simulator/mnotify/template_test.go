@@ -1,0 +1,45 @@
+package mnotify
+
+import (
+	"strings"
+	"testing"
+)
+
+// A template's name is 1 to 50 characters (50 included); a template keeps
+// its own name on update, and may not take another template's.
+func TestTemplateNameRules(t *testing.T) {
+	h := newHarness(t)
+	tmpl := func(name string) string {
+		return `{"name":"` + name + `","description":"d","subject":{"ro":"s"},"body":{"ro":"b"}}`
+	}
+	long := strings.Repeat("ș", 50) // 50 characters, 100 bytes
+	a := h.do("sender-a", "POST", "/api/Template", tmpl(long)).ok(t, nil).id(t)
+	h.do("sender-a", "POST", "/api/Template", tmpl(long+"x")).problem(t, 400, "Name")
+	b := h.do("sender-a", "POST", "/api/Template", tmpl("second")).ok(t, nil).id(t)
+	h.do("sender-a", "PUT", "/api/Template/"+a, tmpl(long)).ok(t, nil)
+	h.do("sender-a", "PUT", "/api/Template/"+b, tmpl("SECOND")).ok(t, nil)
+	if got := h.do("sender-a", "PUT", "/api/Template/"+b, tmpl(long)); got.Status != 409 {
+		t.Fatalf("taking another template's name: %d %s, want 409", got.Status, got.Body)
+	}
+}
+
+// The subject is at most MaxSubject characters in each language, that many
+// included.
+func TestSubjectLengthBound(t *testing.T) {
+	h := newHarness(t)
+	send := func(subject string) answer {
+		return h.do("sender-a", "POST", "/api/Notification", `{"subject":{"ro":"`+subject+`"},"body":{"ro":"b"},"recipients":[{"value":"2222222222222","type":"IDNP"}],"priority":"Low"}`)
+	}
+	send(strings.Repeat("ă", MaxSubject)).ok(t, nil)
+	send(strings.Repeat("ă", MaxSubject+1)).problem(t, 400, "Subject.Ro")
+}
+
+// An IDNO recipient is a legal entity, an IDNP one is not.
+func TestRecipientIsLegal(t *testing.T) {
+	h := newHarness(t)
+	id := h.send("sender-a", simple(`[{"value":"2222222222222","type":"IDNP"},{"value":"1003600000011","type":"IDNO"}]`))
+	n := h.notification("sender-a", id)
+	if len(n.Recipients) != 2 || n.Recipients[0].IsLegal || !n.Recipients[1].IsLegal {
+		t.Fatalf("recipients %+v, want the IDNP one not legal and the IDNO one legal", n.Recipients)
+	}
+}
