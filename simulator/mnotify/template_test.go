@@ -43,3 +43,38 @@ func TestRecipientIsLegal(t *testing.T) {
 		t.Fatalf("recipients %+v, want the IDNP one not legal and the IDNO one legal", n.Recipients)
 	}
 }
+
+// A person's contacts are listed in the order they were added by default,
+// and by id with OrderField=id.
+func TestContactsListedByID(t *testing.T) {
+	h := newHarness(t)
+	for _, v := range []string{"c@example.md", "a@example.md", "b@example.md", "d@example.md", "e@example.md"} {
+		h.do("sender-a", "POST", "/api/Contact", `{"idnp":"2888888888888","type":"Email","value":"`+v+`"}`).id(t)
+	}
+	var contacts []struct{ ID, Value string }
+	h.do("sender-a", "GET", "/api/Contact?Idnp=2888888888888&ItemsPerPage=100", "").ok(t, &contacts)
+	var values []string
+	for _, c := range contacts {
+		values = append(values, c.Value)
+	}
+	if strings.Join(values, " ") != "c@example.md a@example.md b@example.md d@example.md e@example.md" {
+		t.Fatalf("contacts by default: %v, want the order they were added", values)
+	}
+	h.do("sender-a", "GET", "/api/Contact?Idnp=2888888888888&ItemsPerPage=100&OrderField=id", "").ok(t, &contacts)
+	if len(contacts) != 5 {
+		t.Fatalf("contacts %+v, want 5", contacts)
+	}
+	for i := 1; i < len(contacts); i++ {
+		if contacts[i-1].ID >= contacts[i].ID {
+			t.Fatalf("contacts not by id: %+v", contacts)
+		}
+	}
+}
+
+// The same seed hands out the same ids: the Random given is the one used.
+func TestSameSeedSameIDs(t *testing.T) {
+	a, b := newHarness(t), newHarness(t)
+	if x, y := a.send("sender-a", simple(`[{"value":"2222222222222","type":"IDNP"}]`)), b.send("sender-a", simple(`[{"value":"2222222222222","type":"IDNP"}]`)); x != y {
+		t.Fatalf("same seed, ids %s and %s", x, y)
+	}
+}
