@@ -308,14 +308,32 @@ func TestResetHoldsRequests(t *testing.T) {
 		_ = json.Unmarshal(rec.Body.Bytes(), &v)
 		answered <- v["token"]
 	}()
-	select {
-	case v := <-answered:
-		t.Fatalf("a request was answered during the reset: %v", v)
-	case <-time.After(100 * time.Millisecond):
+	// The request waits at the world's gate, seen in its goroutine's stack,
+	// not answered: the reset still runs until released.
+	for deadline := time.Now().Add(10 * time.Second); !blockedAt("simulator.(*world).enter"); time.Sleep(2 * time.Millisecond) {
+		select {
+		case v := <-answered:
+			t.Fatalf("a request was answered during the reset: %v", v)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the world's gate")
+		}
 	}
 	close(g.release)
 	<-resetDone
 	if got := <-answered; got != first {
 		t.Fatalf("the held request got %v, want %v from the restarted stream", got, first)
 	}
+}
+
+// blockedAt tells whether a goroutine waits for a read lock in fn.
+func blockedAt(fn string) bool {
+	buf := make([]byte, 1<<20)
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if i := strings.Index(g, "sync.(*RWMutex).RLock"); i >= 0 && strings.Contains(g[i:], fn) {
+			return true
+		}
+	}
+	return false
 }

@@ -434,8 +434,14 @@ func TestShutdownWithAStalledUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_, _ = conn.Write([]byte("POST /mopay/user_profile_create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"fsnm\":"))
-	time.Sleep(200 * time.Millisecond) // the request is in flight
+	// The request is in flight once Herald asks for its body: the server
+	// answers "100 Continue" when the handler starts reading it.
+	_, _ = conn.Write([]byte("POST /mopay/user_profile_create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n"))
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if status, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.HasPrefix(status, "HTTP/1.1 100 ") {
+		t.Fatalf("herald serve did not ask for the body: %q %v", status, err)
+	}
+	_, _ = conn.Write([]byte("{\"fsnm\":"))
 	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -455,13 +455,23 @@ func TestServeDrainsMonnetDeliveriesOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
 	if err != nil || m == nil {
 		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
 	}
 	base := m[1]
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	shuttingDown := make(chan struct{})
+	go func() {
+		said := false
+		for sc := bufio.NewScanner(out); sc.Scan(); {
+			if !said && sc.Text() == "herald: shutting down" {
+				said = true
+				close(shuttingDown)
+			}
+		}
+	}()
 
 	// A receiver for merchant 22 that holds the request until told; merchant
 	// 1000's receiver is down.
@@ -489,7 +499,23 @@ func TestServeDrainsMonnetDeliveriesOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // herald serve is shutting down, the attempt still on the network
+	// herald serve says it is shutting down, and its listener closes, while
+	// the attempt is still on the network.
+	select {
+	case <-shuttingDown:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("herald serve did not say it was shutting down within 30 s of SIGTERM:\n%s", stderr.String())
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("herald serve still accepts connections 30 s after SIGTERM:\n%s", stderr.String())
+		}
+	}
 	letGo()
 	if !<-connected {
 		t.Fatal("herald serve dropped the attempt in flight instead of waiting for it")

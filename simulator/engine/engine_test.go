@@ -930,9 +930,9 @@ func TestProblemText(t *testing.T) {
 	}
 }
 
-// BUG: a body with data after the JSON value passes validation. kin-openapi
-// decodes the body with a json.Decoder, which stops after the first value, so
-// the handler gets a body that is not JSON (and, here, fails to decode it).
+// A body with data after the JSON value is refused. kin-openapi decodes the
+// body with a json.Decoder, which stops after the first value: without the
+// engine's own check the handler would get a body that is not JSON.
 func TestPostBodyWithTrailingDataIsInvalid(t *testing.T) {
 	for _, body := range []string{`{"name":"x"} garbage`, `{"name":"x"}{"name":"y"}`} {
 		h := newHarness(t, nil)
@@ -941,10 +941,9 @@ func TestPostBodyWithTrailingDataIsInvalid(t *testing.T) {
 	}
 }
 
-// BUG: path parameters reach the handler percent-encoded. kin-openapi's
-// gorillamux router matches the escaped path and the engine passes its
-// variables on as they are, so /items/a%20b gives id "a%20b", not "a b"
-// (and the schema checks the encoded text too).
+// Path parameters reach the handler decoded. kin-openapi's gorillamux router
+// matches the escaped path, so its variables are still percent-encoded: the
+// engine decodes them, so that /items/a%20b gives id "a b", not "a%20b".
 func TestPathParamsAreDecoded(t *testing.T) {
 	for target, want := range map[string]string{"/items/a%20b": "a b", "/items/caf%C3%A9": "café"} {
 		h := newHarness(t, nil)

@@ -70,9 +70,10 @@ func newHarness(t *testing.T) *harness {
 }
 
 type answer struct {
-	Status int
-	Raw    string
-	Env    struct {
+	Status     int
+	Raw        string
+	retryAfter string
+	Env        struct {
 		REQUEST struct{ VERSION, ACTION, STATUS string }
 		DATA    json.RawMessage
 		ERRORS  struct {
@@ -97,7 +98,7 @@ func (h *harness) do(method, target string, header http.Header, body string) ans
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	a := answer{Status: resp.StatusCode, Raw: string(b)}
+	a := answer{Status: resp.StatusCode, Raw: string(b), retryAfter: resp.Header.Get("Retry-After")}
 	if err := json.Unmarshal(b, &a.Env); err != nil {
 		h.t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, target, err, b)
 	}
