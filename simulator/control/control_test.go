@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"herald/simulator"
+	"herald/simulator/clock"
 )
 
 type client struct {
@@ -20,13 +22,37 @@ type client struct {
 
 func newClient(t *testing.T, seed uint64) *client {
 	t.Helper()
-	h, err := simulator.New(simulator.Options{Seed: seed})
+	return newClientOn(t, seed, nil)
+}
+
+// newClientOn is newClient with the real clock replaced by source.
+func newClientOn(t *testing.T, seed uint64, source clock.Clock) *client {
+	t.Helper()
+	h, err := simulator.New(simulator.Options{Seed: seed, Clock: source})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
 	return &client{t: t, url: srv.URL}
+}
+
+// movingSource is a real-time source a test moves by hand.
+type movingSource struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (m *movingSource) Now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.now
+}
+
+func (m *movingSource) advance(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.now = m.now.Add(d)
 }
 
 // do sends a request and decodes a JSON answer into a map.
@@ -68,7 +94,8 @@ func TestInfoWithTheLargestSeed(t *testing.T) {
 }
 
 func TestClock(t *testing.T) {
-	c := newClient(t, 1)
+	source := &movingSource{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c := newClientOn(t, 1, source)
 	if status, v := c.do("PUT", "/_herald/v1/clock", `{"now":"2030-01-02T03:04:05Z"}`); status != 200 || v["unix"] != float64(1893553445) || v["frozen"] != true {
 		t.Fatalf("set: %d %v", status, v)
 	}
@@ -103,7 +130,7 @@ func TestClock(t *testing.T) {
 	if status, _ := c.do("PUT", "/_herald/v1/clock", `{"now":"2286-11-20T17:46:39Z","frozen":false}`); status != 200 {
 		t.Fatal("set near the end refused")
 	}
-	time.Sleep(1100 * time.Millisecond)
+	source.advance(1100 * time.Millisecond) // real time goes on under a running clock
 	if _, v := c.do("GET", "/_herald/v1/clock", ""); v["unix"] != float64(9999999999) {
 		t.Fatalf("a running clock left its range: %v", v)
 	}
