@@ -100,3 +100,13 @@ func TestErrorDetail(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONPathLeadingIndex pins that a number is an index only after a
+// name: a pointer that starts with one keeps it as a name.
+func TestJSONPathLeadingIndex(t *testing.T) {
+	for in, want := range map[string]string{"/0/value": "0.Value", "/0": "0", "/a/0/1": "A[0][1]", "//x": "X", "/~0x": "~x"} {
+		if got := jsonPath(in); got != want {
+			t.Errorf("jsonPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
