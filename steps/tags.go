@@ -40,20 +40,7 @@ func pickleKey(uri, name string, steps []string) string {
 // scenarioRuns reads every run of the features of fsys, in place order.
 func scenarioRuns(fsys fs.FS) ([]scenarioRun, error) {
 	var runs []scenarioRun
-	id := 0
-	newID := func() string { id++; return strconv.Itoa(id) }
-	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
-			return err
-		}
-		src, err := fs.ReadFile(fsys, path)
-		if err != nil {
-			return err
-		}
-		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
-		if err != nil {
-			return fmt.Errorf("feature %s: %w", path, err)
-		}
+	err := walkFeatures(fsys, func(path string, doc *messages.GherkinDocument, newID func() string) error {
 		lines := map[string]int64{}
 		addScenario := func(sc *messages.Scenario) {
 			lines[sc.Id] = sc.Location.Line
@@ -249,9 +236,19 @@ func SelectIn(fsys fs.FS, expr string) (int, error) { return selectIn(fsys, expr
 // against their steps.
 func Pickles(fsys fs.FS) ([]*messages.Pickle, error) {
 	var out []*messages.Pickle
+	err := walkFeatures(fsys, func(path string, doc *messages.GherkinDocument, newID func() string) error {
+		out = append(out, gherkin.Pickles(*doc, path, newID)...)
+		return nil
+	})
+	return out, err
+}
+
+// walkFeatures parses every feature file of fsys, in place order, and
+// hands each document to visit with the id source its pickles must share.
+func walkFeatures(fsys fs.FS, visit func(path string, doc *messages.GherkinDocument, newID func() string) error) error {
 	id := 0
 	newID := func() string { id++; return strconv.Itoa(id) }
-	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+	return fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".feature") {
 			return err
 		}
@@ -263,8 +260,6 @@ func Pickles(fsys fs.FS) ([]*messages.Pickle, error) {
 		if err != nil {
 			return fmt.Errorf("feature %s: %w", path, err)
 		}
-		out = append(out, gherkin.Pickles(*doc, path, newID)...)
-		return nil
+		return visit(path, doc, newID)
 	})
-	return out, err
 }
