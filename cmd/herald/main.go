@@ -362,27 +362,20 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	delete(listen, "--host")
 	listeners := h.Listeners()
 	known := map[string]bool{}
+	var names []string
 	for _, l := range listeners {
 		known[l.Name] = true
+		names = append(names, l.Name)
 	}
-	for name := range listen {
-		if !known[name] {
-			var names []string
-			for _, l := range listeners {
-				names = append(names, l.Name)
+	for _, given := range []struct {
+		flag  string
+		names map[string]string
+	}{{"--listen", listen}, {"--public-url", public}} {
+		for name := range given.names {
+			if !known[name] {
+				fmt.Fprintf(stderr, "herald serve: %s %s=…: no such listener (have %s)\n", given.flag, name, strings.Join(names, ", "))
+				return 2
 			}
-			fmt.Fprintf(stderr, "herald serve: --listen %s=…: no such listener (have %s)\n", name, strings.Join(names, ", "))
-			return 2
-		}
-	}
-	for name := range public {
-		if !known[name] {
-			var names []string
-			for _, l := range listeners {
-				names = append(names, l.Name)
-			}
-			fmt.Fprintf(stderr, "herald serve: --public-url %s=…: no such listener (have %s)\n", name, strings.Join(names, ", "))
-			return 2
 		}
 	}
 	// Port 0 for the main listener picks a free port for every listener
