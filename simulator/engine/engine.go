@@ -67,6 +67,8 @@ type Exchange struct {
 
 	authDone  bool
 	authErr   error
+	authNote  string
+	miss      *Miss
 	query     url.Values
 	refused   error
 	violation error
@@ -78,6 +80,27 @@ func (ex *Exchange) Operation() *openapi3.Operation {
 		return nil
 	}
 	return ex.Route.Operation
+}
+
+// Explain records, for the journal, why the system's Authenticate accepted
+// or refused the request: what a signature was computed over, which
+// certificate was presented, what was missing. It must never hold a secret
+// (a key, a signature, a password): the journal shows it to whoever reads
+// the control API. The last call wins.
+func (ex *Exchange) Explain(format string, args ...any) {
+	ex.authNote = fmt.Sprintf(format, args...)
+}
+
+// Miss is the documented operation closest to a request that matched none,
+// and what differs between them.
+type Miss struct {
+	OperationID string
+	Method      string
+	// Path is the operation's path template, as the document spells it.
+	Path string
+	// Differences say what the request would change to match it: "method
+	// POST, documented GET", "path case", "path parameter id missing".
+	Differences []string
 }
 
 // Query returns the request's query parameters, parsed once.
@@ -159,7 +182,15 @@ type Observation struct {
 	// OperationID of the matched operation; "" when none matched.
 	OperationID string
 	Operation   *openapi3.Operation
-	Reply       Reply
+	// Body is the request body as the engine read it (nil when none was
+	// read, or the operation takes none).
+	Body  []byte
+	Reply Reply
+	// Auth is what the system's authentication made of the request.
+	Auth Auth
+	// Miss is the closest documented operation when none matched; nil
+	// otherwise.
+	Miss *Miss
 	// Refused is why the request was refused before its handler ran (a
 	// *Problem, or the system's own error); nil when the handler answered.
 	Refused error
@@ -168,6 +199,16 @@ type Observation struct {
 	// conformed or was not checked.
 	Violation error
 	Duration  time.Duration
+}
+
+// Auth is the outcome of a request's authentication.
+type Auth struct {
+	// Checked is true when the system's Authenticate ran.
+	Checked bool
+	// Err is its refusal; nil when it accepted (or did not run).
+	Err error
+	// Note is what it explained (Exchange.Explain); "" when nothing.
+	Note string
 }
 
 // Engine is the validating handler of one system.
@@ -294,7 +335,8 @@ func (e *Engine) respond(w http.ResponseWriter, r *http.Request, serve func(*Exc
 	}
 	if e.cfg.Observe != nil {
 		e.cfg.Observe(Observation{System: e.cfg.Name, Request: r, OperationID: ex.OperationID, Operation: ex.Operation(),
-			Reply: reply, Refused: ex.refused, Violation: ex.violation, Duration: time.Since(start)})
+			Body: ex.Body, Reply: reply, Auth: Auth{Checked: ex.authDone, Err: ex.authErr, Note: ex.authNote}, Miss: ex.miss,
+			Refused: ex.refused, Violation: ex.violation, Duration: time.Since(start)})
 	}
 	for k, vs := range reply.Header {
 		w.Header()[k] = vs
