@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"herald/simulator/clock"
+	"herald/simulator/console"
 	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
@@ -103,6 +104,7 @@ type Herald struct {
 	observe  func(engine.Observation)
 	def      *world
 	main     http.Handler
+	console  http.Handler
 
 	specMu sync.Mutex // guards specs
 	specs  map[string]*openapi3.T
@@ -189,6 +191,7 @@ func New(opts Options) (*Herald, error) {
 		return nil, err
 	}
 	h.main = http.HandlerFunc(h.serveMain)
+	h.console = console.Handler()
 	return h, nil
 }
 

@@ -325,6 +325,10 @@ func (w *world) close(grace context.Context, why string) {
 func (w *world) serveMain(rw http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if rest, ok := strings.CutPrefix(p, "/_herald/"); ok {
+		if w.id == "" && (rest == "ui" || strings.HasPrefix(rest, "ui/")) {
+			w.h.console.ServeHTTP(rw, r) // static files, no data: no token
+			return
+		}
 		if rest != HealthPath && !w.h.controlAllowed(r) {
 			reply := control.Render(&engine.Exchange{Request: r}, control.Unauthorized("the control API needs the header Authorization: Bearer <token> (herald serve printed it, or took it from --control-token or HERALD_CONTROL_TOKEN)"))
 			reply.Header.Set("WWW-Authenticate", `Bearer realm="herald control"`)

@@ -1,0 +1,6 @@
+// Package console serves Herald's web console at /_herald/ui/: static
+// pages, embedded in the binary, that read the control API (the journal,
+// MNotify's inbox, Monnet's deliveries, worlds and the clock) from the
+// browser, with the control token in a header and a strict
+// Content-Security-Policy. It holds no data of its own.
+package console
