@@ -84,10 +84,10 @@ func (j *journal) results() []*ScenarioResult {
 func (s *Scenario) Exchanged(system, operationID string, req *http.Request, reqBody []byte, resp *http.Response, body []byte, violation, transport error) error {
 	ex := Exchange{System: system, OperationID: operationID}
 	if req != nil {
-		ex.Method, ex.URL, ex.ReqHeader, ex.ReqBody = req.Method, redact.URL(req.URL.String()), redact.Header(req.Header), Clip(reqBody)
+		ex.Method, ex.URL, ex.ReqHeader, ex.ReqBody = req.Method, redact.URL(req.URL.String()), redact.Header(req.Header), Clip(redact.Body(reqBody))
 	}
 	if resp != nil {
-		ex.Status, ex.RespHeader, ex.RespBody = resp.StatusCode, redact.Header(resp.Header), Clip(body)
+		ex.Status, ex.RespHeader, ex.RespBody = resp.StatusCode, redact.Header(resp.Header), Clip(redact.Body(body))
 	}
 	if violation != nil {
 		ex.Violation = violation.Error()
