@@ -300,3 +300,19 @@ func TestHAR(t *testing.T) {
 		t.Error("a GET without a body has postData")
 	}
 }
+
+func TestCloseTailsEndsEveryTail(t *testing.T) {
+	j := newJournal(4, 0)
+	a, _, _ := j.Subscribe(Filter{}, -1)
+	b, _, _ := j.Subscribe(Filter{World: "w1"}, -1)
+	j.CloseTails()
+	for _, s := range []*Sub{a, b} {
+		if _, open := <-s.C(); open || s.Overflowed() {
+			t.Error("a tail is still open, or says it overflowed")
+		}
+		s.Close()
+	}
+	if _, _, err := j.Subscribe(Filter{}, -1); err != nil {
+		t.Errorf("a tail after CloseTails: %v", err)
+	}
+}
