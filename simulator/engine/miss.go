@@ -123,8 +123,14 @@ func (s *shapes) closest(method, path, action string) *Miss {
 	if len(s.ops) == 0 {
 		return nil
 	}
-	req := splitPath(path)
-	if limit := s.longest + 2; len(req) > limit {
+	// Only as many segments as the document's longest path, plus two, are
+	// split off: the rest cannot line up with anything.
+	limit := s.longest + 2
+	req := strings.SplitN(strings.TrimPrefix(path, "/"), "/", limit+1)
+	if len(req) == 1 && req[0] == "" {
+		req = nil
+	}
+	if len(req) > limit {
 		req = req[:limit]
 	}
 	if action != "" && len(req) == 0 {
@@ -157,54 +163,71 @@ func (s *shapes) closest(method, path, action string) *Miss {
 		}
 		d := letters[i][seg.literal]
 		if d < 0 {
-			d = min(maxLetters, levenshtein(low[i], s.literals[seg.literal]))
+			d = letterDistance(low[i], s.literals[seg.literal])
 			letters[i][seg.literal] = d
 		}
 		return costSegment + d*unit
 	}
 	best, bestCost := -1, 0
-	var bestSteps []step
+	var buf []int
 	for n, op := range s.ops {
-		cost, steps := align(len(req), op.segs, change)
+		var cost int
+		cost, buf = align(len(req), op.segs, change, buf)
 		if op.method != method {
 			cost += costMethod
 		}
 		if best < 0 || cost < bestCost {
-			best, bestCost, bestSteps = n, cost, steps
+			best, bestCost = n, cost
 		}
 	}
 	op := s.ops[best]
-	return &Miss{OperationID: op.id, Method: op.method, Path: op.path, Differences: differences(method, req, op, bestSteps, action)}
+	_, buf = align(len(req), op.segs, change, buf)
+	steps := alignment(len(req), op.segs, change, buf)
+	return &Miss{OperationID: op.id, Method: op.method, Path: op.path, Differences: differences(method, req, op, steps, action)}
 }
 
-// align is the cheapest alignment of n request segments with a template's,
-// and its steps in order.
-func align(n int, tmpl []segment, change func(i int, seg segment) int) (int, []step) {
+// align is the cost of the cheapest alignment of n request segments with a
+// template's. It fills buf (grown as needed, and returned) with the costs of
+// every pair of prefixes, row by row, for alignment.
+func align(n int, tmpl []segment, change func(i int, seg segment) int, buf []int) (int, []int) {
 	m := len(tmpl)
-	cost := make([][]int, n+1)
-	for i := range cost {
-		cost[i] = make([]int, m+1)
-		for j := range cost[i] {
+	if cap(buf) < (n+1)*(m+1) {
+		buf = make([]int, (n+1)*(m+1))
+	}
+	cost := buf[:(n+1)*(m+1)]
+	at := func(i, j int) int { return i*(m+1) + j }
+	for i := 0; i <= n; i++ {
+		for j := 0; j <= m; j++ {
 			switch {
 			case i == 0 && j == 0:
+				cost[0] = 0
 			case i == 0:
-				cost[i][j] = cost[i][j-1] + costSegment
+				cost[at(i, j)] = cost[at(i, j-1)] + costSegment
 			case j == 0:
-				cost[i][j] = cost[i-1][j] + costSegment
+				cost[at(i, j)] = cost[at(i-1, j)] + costSegment
 			default:
-				cost[i][j] = min(cost[i-1][j-1]+change(i-1, tmpl[j-1]), cost[i-1][j]+costSegment, cost[i][j-1]+costSegment)
+				cost[at(i, j)] = min(cost[at(i-1, j-1)]+change(i-1, tmpl[j-1]), cost[at(i-1, j)]+costSegment, cost[at(i, j-1)]+costSegment)
 			}
 		}
 	}
+	return cost[at(n, m)], buf
+}
+
+// alignment walks back the costs align left in buf, and returns the steps
+// of the cheapest alignment in order.
+func alignment(n int, tmpl []segment, change func(i int, seg segment) int, buf []int) []step {
+	m := len(tmpl)
+	at := func(i, j int) int { return i*(m+1) + j }
+	cost := buf
 	// Walking back from the end, an extra or missing segment is preferred
 	// to a change of the same cost: the request's first segments line up.
 	var steps []step
 	for i, j := n, m; i > 0 || j > 0; {
 		switch {
-		case i > 0 && cost[i][j] == cost[i-1][j]+costSegment:
+		case i > 0 && cost[at(i, j)] == cost[at(i-1, j)]+costSegment:
 			steps = append(steps, stepExtra)
 			i--
-		case j > 0 && cost[i][j] == cost[i][j-1]+costSegment:
+		case j > 0 && cost[at(i, j)] == cost[at(i, j-1)]+costSegment:
 			steps = append(steps, stepMissing)
 			j--
 		default:
@@ -215,7 +238,7 @@ func align(n int, tmpl []segment, change func(i int, seg segment) int) (int, []s
 	for a, b := 0, len(steps)-1; a < b; a, b = a+1, b-1 {
 		steps[a], steps[b] = steps[b], steps[a]
 	}
-	return cost[n][m], steps
+	return steps
 }
 
 // differences says, in short phrases a person acts on, what the request
@@ -274,11 +297,17 @@ func differences(method string, req []string, op shape, steps []step, action str
 	return out
 }
 
-// levenshtein is the edit distance between a and b, in bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
+// letterDistance is the edit distance between a and b, in bytes, of their
+// first clipSegment bytes, and at most maxLetters: lengths further apart
+// than that need no comparison.
+func letterDistance(a, b string) int {
+	a, b = clip(a, clipSegment), clip(b, clipSegment)
+	if len(a)-len(b) > maxLetters || len(b)-len(a) > maxLetters {
+		return maxLetters
+	}
+	var rows [2][clipSegment + 1]int
+	prev, cur := &rows[0], &rows[1]
+	for j := 0; j <= len(b); j++ {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
@@ -292,7 +321,7 @@ func levenshtein(a, b string) int {
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return min(maxLetters, prev[len(b)])
 }
 
 // clip cuts s to at most n bytes.

@@ -178,3 +178,28 @@ func TestObserverSeesTheClosestMiss(t *testing.T) {
 		t.Errorf("a request that matched has a miss: %+v", seen[2].Miss)
 	}
 }
+
+// BenchmarkClosestMiss finds the closest operation of MNotify's document (the
+// largest) to a misspelled path, and to a path of many long segments, which
+// costs no more: the request is clipped to what the document can match.
+// go test -run '^$' -bench ClosestMiss -benchmem ./simulator/engine/
+func BenchmarkClosestMiss(b *testing.B) {
+	doc, err := specs.Load(specs.Mnotify)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newShapes(specs.NewChecker("mnotify", doc))
+	for _, c := range []struct{ name, path string }{
+		{"misspelled", "/api/Notificaton/Recipient/2000000000001"},
+		{"long", strings.Repeat("/"+strings.Repeat("x", 1000), 30)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if s.closest(http.MethodGet, c.path, "") == nil {
+					b.Fatal("no miss")
+				}
+			}
+		})
+	}
+}
