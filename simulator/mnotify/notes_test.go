@@ -161,3 +161,24 @@ func TestClosestOperation(t *testing.T) {
 		t.Errorf("miss %+v, want getNotification with %q", m, want)
 	}
 }
+
+// Another sender's notification or template is refused with a note that
+// names who asked, as its certificate established, and whose record it is.
+func TestOwnerNotes(t *testing.T) {
+	o := newObservedHarness(t)
+	id := o.send("sender-a", simple(`[{"value":"2222222222222","type":"IDNP"}]`))
+	tid := o.do("sender-a", "POST", "/api/Template", `{"name":"t","description":"d","subject":{"ro":"s"},"body":{"ro":"b"}}`).id(t)
+	regs := o.sim.Registry().Entries()
+	a, b := senderName(regs[0].Sender), senderName(regs[1].Sender)
+	for _, c := range []struct{ method, path, body, what string }{
+		{"GET", "/api/Notification/" + id, "", "notification " + id},
+		{"GET", "/api/Template/" + tid, "", "template " + tid},
+		{"POST", "/api/Notification", `{"template":{"id":"` + tid + `"},"recipients":[{"value":"2222222222222","type":"IDNP"}],"priority":"Low"}`, "template " + tid},
+	} {
+		o.do("sender-b", c.method, c.path, c.body).problem(t, 403, "")
+		want := "sender " + b + ", by its certificate, asked for " + c.what + ", which sender " + a + " owns"
+		if n := o.last().Auth.Note; n != want {
+			t.Errorf("%s %s: note %q, want %q", c.method, c.path, n, want)
+		}
+	}
+}
