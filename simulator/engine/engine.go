@@ -65,6 +65,8 @@ type Exchange struct {
 	// Principal is what the system's Authenticate function established.
 	Principal any
 
+	// asked is the request's method as it came: HEAD is routed as GET.
+	asked     string
 	authDone  bool
 	authErr   error
 	authNote  string
@@ -333,7 +335,7 @@ func (e *Engine) Refusing(p *Problem) http.Handler {
 // respond serves one exchange with serve, and writes and observes the answer.
 func (e *Engine) respond(w http.ResponseWriter, r *http.Request, serve func(*Exchange) Reply) {
 	start := time.Now()
-	ex := &Exchange{Request: r}
+	ex := &Exchange{Request: r, asked: r.Method}
 	head := r.Method == http.MethodHead
 	if head { // HEAD is a GET without its body: net/http drops what is written
 		r.Method = http.MethodGet
@@ -441,7 +443,7 @@ func (e *Engine) serve(ex *Exchange) Reply {
 
 	route, params, err := e.router.FindRoute(r)
 	if err != nil {
-		ex.miss = e.shapes.closest(r.Method, r.URL.Path, e.cfg.ActionQuery)
+		ex.miss = e.shapes.closest(r.Method, ex.asked, r.URL.Path, e.cfg.ActionQuery)
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
 			allowed := e.allowed(r)
 			reply := e.fail(ex, &Problem{Kind: MethodNotAllowed, Reason: fmt.Sprintf("method %s is not allowed here; use %s", r.Method, allowed)})

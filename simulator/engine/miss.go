@@ -116,10 +116,12 @@ const (
 	stepMissing             // a template segment the request lacks
 )
 
-// closest finds the operation closest to method and path. action names the
-// query parameter by which requests name their operation, when paths are
-// /<action> (see Config.ActionQuery); "" otherwise.
-func (s *shapes) closest(method, path, action string) *Miss {
+// closest finds the operation closest to method and path; asked is the
+// method as the request gave it, shown when it differs (HEAD is routed as
+// GET). action names the query parameter by which requests name their
+// operation, when paths are /<action> (see Config.ActionQuery); ""
+// otherwise.
+func (s *shapes) closest(method, asked, path, action string) *Miss {
 	if len(s.ops) == 0 {
 		return nil
 	}
@@ -183,7 +185,7 @@ func (s *shapes) closest(method, path, action string) *Miss {
 	op := s.ops[best]
 	_, buf = align(len(req), op.segs, change, buf)
 	steps := alignment(len(req), op.segs, change, buf)
-	return &Miss{OperationID: op.id, Method: op.method, Path: op.path, Differences: differences(method, req, op, steps, action)}
+	return &Miss{OperationID: op.id, Method: op.method, Path: op.path, Differences: differences(method, asked, req, op, steps, action)}
 }
 
 // align is the cost of the cheapest alignment of n request segments with a
@@ -243,10 +245,10 @@ func alignment(n int, tmpl []segment, change func(i int, seg segment) int, buf [
 
 // differences says, in short phrases a person acts on, what the request
 // would change to be op.
-func differences(method string, req []string, op shape, steps []step, action string) []string {
+func differences(method, asked string, req []string, op shape, steps []step, action string) []string {
 	var out []string
 	if method != op.method {
-		out = append(out, fmt.Sprintf("method %s; the operation takes %s", method, op.method))
+		out = append(out, fmt.Sprintf("method %s; the operation takes %s", asked, op.method))
 	}
 	if action != "" && len(req) == 1 && len(op.segs) == 1 && op.segs[0].param == "" {
 		// One action against another: name it as the request names it.
@@ -332,9 +334,13 @@ func clip(s string, n int) string {
 	return s
 }
 
-// shown is a request's segment fit for a note: clipped, and with what does
-// not print escaped.
+// shown is a request's segment fit for a note: clipped, cut at a "?" (an
+// action can smuggle a query into the path, and a query can carry
+// credentials), and with what does not print escaped.
 func shown(s string) string {
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		s = s[:i] + "?…"
+	}
 	s = strings.ReplaceAll(clipText(s, clipShown), "`", "'")
 	for _, r := range s {
 		if !unicode.IsPrint(r) {

@@ -88,7 +88,7 @@ func TestClosestMiss(t *testing.T) {
 		{"DELETE", "/api/notificatons/7", "deleteNotification", []string{"segment 2 is `notificatons`, the document has `notifications`"}},
 		{"POST", "/api/Templates/1/chek", "checkTemplate", []string{"segment 4 is `chek`, the document has `check`", "path case: the document spells it /api/templates/{id}/check"}},
 	} {
-		m := s.closest(c.method, c.path, "")
+		m := s.closest(c.method, c.method, c.path, "")
 		if m == nil || m.OperationID != c.op || !reflect.DeepEqual(m.Differences, c.want) {
 			t.Errorf("%s %s: got %+v, want %s with %q", c.method, c.path, m, c.op, c.want)
 		}
@@ -123,34 +123,43 @@ paths:
 		{"GET", "/", "", []string{"no action named: name one with ?req=<action> or the path /<action>"}},
 		{"GET", "/user_notice_fetch/x", "noticeFetch", []string{"segment 2 `x` is not in the document"}},
 	} {
-		m := s.closest(c.method, c.path, "req")
+		m := s.closest(c.method, c.method, c.path, "req")
 		if m == nil || m.OperationID != c.op || !reflect.DeepEqual(m.Differences, c.want) {
 			t.Errorf("%s %s: got %+v, want %s with %q", c.method, c.path, m, c.op, c.want)
 		}
 	}
 }
 
-// What a note shows of a request is clipped and printable, and the work does
-// not grow with the request: a path of thousands of long segments is
-// clipped to the document's longest path plus two.
+// What a miss shows of a request is clipped, printable and cut at a "?",
+// and the work does not grow with the request: a path of thousands of long
+// segments is clipped to the document's longest path plus two.
 func TestClosestMissClipsTheRequest(t *testing.T) {
 	s := missShapes(t, missSpec)
 	long := "/api/" + strings.Repeat("x", 5000) + "\x01/7"
-	m := s.closest("GET", long, "")
+	m := s.closest("GET", "GET", long, "")
 	if m == nil || m.OperationID != "getNotification" || len(m.Differences) != 1 {
 		t.Fatalf("got %+v", m)
 	}
 	if d := m.Differences[0]; len(d) > 120 || !strings.Contains(d, "…") {
 		t.Errorf("difference %q: want the segment clipped", d)
 	}
-	m = s.closest("GET", "/api/no`t\x01/7", "")
+	m = s.closest("GET", "GET", "/api/no`t\x01/7", "")
 	if d := m.Differences[0]; !strings.Contains(d, "`no't\\x01`") {
 		t.Errorf("difference %q: want the backtick and the control character escaped", d)
 	}
 	many := strings.Repeat("/notifications", 10000)
-	m = s.closest("GET", many, "")
+	m = s.closest("GET", "GET", many, "")
 	if m == nil || len(m.Differences) > s.longest+2 {
 		t.Errorf("got %+v: want at most %d differences", m, s.longest+2)
+	}
+	m = s.closest("GET", "GET", "/notifications?signature=abc", "req")
+	if want := []string{"action `notifications?…` is not documented; the closest is `notifications`"}; !reflect.DeepEqual(m.Differences, want) {
+		t.Errorf("got %q, want %q: a query smuggled into the path is not shown", m.Differences, want)
+	}
+	// HEAD is routed as GET, and named as the request named it.
+	m = s.closest("GET", "HEAD", "/api/templates/7/check", "")
+	if want := []string{"method HEAD; the operation takes POST"}; m.OperationID != "checkTemplate" || !reflect.DeepEqual(m.Differences, want) {
+		t.Errorf("got %+v, want checkTemplate with %q", m, want)
 	}
 }
 
@@ -164,8 +173,9 @@ func TestObserverSeesTheClosestMiss(t *testing.T) {
 	h.do(http.MethodGet, "/Items?limit=1", "", "")
 	h.do(http.MethodDelete, "/items/1", "", "")
 	h.do(http.MethodGet, "/items?limit=1", "", "")
-	if len(seen) != 3 {
-		t.Fatalf("observed %d exchanges, want 3", len(seen))
+	h.do(http.MethodHead, "/items/1/", "", "")
+	if len(seen) != 4 {
+		t.Fatalf("observed %d exchanges, want 4", len(seen))
 	}
 	if m := seen[0].Miss; m == nil || m.OperationID != "listItems" || !reflect.DeepEqual(m.Differences, []string{"path case: the document spells it /items"}) {
 		t.Errorf("GET /Items: miss %+v", m)
@@ -176,6 +186,9 @@ func TestObserverSeesTheClosestMiss(t *testing.T) {
 	}
 	if seen[2].Miss != nil {
 		t.Errorf("a request that matched has a miss: %+v", seen[2].Miss)
+	}
+	if m := seen[3].Miss; m == nil || m.OperationID != "getItem" || !reflect.DeepEqual(m.Differences, []string{"trailing slash: the document has /items/{id}"}) {
+		t.Errorf("HEAD /items/1/: miss %+v, want getItem's trailing slash (HEAD is GET)", m)
 	}
 }
 
@@ -196,7 +209,7 @@ func BenchmarkClosestMiss(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if s.closest(http.MethodGet, c.path, "") == nil {
+				if s.closest(http.MethodGet, http.MethodGet, c.path, "") == nil {
 					b.Fatal("no miss")
 				}
 			}
