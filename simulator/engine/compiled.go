@@ -36,6 +36,8 @@ type compiledParts struct {
 	// unsecured holds each operation's route with its security removed.
 	unsecured                  map[string]*routers.Route
 	singleHeaders, singleQuery []string
+	// shapes find the closest operation to a request that matched none.
+	shapes *shapes
 }
 
 // maxCompiled bounds the documents a Compiled keeps: a Herald has a few per
@@ -82,7 +84,8 @@ func compile(name string, doc *openapi3.T, checkCache int) (*compiledParts, erro
 	if checkCache == 0 {
 		checkCache = 4096
 	}
-	p := &compiledParts{check: check, router: router, valid: newAnswerMemo(checkCache), unsecured: map[string]*routers.Route{}}
+	p := &compiledParts{check: check, router: router, valid: newAnswerMemo(checkCache), unsecured: map[string]*routers.Route{},
+		shapes: newShapes(check)}
 	for _, id := range check.OperationIDs() {
 		route := *check.Route(id)
 		op := *route.Operation

@@ -65,6 +65,8 @@ type Exchange struct {
 	// Principal is what the system's Authenticate function established.
 	Principal any
 
+	// asked is the request's method as it came: HEAD is routed as GET.
+	asked     string
 	authDone  bool
 	authErr   error
 	authNote  string
@@ -98,9 +100,12 @@ type Miss struct {
 	OperationID string
 	Method      string
 	// Path is the operation's path template, as the document spells it.
+	// OperationID, Method and Path are empty when no operation is closer
+	// than another (a request that names no action, say).
 	Path string
 	// Differences say what the request would change to match it: "method
-	// POST, documented GET", "path case", "path parameter id missing".
+	// POST; the operation takes GET", "path case: the document spells it
+	// /notifications", "path parameter id missing".
 	Differences []string
 }
 
@@ -133,6 +138,11 @@ type Config struct {
 	// Rewrite, when set, may change the request before it is routed; an
 	// error (a *Problem, say) refuses the request.
 	Rewrite func(r *http.Request) error
+	// ActionQuery names the query parameter with which a request may name
+	// its operation, when Rewrite maps "/?<ActionQuery>=<action>" to the
+	// path "/<action>" (Mopay's req): the closest miss then speaks of
+	// actions.
+	ActionQuery string
 	// AuthenticateAll calls Authenticate for every operation, whatever its
 	// security requirements, for schemes OpenAPI 3.0.3 cannot declare (such
 	// as mutual TLS). Without it, Authenticate is also called for every
@@ -227,6 +237,7 @@ type Engine struct {
 	// unsecured holds each operation's route with its security removed,
 	// for the validation that follows the security check.
 	unsecured map[string]*routers.Route
+	shapes    *shapes
 	// ownAuth marks the operations whose every request goes through
 	// Authenticate, security scheme or not.
 	ownAuth map[string]bool
@@ -260,7 +271,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, router: parts.router, check: parts.check, log: cfg.Logger.With("system", cfg.Name), valid: parts.valid,
-		unsecured: parts.unsecured, singleHeaders: parts.singleHeaders, singleQuery: parts.singleQuery}
+		unsecured: parts.unsecured, shapes: parts.shapes, singleHeaders: parts.singleHeaders, singleQuery: parts.singleQuery}
 	e.ownAuth = map[string]bool{}
 	for _, id := range parts.check.OperationIDs() {
 		if cfg.AuthenticateAll || parts.check.Route(id).Operation.Extensions["x-herald-authenticate"] == true {
@@ -329,7 +340,7 @@ func (e *Engine) Refusing(p *Problem) http.Handler {
 // respond serves one exchange with serve, and writes and observes the answer.
 func (e *Engine) respond(w http.ResponseWriter, r *http.Request, serve func(*Exchange) Reply) {
 	start := time.Now()
-	ex := &Exchange{Request: r}
+	ex := &Exchange{Request: r, asked: r.Method}
 	head := r.Method == http.MethodHead
 	if head { // HEAD is a GET without its body: net/http drops what is written
 		r.Method = http.MethodGet
@@ -437,6 +448,7 @@ func (e *Engine) serve(ex *Exchange) Reply {
 
 	route, params, err := e.router.FindRoute(r)
 	if err != nil {
+		ex.miss = e.shapes.closest(r.Method, ex.asked, r.URL.Path, e.cfg.ActionQuery)
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
 			allowed := e.allowed(r)
 			reply := e.fail(ex, &Problem{Kind: MethodNotAllowed, Reason: fmt.Sprintf("method %s is not allowed here; use %s", r.Method, allowed)})

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,6 +31,16 @@ type Registration struct {
 	Serial  string `json:"serial"`
 	Sender  Sender `json:"sender"`
 	Revoked bool   `json:"revoked"`
+	// revokedAt is when Revoke revoked it, on the simulator clock; zero for
+	// a registration the seed has revoked.
+	revokedAt time.Time
+	// about names the sender for the journal, made once: every request
+	// that authenticates shows it.
+	about string
+}
+
+func newRegistration(serial string, sender Sender, revoked bool) *Registration {
+	return &Registration{Serial: serial, Sender: sender, Revoked: revoked, about: senderName(sender)}
 }
 
 // Registry is the simulated MPass registry of client certificates. It is
@@ -55,7 +66,7 @@ func (r *Registry) load(seed []fixtures.MPassEntry) error {
 		if err != nil {
 			return fmt.Errorf("mnotify registry seed: %w", err)
 		}
-		entries[serial] = &Registration{Serial: serial, Sender: Sender{ID: e.SenderID, Name: e.Name, IDNO: e.IDNO}, Revoked: e.Revoked}
+		entries[serial] = newRegistration(serial, Sender{ID: e.SenderID, Name: e.Name, IDNO: e.IDNO}, e.Revoked)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -70,16 +81,17 @@ func (r *Registry) Register(serial string, sender Sender) (Registration, error) 
 	if err != nil {
 		return Registration{}, err
 	}
-	reg := &Registration{Serial: key, Sender: sender}
+	reg := newRegistration(key, sender, false)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.entries[key] = reg
 	return *reg, nil
 }
 
-// Revoke marks a registration revoked and returns it; ok is false when the
-// serial number has none.
-func (r *Registry) Revoke(serial string) (reg Registration, ok bool, err error) {
+// Revoke marks a registration revoked at the time given (the simulator
+// clock's now, for the journal) and returns it; ok is false when the serial
+// number has none. Revoking it again keeps the first time.
+func (r *Registry) Revoke(serial string, at time.Time) (reg Registration, ok bool, err error) {
 	key, err := wire.NormalizeSerial(serial)
 	if err != nil {
 		return Registration{}, false, err
@@ -90,7 +102,9 @@ func (r *Registry) Revoke(serial string) (reg Registration, ok bool, err error) 
 	if e == nil {
 		return Registration{}, false, nil
 	}
-	e.Revoked = true
+	if !e.Revoked {
+		e.Revoked, e.revokedAt = true, at
+	}
 	return *e, true, nil
 }
 
@@ -203,34 +217,80 @@ func (c *chainCache) verify(roots *x509.CertPool, certs []*x509.Certificate, now
 //     outside its validity period on the simulator clock;
 //   - 403: a valid certificate whose serial number MPass does not know, or
 //     whose registration is revoked.
+//
+// Every outcome is explained for the journal (Exchange.Explain), by the
+// certificate's serial number and subject, never its key.
 func (s *Sim) Authenticate(ex *engine.Exchange) error {
 	r := ex.Request
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		if r.TLS == nil {
+			ex.Explain("no client certificate presented (the request did not come over TLS)")
+		} else {
+			ex.Explain("no client certificate presented")
+		}
 		return failf(http.StatusUnauthorized, "a client certificate is required")
 	}
 	certs := r.TLS.PeerCertificates
 	leaf := certs[0]
 	now := s.clock.Now()
 	if err := s.chains.verify(s.roots, certs, now); err != nil {
+		ex.Explain("%s, issued by %s, does not chain to the trusted certificate authority: %v", certName(leaf), quoted(leaf.Issuer.String()), err)
 		return failf(http.StatusUnauthorized, "the client certificate is not issued by the trusted certificate authority")
 	}
 	if now.After(leaf.NotAfter) {
+		ex.Explain("%s expired on %s; the simulator clock is at %s", certName(leaf), noteTime(leaf.NotAfter), noteTime(now))
 		return failf(http.StatusUnauthorized, "the client certificate expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	if now.Before(leaf.NotBefore) {
+		ex.Explain("%s is not valid before %s; the simulator clock is at %s", certName(leaf), noteTime(leaf.NotBefore), noteTime(now))
 		return failf(http.StatusUnauthorized, "the client certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
 	}
 	reg, ok := s.registry.Lookup(leaf.SerialNumber)
 	if !ok {
+		ex.Explain("%s is not registered with MPass (register it through the control API)", certName(leaf))
 		return failf(http.StatusForbidden, "the client certificate's serial number is not registered in MPass")
 	}
 	if reg.Revoked {
+		since := "by the seed"
+		if !reg.revokedAt.IsZero() {
+			since = "since " + noteTime(reg.revokedAt)
+		}
+		ex.Explain("%s is revoked in MPass %s (registered to sender %s)", certName(leaf), since, reg.about)
 		return failf(http.StatusForbidden, "the client certificate's MPass registration is revoked")
 	}
+	// Every request pays for this note: one format, of what is at hand.
+	ex.Explain("certificate serial %s (CN %q) is registered with MPass to sender %s", reg.Serial, leaf.Subject.CommonName, reg.about)
 	sender := reg.Sender
 	ex.Principal = &sender
 	return nil
 }
+
+// certName names a certificate for the journal: its serial number, as
+// MPass keys it, and its subject's common name.
+func certName(c *x509.Certificate) string {
+	name := "certificate serial " + wire.SerialText(c.SerialNumber)
+	if cn := c.Subject.CommonName; cn != "" {
+		name += " (CN " + quoted(cn) + ")"
+	}
+	return name
+}
+
+// senderName names a sender for the journal.
+func senderName(snd Sender) string {
+	return quoted(snd.Name) + " (" + snd.ID + ")"
+}
+
+// quoted is a certificate's or registry's text fit for a note: quoted with
+// what does not print escaped, and clipped.
+func quoted(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return strconv.QuoteToGraphic(s)
+}
+
+// noteTime is a time for the journal, to the second.
+func noteTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // sender is the authenticated sender of an exchange.
 func sender(ex *engine.Exchange) (*Sender, error) {

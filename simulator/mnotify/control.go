@@ -159,7 +159,7 @@ func (s *Sim) revokeCertificate(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
-	reg, ok, err := s.registry.Revoke(serial)
+	reg, ok, err := s.registry.Revoke(serial, s.clock.Now())
 	switch {
 	case err != nil:
 		return engine.Reply{}, bodyField("serial", "must be a serial number in hexadecimal")

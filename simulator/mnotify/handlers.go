@@ -300,6 +300,7 @@ func (s *Sim) notificationOf(ex *engine.Exchange, snd *Sender) (*notification, e
 		return nil, failf(http.StatusNotFound, "notification %s does not exist", id)
 	}
 	if n.sender.ID != snd.ID {
+		explainOwner(ex, snd, "notification", id, n.sender)
 		return nil, failf(http.StatusForbidden, "notification %s belongs to another sender", id)
 	}
 	return n, nil
@@ -505,6 +506,7 @@ func (s *Sim) sendNotification(ex *engine.Exchange) (engine.Reply, error) {
 			return engine.Reply{}, failf(http.StatusNotFound, "template %s does not exist", templateID)
 		}
 		if tmpl.sender.ID != snd.ID {
+			explainOwner(ex, snd, "template", templateID, tmpl.sender)
 			return engine.Reply{}, failf(http.StatusForbidden, "template %s belongs to another sender", templateID)
 		}
 		subject, body = tmpl.subject, tmpl.body
@@ -649,6 +651,12 @@ func (req *templateRequest) check() error {
 	return errs.err()
 }
 
+// explainOwner explains, for the journal, a refusal of another sender's
+// record: who asked (as its certificate established) and whose it is.
+func explainOwner(ex *engine.Exchange, snd *Sender, kind, id string, owner *Sender) {
+	ex.Explain("sender %s, by its certificate, asked for %s %s, which sender %s owns", senderName(*snd), kind, id, senderName(*owner))
+}
+
 // templateOf finds the caller's template: 404 unknown, 403 another sender's.
 func (s *Sim) templateOf(ex *engine.Exchange, snd *Sender) (*template, error) {
 	id, err := uuidParam("id", ex.PathParams["id"])
@@ -660,6 +668,7 @@ func (s *Sim) templateOf(ex *engine.Exchange, snd *Sender) (*template, error) {
 		return nil, failf(http.StatusNotFound, "template %s does not exist", id)
 	}
 	if t.sender.ID != snd.ID {
+		explainOwner(ex, snd, "template", id, t.sender)
 		return nil, failf(http.StatusForbidden, "template %s belongs to another sender", id)
 	}
 	return t, nil

@@ -34,7 +34,7 @@ func TestAuthMatrix(t *testing.T) {
 	h.do("foreign", "GET", "/api/Contact/2222222222222/exists", "").problem(t, 401, "")
 
 	// The registry changes take effect at once.
-	if _, ok, err := h.sim.Registry().Revoke("1002"); !ok || err != nil {
+	if _, ok, err := h.sim.Registry().Revoke("1002", h.clock.Now()); !ok || err != nil {
 		t.Fatalf("revoke: %v %v", ok, err)
 	}
 	h.do("sender-b", "GET", "/api/Notification", "").problem(t, 403, "")

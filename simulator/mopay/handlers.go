@@ -74,15 +74,16 @@ func strongPassword(p string) bool {
 	return len([]rune(p)) >= 8 && upper && lower && digit
 }
 
-// issueKeys gives a device a new key pair and revokes its previous one.
-// Call with s.mu held.
-func (s *Sim) issueKeys(u *user, in profileRequest) credentials {
+// issueKeys gives a device a new key pair and revokes its previous one; how
+// is "registration" or "login", for the journal. Call with s.mu held.
+func (s *Sim) issueKeys(u *user, in profileRequest, how string) credentials {
 	slot := u.id + "\x00" + in.DevSer
 	if old, ok := s.st.deviceKeys[slot]; ok {
 		delete(s.st.keys, old)
 		delete(s.st.rate, old)
 	}
-	d := &device{userID: u.id, serial: in.DevSer, typ: in.DevType, name: in.DevName, pbcKey: s.random.Hex(32), secret: s.random.Hex(64)}
+	d := &device{userID: u.id, serial: in.DevSer, typ: in.DevType, name: in.DevName, pbcKey: s.random.Hex(32), secret: s.random.Hex(64),
+		about: keyAbout(how, u, in.DevSer, s.clock.Now())}
 	d.signer = wire.NewSigner(d.secret)
 	s.st.keys[d.pbcKey] = d
 	s.st.deviceKeys[slot] = d.pbcKey
@@ -135,7 +136,7 @@ func (s *Sim) handleProfileCreate(ex *engine.Exchange) (engine.Reply, error) {
 		Message:  "Your account has been created. Verify your email address to use all features.",
 		Recorded: strconv.FormatInt(now, 10), at: now}
 	s.st.notices[u.id] = []*notice{welcome.encode()}
-	return ok(ex, s.issueKeys(u, in))
+	return ok(ex, s.issueKeys(u, in, "registration"))
 }
 
 // handleProfileLogin handles "POST /user_profile_login".
@@ -150,7 +151,7 @@ func (s *Sim) handleProfileLogin(ex *engine.Exchange) (engine.Reply, error) {
 	if u == nil || !u.passwordIs(in.Password) {
 		return engine.Reply{}, fail("login_failed", "no account has this email address and password")
 	}
-	return ok(ex, s.issueKeys(u, in))
+	return ok(ex, s.issueKeys(u, in, "login"))
 }
 
 type comment struct {

@@ -141,6 +141,7 @@ func New(cfg Config) (*Sim, error) {
 		Render:       s.render,
 		ErrorSchema:  "ErrorEnvelope",
 		Rewrite:      rewriteReq,
+		ActionQuery:  "req",
 		CheckCache:   cfg.CheckCache,
 	}))
 	if err != nil {

@@ -101,6 +101,9 @@ type device struct {
 	userID, serial, typ, name string
 	pbcKey, secret            string
 	signer                    *wire.Signer
+	// about names the key for the journal: how, to whom and when it was
+	// issued (keyAbout), never its value.
+	about string
 }
 
 type verification struct {
