@@ -23,6 +23,7 @@ import (
 	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
+	"herald/simulator/journal"
 	"herald/simulator/system"
 	"herald/specs"
 )
@@ -61,7 +62,15 @@ type Options struct {
 	// request must carry (Authorization: Bearer <token>): a Herald that
 	// listens beyond loopback would otherwise let anyone reset it.
 	ControlToken string
-	Logger       *slog.Logger
+	// JournalSize is how many exchanges the journal keeps, every world's
+	// together (0: journal.DefaultSize; below 0: no journal);
+	// JournalBodyBytes how much of each body (0: journal.DefaultBodyBytes).
+	JournalSize      int
+	JournalBodyBytes int
+	// JournalHeartbeat is how often a quiet live tail gets a comment (0:
+	// control.DefaultHeartbeat).
+	JournalHeartbeat time.Duration
+	Logger           *slog.Logger
 }
 
 // Listener is one address Herald serves: its main one, or a system's own.
@@ -105,6 +114,7 @@ type Herald struct {
 	def      *world
 	main     http.Handler
 	console  http.Handler
+	journal  *journal.Journal // nil when off
 
 	specMu sync.Mutex // guards specs
 	specs  map[string]*openapi3.T
@@ -140,6 +150,9 @@ func New(opts Options) (*Herald, error) {
 		opts.WorldIdle = DefaultWorldIdle
 	}
 	h := &Herald{opts: opts, defs: opts.Systems, urls: map[string]string{}, worlds: map[string]*world{}, compiled: engine.NewCompiled()}
+	if opts.JournalSize >= 0 {
+		h.journal = journal.New(journal.Options{Size: opts.JournalSize, BodyBytes: opts.JournalBodyBytes, Checked: !opts.SkipResponseValidation})
+	}
 	h.observe = engine.LogObservation(opts.Logger)
 	if extra := opts.Observe; extra != nil {
 		log := h.observe
@@ -464,6 +477,7 @@ func (h *Herald) DeleteWorld(id string) bool {
 		return false
 	}
 	w.close(noGrace(), whyDeleted)
+	h.journal.Clear(id)
 	return true
 }
 

@@ -43,6 +43,7 @@ type world struct {
 	systems []*mounted
 	byName  map[string]*mounted
 	control http.Handler
+	stream  http.Handler // the journal's live tail
 
 	lastUsed atomic.Int64 // unix nanoseconds of the last request, on the real clock
 
@@ -80,6 +81,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	observe := func(o engine.Observation) {
 		h.observe(o)
 		w.observed(o)
+		h.journal.Record(w.id, w.clock.Now(), o)
 	}
 	w.sched = schedule.New(w.clock)
 	w.lastUsed.Store(time.Now().UnixNano())
@@ -121,6 +123,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 	cfg := control.Config{
 		Version: h.opts.Version, Seed: h.opts.Seed, World: id, Clock: w.clock, Scheduler: w.sched, Faults: w.faults,
 		Systems: w.Systems, AddressNote: h.AddressNote, Checker: w.Checker, Reset: w.Reset, Coverage: w.Coverage, Doc: h.controlDoc, Logger: h.opts.Logger, Compiled: h.compiled,
+		Journal: h.journal,
 	}
 	if id == "" {
 		cfg.Worlds = h
@@ -131,6 +134,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 		return nil, err
 	}
 	w.control = ctl
+	w.stream = control.ServeStream(h.journal, id, h.opts.JournalHeartbeat)
 	return w, nil
 }
 
@@ -288,6 +292,7 @@ func (w *world) Reset() error {
 	w.servedMu.Lock()
 	w.served = map[string]map[specs.Exercised]bool{}
 	w.servedMu.Unlock()
+	w.h.journal.Clear(w.id)
 	var errs []error
 	for _, m := range w.systems {
 		m.random.Restart()
@@ -333,6 +338,10 @@ func (w *world) serveMain(rw http.ResponseWriter, r *http.Request) {
 			reply := control.Render(&engine.Exchange{Request: r}, control.Unauthorized("the control API needs the header Authorization: Bearer <token> (herald serve printed it, or took it from --control-token or HERALD_CONTROL_TOKEN)"))
 			reply.Header.Set("WWW-Authenticate", `Bearer realm="herald control"`)
 			writeReply(rw, reply)
+			return
+		}
+		if "/_herald/"+rest == control.StreamPath {
+			w.stream.ServeHTTP(rw, r)
 			return
 		}
 		if v1, ok := strings.CutPrefix(rest, "v1/"); ok {

@@ -3,14 +3,14 @@ package steps
 import (
 	"errors"
 	"net/http"
-	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
+
+	"herald/specs/wire/redact"
 )
 
 // Exchange is one HTTP exchange a step made, as reports show it: secrets
@@ -78,52 +78,16 @@ func (j *journal) results() []*ScenarioResult {
 	return out
 }
 
-// secretHeaders are redacted in reports, whatever their value.
-var secretHeaders = regexp.MustCompile(`(?i)^(authorization|cookie|set-cookie|mpy-reqsignal|mpy-securekey|signature|monnet-api-key|verification|x-api-key)$`)
-
-func redactHeader(h http.Header) http.Header {
-	out := http.Header{}
-	for k, vs := range h {
-		if secretHeaders.MatchString(k) {
-			out[k] = []string{"<redacted>"}
-			continue
-		}
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
-var secretQuery = regexp.MustCompile(`(?i)^(signature|secret|password|pswd|code|token|api[-_]?key)$`)
-
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if secretQuery.MatchString(k) {
-			q[k] = []string{"REDACTED"}
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
-
 // Exchanged records an exchange of the scenario and returns what its check
 // against the spec means for the step (see Checked). req and resp may be
 // nil; body is the answer's body.
 func (s *Scenario) Exchanged(system, operationID string, req *http.Request, reqBody []byte, resp *http.Response, body []byte, violation, transport error) error {
 	ex := Exchange{System: system, OperationID: operationID}
 	if req != nil {
-		ex.Method, ex.URL, ex.ReqHeader, ex.ReqBody = req.Method, redactURL(req.URL.String()), redactHeader(req.Header), Clip(reqBody)
+		ex.Method, ex.URL, ex.ReqHeader, ex.ReqBody = req.Method, redact.URL(req.URL.String()), redact.Header(req.Header), Clip(redact.Body(reqBody))
 	}
 	if resp != nil {
-		ex.Status, ex.RespHeader, ex.RespBody = resp.StatusCode, redactHeader(resp.Header), Clip(body)
+		ex.Status, ex.RespHeader, ex.RespBody = resp.StatusCode, redact.Header(resp.Header), Clip(redact.Body(body))
 	}
 	if violation != nil {
 		ex.Violation = violation.Error()

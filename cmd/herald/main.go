@@ -28,6 +28,7 @@ import (
 
 	"herald/simulator"
 	"herald/simulator/entropy"
+	"herald/simulator/journal"
 	"herald/specs"
 	"herald/steps"
 	"herald/steps/mnotify"
@@ -300,6 +301,12 @@ func beyondLoopback(listen listenFlag) bool {
 	return false
 }
 
+// Bounds of the journal's flags: at most about 2 GiB of bodies.
+const (
+	maxJournalSize = 100000
+	maxJournalBody = 1 << 20
+)
+
 // newToken makes up a control token.
 func newToken() string {
 	b := make([]byte, 18)
@@ -319,6 +326,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests and Monnet delivery attempts in flight before cutting off what is left")
 	maxWorlds := fs.Int("max-worlds", simulator.DefaultMaxWorlds, "how many isolated worlds (POST /_herald/v1/worlds) may exist at once")
 	worldIdle := fs.Duration("world-idle", simulator.DefaultWorldIdle, "how long an isolated world may go unused before it is deleted")
+	journalSize := fs.Int("journal-size", journal.DefaultSize, "how many `exchanges` the journal (GET /_herald/v1/journal, the console) keeps, every world's together, oldest dropped first; 0 turns it off")
+	journalBody := fs.Int("journal-body-bytes", journal.DefaultBodyBytes, "how many `bytes` of each request and answer body the journal keeps (the rest is cut, and marked so)")
 	token := fs.String("control-token", "", "bearer `token` the control API asks for (env HERALD_CONTROL_TOKEN); made up and printed when Herald listens beyond loopback without one")
 	public := publicFlag{}
 	fs.Var(public, "public-url", "`URL` clients reach the main listener at, or NAME=URL for a system's own listener, when it is not the address bound (a container's published port: http://127.0.0.1:49000, mnotify=https://127.0.0.1:49001); reported by /_herald/v1/info, new worlds and this banner; repeat for each")
@@ -352,8 +361,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald serve: --max-worlds and --world-idle must be positive")
 		return 2
 	}
+	if *journalSize < 0 || *journalSize > maxJournalSize || *journalBody < 1 || *journalBody > maxJournalBody {
+		fmt.Fprintf(stderr, "herald serve: --journal-size must be 0 (off) to %d, and --journal-body-bytes 1 to %d\n", maxJournalSize, maxJournalBody)
+		return 2
+	}
+	if *journalSize == 0 {
+		*journalSize = -1 // off
+	}
 	h, err := simulator.New(simulator.Options{Seed: seed.get(), Version: version, SkipResponseValidation: *noCheck,
-		Settings: settings(), Logger: logger, MaxWorlds: *maxWorlds, WorldIdle: *worldIdle, ControlToken: *token})
+		Settings: settings(), Logger: logger, MaxWorlds: *maxWorlds, WorldIdle: *worldIdle, ControlToken: *token,
+		JournalSize: *journalSize, JournalBodyBytes: *journalBody})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 2
@@ -454,6 +471,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %-8s %s%s\n", s.Name, s.BaseURL, boundAt(s.Listener))
 	}
 	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
+	if *journalSize > 0 {
+		fmt.Fprintf(stdout, "  %-8s %s/_herald/ui/\n", "console", main)
+	}
 	if note := h.AddressNote(); note != "" {
 		fmt.Fprintf(stdout, "  note: %s\n", note)
 	}

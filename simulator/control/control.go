@@ -15,6 +15,7 @@ import (
 
 	"herald/simulator/clock"
 	"herald/simulator/engine"
+	"herald/simulator/journal"
 	"herald/simulator/schedule"
 	"herald/simulator/system"
 	"herald/specs"
@@ -57,6 +58,8 @@ type Config struct {
 	// Compiled shares the compiled documents between worlds; nil compiles
 	// afresh.
 	Compiled *engine.Compiled
+	// Journal keeps the exchanges; nil when it is off.
+	Journal *journal.Journal
 }
 
 // Worlds manages isolated worlds.
@@ -114,21 +117,26 @@ func New(cfg Config) (*engine.Engine, error) {
 		Name: "control",
 		Doc:  doc,
 		Handlers: map[string]engine.Handler{
-			"getInfo":         a.getInfo,
-			"getHealth":       a.getHealth,
-			"setListenerURLs": a.setListenerURLs,
-			"reset":           a.reset,
-			"getClock":        a.getClock,
-			"setClock":        a.setClock,
-			"resetClock":      a.resetClock,
-			"advanceClock":    a.advanceClock,
-			"listFaults":      a.listFaults,
-			"addFault":        a.addFault,
-			"clearFaults":     a.clearFaults,
-			"getCoverage":     a.getCoverage,
-			"createWorld":     a.createWorld,
-			"listWorlds":      a.listWorlds,
-			"deleteWorld":     a.deleteWorld,
+			"getInfo":          a.getInfo,
+			"getHealth":        a.getHealth,
+			"setListenerURLs":  a.setListenerURLs,
+			"reset":            a.reset,
+			"getClock":         a.getClock,
+			"setClock":         a.setClock,
+			"resetClock":       a.resetClock,
+			"advanceClock":     a.advanceClock,
+			"listFaults":       a.listFaults,
+			"addFault":         a.addFault,
+			"clearFaults":      a.clearFaults,
+			"getCoverage":      a.getCoverage,
+			"createWorld":      a.createWorld,
+			"listWorlds":       a.listWorlds,
+			"deleteWorld":      a.deleteWorld,
+			"getJournal":       a.getJournal,
+			"clearJournal":     a.clearJournal,
+			"exportJournalHAR": a.exportJournalHAR,
+			"countJournal":     a.countJournal,
+			"streamJournal":    a.streamJournal,
 		},
 		Render:      Render,
 		ErrorSchema: "Error",

@@ -1,0 +1,237 @@
+package journal
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"herald/simulator/engine"
+	"herald/specs/wire/redact"
+)
+
+// Entry is one exchange, as the control API shows it.
+type Entry struct {
+	ID          int64      `json:"id"`
+	World       string     `json:"world"`
+	System      string     `json:"system"`
+	Operation   string     `json:"operation,omitempty"`
+	Time        time.Time  `json:"time"`
+	SimTime     time.Time  `json:"simTime"`
+	DurationMs  float64    `json:"durationMs"`
+	Request     Message    `json:"request"`
+	Response    Message    `json:"response"`
+	Verdict     Verdict    `json:"verdict"`
+	Refusal     *Refusal   `json:"refusal,omitempty"`
+	Violations  []Rule     `json:"violations,omitempty"`
+	Auth        AuthResult `json:"auth"`
+	ClosestMiss *Miss      `json:"closestMiss,omitempty"`
+
+	// origin is where the request was sent ("https://127.0.0.1:8443"),
+	// for the HAR export.
+	origin string
+}
+
+// Message is a request or an answer.
+type Message struct {
+	Method        string      `json:"method,omitempty"`
+	Path          string      `json:"path,omitempty"`
+	Query         string      `json:"query,omitempty"`
+	Status        int         `json:"status,omitempty"`
+	Headers       http.Header `json:"headers"`
+	Body          string      `json:"body"`
+	BodyBytes     int         `json:"bodyBytes"`
+	BodyTruncated bool        `json:"bodyTruncated"`
+}
+
+// Verdict is what the exchange meant against the spec.
+type Verdict struct {
+	// Request is "accepted" (it reached its handler) or "refused".
+	Request string `json:"request"`
+	// Response is "conforms", "violates" or "unchecked".
+	Response string `json:"response"`
+}
+
+// Refusal is why a request was refused before its handler ran.
+type Refusal struct {
+	Kind    string `json:"kind"`
+	In      string `json:"in,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Pointer string `json:"pointer,omitempty"`
+	Reason  string `json:"reason"`
+}
+
+// Rule is one rule of the spec that a request or an answer broke.
+type Rule struct {
+	Side    string `json:"side"` // request, response
+	Pointer string `json:"pointer"`
+	Reason  string `json:"reason"`
+}
+
+// AuthResult is the authentication's outcome, with its reason.
+type AuthResult struct {
+	Outcome string `json:"outcome"` // accepted, refused, none
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Miss is the documented operation closest to a request that matched none.
+type Miss struct {
+	Operation   string   `json:"operation"`
+	Method      string   `json:"method"`
+	Path        string   `json:"path"`
+	Differences []string `json:"differences"`
+}
+
+// Verdict and outcome values.
+const (
+	Accepted  = "accepted"
+	Refused   = "refused"
+	Violates  = "violates"
+	Conforms  = "conforms"
+	Unchecked = "unchecked"
+	NoAuth    = "none"
+)
+
+// build turns an observation into an entry, its bodies clipped to
+// bodyBytes. checked says whether answers are checked against the spec.
+func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int, checked bool) *Entry {
+	r := o.Request
+	path := r.RequestURI // as the client sent it: a world's prefix and base path included
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || !strings.HasPrefix(path, "/") { // an absolute-form target, or none
+		path = r.URL.Path
+	}
+	e := &Entry{
+		World: world, System: o.System, Operation: o.OperationID, Time: at.UTC(), SimTime: sim.UTC(),
+		DurationMs: float64(o.Duration.Microseconds()) / 1000,
+		Request: Message{Method: r.Method, Path: clipString(path, 2048), Query: clipString(redact.Query(r.URL.RawQuery), 4096),
+			Headers: clipHeader(redact.Header(r.Header))},
+		Response: Message{Status: o.Reply.Status, Headers: clipHeader(redact.Header(o.Reply.Header))},
+		Verdict:  Verdict{Request: Accepted, Response: Unchecked},
+		Auth:     AuthResult{Outcome: NoAuth, Reason: o.Auth.Note},
+		origin:   "http://" + clipString(r.Host, 256),
+	}
+	if r.TLS != nil {
+		e.origin = "https://" + clipString(r.Host, 256)
+	}
+	e.Request.Body, e.Request.BodyBytes, e.Request.BodyTruncated = keep(o.Body, bodyBytes)
+	e.Response.Body, e.Response.BodyBytes, e.Response.BodyTruncated = keep(o.Reply.Body, bodyBytes)
+	if o.Auth.Checked {
+		e.Auth.Outcome = Accepted
+		if o.Auth.Err != nil {
+			e.Auth.Outcome = Refused
+			if e.Auth.Reason == "" {
+				e.Auth.Reason = o.Auth.Err.Error()
+			}
+		}
+	}
+	if o.Refused != nil {
+		e.Verdict.Request = Refused
+		e.Refusal = refusal(o.Refused)
+		if e.Refusal.Pointer != "" || e.Refusal.Field != "" {
+			ptr := e.Refusal.Pointer
+			if ptr == "" {
+				ptr = "/" + e.Refusal.In + "/" + escapePointer(e.Refusal.Field)
+			}
+			e.Violations = append(e.Violations, Rule{Side: "request", Pointer: ptr, Reason: e.Refusal.Reason})
+		}
+	}
+	if checked {
+		e.Verdict.Response = Conforms
+	}
+	if o.Violation != nil {
+		e.Verdict.Response = Violates
+		e.Violations = append(e.Violations, responseRules(o.Violation.Error())...)
+	}
+	if m := o.Miss; m != nil {
+		e.ClosestMiss = &Miss{Operation: m.OperationID, Method: m.Method, Path: m.Path, Differences: append([]string{}, m.Differences...)}
+	}
+	return e
+}
+
+// refusal describes a refusal: a *engine.Problem's parts, or the system's
+// own error's text.
+func refusal(err error) *Refusal {
+	var p *engine.Problem
+	if errors.As(err, &p) {
+		return &Refusal{Kind: p.Kind.String(), In: p.In, Field: p.Field, Pointer: p.Pointer, Reason: p.Reason}
+	}
+	return &Refusal{Kind: "system", Reason: err.Error()}
+}
+
+// pointerAt finds the "at /pointer: reason" lines specs.Simplify writes.
+var pointerAt = regexp.MustCompile(`(?m)at (/[^:\n]*): ([^\n]*)`)
+
+// responseRules splits an answer's violation into rules with pointers; one
+// rule at "/" when the text names none.
+func responseRules(text string) []Rule {
+	var out []Rule
+	for _, m := range pointerAt.FindAllStringSubmatch(text, 16) {
+		out = append(out, Rule{Side: "response", Pointer: m[1], Reason: clipString(m[2], 512)})
+	}
+	if len(out) == 0 {
+		out = append(out, Rule{Side: "response", Pointer: "/", Reason: clipString(text, 1024)})
+	}
+	return out
+}
+
+// keep redacts a body and clips it to n bytes, on a rune boundary; invalid
+// UTF-8 is replaced.
+func keep(b []byte, n int) (body string, size int, truncated bool) {
+	size = len(b)
+	b = redact.Body(b)
+	if len(b) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(b[cut]) {
+			cut--
+		}
+		b, truncated = b[:cut], true
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD"), size, truncated
+}
+
+func clipString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// Header bounds: a request refused for its headers' size keeps a sample.
+const (
+	maxHeaderFields = 64
+	maxHeaderValue  = 1024
+)
+
+// clipHeader bounds a (redacted, so already copied) header in place: at
+// most maxHeaderFields fields, and values clipped.
+func clipHeader(h http.Header) http.Header {
+	n := 0
+	for k, vs := range h {
+		if n >= maxHeaderFields {
+			delete(h, k)
+			continue
+		}
+		n++
+		if len(vs) > 8 {
+			vs = vs[:8]
+			h[k] = vs
+		}
+		for i, v := range vs {
+			vs[i] = strings.ToValidUTF8(clipString(v, maxHeaderValue), "\uFFFD")
+		}
+	}
+	return h
+}
+
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
