@@ -221,8 +221,14 @@ func (b *browser) requested() []string {
 // console opens the console at a view ("journal", "inbox", "deliveries").
 func (b *browser) open(s *heraldtest.Server, view string) {
 	b.t.Helper()
-	b.run(chromedp.Navigate(s.URL + "/_herald/ui/#" + view))
+	b.navigate(s, view)
 	b.until("the page to start", `document.querySelector('#clock-now') && document.querySelector('#clock-now').textContent !== '…'`)
+}
+
+// navigate loads the console's page at a view, and waits for nothing.
+func (b *browser) navigate(s *heraldtest.Server, view string) {
+	b.t.Helper()
+	b.run(chromedp.Navigate(s.URL + "/_herald/ui/#" + view))
 }
 
 // ---- requests to the simulated systems
@@ -255,13 +261,22 @@ func do(t *testing.T, client *http.Client, method, url string, headers map[strin
 // mopayUser registers a Mopay user and returns its public key.
 func mopayUser(t *testing.T, s *heraldtest.Server) string {
 	t.Helper()
+	key, _ := mopayKeys(t, s)
+	return key
+}
+
+// mopayKeys registers a Mopay user and returns its key pair.
+func mopayKeys(t *testing.T, s *heraldtest.Server) (pbcKey, secret string) {
+	t.Helper()
 	status, body := do(t, s.Client, "POST", s.URLs["mopay"]+"user_profile_create", nil,
 		`{"fsnm":"Ana","lsnm":"Rusu","emal":"ana.rusu@example.com","pswd":"Passw0rdX","devt":"Web","devs":"console-test","devn":"Browser"}`)
-	var v struct{ DATA struct{ PbcKey string } }
+	var v struct {
+		DATA struct{ PbcKey, Secret string }
+	}
 	if status != 200 || json.Unmarshal([]byte(body), &v) != nil || v.DATA.PbcKey == "" {
 		t.Fatalf("registering a Mopay user: %d %s", status, body)
 	}
-	return v.DATA.PbcKey
+	return v.DATA.PbcKey, v.DATA.Secret
 }
 
 // nodeCount counts the elements matching a CSS selector.

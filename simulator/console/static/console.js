@@ -16,7 +16,8 @@
     stream: null, // AbortController of the live tail
     streamGen: 0,
     clock: null, // {now: Date, frozen, readAt}
-    inbox: null // the last inbox read
+    inbox: null, // the last inbox read
+    page: null // the journal page's counts
   };
 
   // ---- DOM helpers
@@ -301,9 +302,7 @@
       state.entries.clear();
       var max = 0;
       (page.entries || []).forEach(function (e) { state.entries.set(e.id, e); max = Math.max(max, e.id); });
-      var count = page.matched + ' matching' + (page.matched > page.entries.length ? ', the newest ' + page.entries.length + ' shown' : '') +
-        ' · the journal keeps ' + page.capacity + ' exchanges' + (page.evicted ? ' · ' + page.evicted + ' dropped to make room' : '');
-      $('journal-count').textContent = count;
+      state.page = { matched: page.matched, capacity: page.capacity, evicted: page.evicted };
       renderList();
       if (state.selected && state.entries.has(state.selected)) { renderDetail(state.entries.get(state.selected)); } else { state.selected = 0; renderDetail(null); }
       startStream(max);
@@ -389,9 +388,18 @@
     return ev;
   }
 
+  function renderCount() {
+    var p = state.page;
+    if (!p) { return; }
+    var shown = state.entries.size;
+    $('journal-count').textContent = p.matched + ' matching' + (p.matched > shown ? ', the newest ' + shown + ' shown' : '') +
+      ' · the journal keeps ' + p.capacity + ' exchanges of every world' + (p.evicted ? ' · ' + p.evicted + ' of this world\u2019s dropped to make room' : '');
+  }
+
   function addEntry(e) {
     if (state.entries.has(e.id)) { return; }
     state.entries.set(e.id, e);
+    if (state.page) { state.page.matched++; }
     var list = $('journal-list');
     list.insertBefore(entryRow(e), list.firstChild);
     while (list.childNodes.length > 500) {
@@ -400,6 +408,7 @@
       list.removeChild(lastRow);
     }
     $('journal-empty').hidden = true;
+    renderCount();
   }
 
   function sortedEntries() {
@@ -412,6 +421,7 @@
     var all = sortedEntries();
     all.forEach(function (e) { list.appendChild(entryRow(e)); });
     $('journal-empty').hidden = all.length > 0;
+    renderCount();
   }
 
   function statusClass(s) { return 's' + String(s || 0).charAt(0); }
@@ -482,7 +492,7 @@
         var pad = '  '.repeat(indent + 1);
         keys.forEach(function (k, i) {
           append(wrap, pad);
-          if (!isArr) { append(wrap, el('span', { class: 'k', text: JSON.stringify(k) }), ': '); }
+          if (!isArr) { append(wrap, [el('span', { class: 'k', text: JSON.stringify(k) }), ': ']); }
           append(wrap, jsonNode(v[k], ptr + '/' + pointerToken(k), indent + 1, marks));
           append(wrap, i < keys.length - 1 ? ',\n' : '\n');
         });
@@ -556,7 +566,9 @@
       el('dt', { text: 'Simulator clock' }), el('dd', { class: 'mono', text: fmtTime(e.simTime) }),
       el('dt', { text: 'Took' }), el('dd', { class: 'mono', text: (Math.round((e.durationMs || 0) * 100) / 100) + ' ms' })));
 
-    if (e.refusal) {
+    var a = e.auth || { outcome: 'none' };
+    // A refusal by the authentication is told once, under Authentication.
+    if (e.refusal && !(a.outcome === 'refused' && a.reason === e.refusal.reason)) {
       var r = e.refusal;
       d.appendChild(el('h3', { text: 'Refused' }));
       d.appendChild(el('div', { class: 'box bad refusal' },
@@ -576,7 +588,6 @@
           el('span', { class: 'reason', text: v.reason }));
       })));
     }
-    var a = e.auth || { outcome: 'none' };
     d.appendChild(el('h3', { text: 'Authentication' }));
     d.appendChild(el('div', { class: 'box auth ' + (a.outcome === 'refused' ? 'bad' : a.outcome === 'accepted' ? 'ok' : '') },
       el('div', { class: 'msg-title' }, badge(a.outcome, a.outcome === 'refused' ? 'bad' : a.outcome === 'accepted' ? 'ok' : '')),
@@ -594,7 +605,7 @@
     d.appendChild(headersTable(req.headers));
     d.appendChild(bodyView(req, bodyPointers(e, 'request')));
     d.appendChild(el('h3', { text: 'Answer' }));
-    d.appendChild(el('p', { class: 'mono', text: String(res.status || '') }));
+    d.appendChild(el('p', { class: 'mono status ' + statusClass(res.status), text: 'HTTP ' + String(res.status || '') }));
     d.appendChild(headersTable(res.headers));
     d.appendChild(bodyView(res, bodyPointers(e, 'response')));
   }
