@@ -5,9 +5,11 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -123,6 +125,15 @@ func TestRefusedRequestAppearsLive(t *testing.T) {
 	b.run(chromedp.SetValue(chromedp.CSS("#f-verdict"), "refused"))
 	eval[bool](b, `document.querySelector('#f-verdict').dispatchEvent(new Event('change'))`)
 	b.until("the refused ones alone", `!`+rowWith("user_profile_create")+` && `+rowWith("user_notice_fetch"))
+
+	// Clear forgets the world's exchanges.
+	b.run(chromedp.Click(chromedp.CSS("#journal-clear")))
+	b.until("the journal cleared", `document.querySelectorAll('#journal-list .entry').length === 0 && !document.querySelector('#journal-empty').hidden`)
+	var page struct{ Matched int }
+	s.Control(t, http.MethodGet, "journal", nil, &page)
+	if page.Matched != 0 {
+		t.Errorf("%d exchanges kept after clear", page.Matched)
+	}
 }
 
 // A request whose body breaks the schema shows its pointer, in the
@@ -202,6 +213,26 @@ func TestHostileInputStaysText(t *testing.T) {
 	if n := b.nodeCount("script"); n != 1 {
 		t.Errorf("%d <script> elements in the page, want the console's own", n)
 	}
+	// And in the MNotify inbox, a subject and body.
+	client, err := s.MNotifyClient("sender-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, answer := do(t, client, "POST", s.URLs["mnotify"]+"api/Notification", nil, `{"subject":{"ro":"<script>window.__pwned=5</script>"},`+
+		`"body":{"ro":"<img src=x onerror=\"window.__pwned=6\">"},"recipients":[{"value":"x@example.md","type":"Email"}],"priority":"Low"}`); status >= 300 {
+		t.Fatalf("notification: %d %s", status, answer)
+	}
+	b.run(chromedp.Click(chromedp.CSS("#tab-inbox")))
+	b.until("the hostile message", `document.querySelector('#inbox .message[data-to="x@example.md"]')`)
+	if m := b.text(`#inbox .message[data-to="x@example.md"]`); !strings.Contains(m, "<script>window.__pwned=5</script>") || !strings.Contains(m, `<img src=x onerror="window.__pwned=6">`) {
+		t.Errorf("the message is shown as %s", m)
+	}
+	if n := b.nodeCount("img"); n != 0 {
+		t.Errorf("%d <img> elements in the inbox", n)
+	}
+	if n := b.nodeCount("script"); n != 1 {
+		t.Errorf("%d <script> elements in the page, want the console's own", n)
+	}
 	if pwned := eval[bool](b, `window.__pwned !== undefined`); pwned {
 		t.Errorf("a script from the input ran: window.__pwned = %s", eval[string](b, `String(window.__pwned)`))
 	}
@@ -234,6 +265,13 @@ func TestControlToken(t *testing.T) {
 	}
 	do(t, s.Client, "GET", s.URLs["mopay"]+"user_notice_fetch?page=1", signedHeaders(key, "wrong again", start.Unix()), "")
 	b.until("an exchange, live", rowWith("user_notice_fetch?page=1"))
+	b.run(chromedp.Click(chromedp.CSS("#journal-har")))
+	for deadline := time.Now().Add(20 * time.Second); !slices.ContainsFunc(b.requested(), func(u string) bool { return strings.Contains(u, "/journal/har") }); {
+		if time.Now().After(deadline) {
+			t.Fatal("the HAR was not fetched")
+		}
+		time.Sleep(20 * time.Millisecond) // polling with a deadline
+	}
 	b.run(chromedp.Click(chromedp.CSS("#tab-inbox")))
 	b.until("the inbox", `document.querySelector('#inbox .message')`)
 	b.run(chromedp.Click(chromedp.CSS("#tab-deliveries")))
