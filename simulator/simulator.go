@@ -373,6 +373,11 @@ func (h *Herald) Start(ctx context.Context) error {
 // servers, which the caller owns.
 func (h *Herald) Close() error { return h.Shutdown(context.Background()) }
 
+// EndTails ends the journal's live tails, which never go idle on their own:
+// for http.Server.RegisterOnShutdown, so that a server's Shutdown does not
+// wait for an open console.
+func (h *Herald) EndTails() { h.journal.CloseTails() }
+
 // Shutdown is Close with a grace period: work still in flight when ctx ends
 // (a notification attempt waiting for a hanging receiver, say) is cut off,
 // and recorded and logged as cut off.
@@ -383,6 +388,7 @@ func (h *Herald) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	h.closed = true
+	h.journal.CloseTails()
 	worlds := h.worlds
 	h.worlds = map[string]*world{}
 	reaper := h.reaper

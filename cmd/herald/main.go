@@ -442,6 +442,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		scheme := "http"
 		srv := newServer(l.Handler, readTimeout, logger)
+		srv.RegisterOnShutdown(h.EndTails)
 		if l.TLS != nil {
 			scheme = "https"
 			srv.TLSConfig = l.TLS
@@ -539,6 +540,7 @@ func serveInProcess(h *simulator.Herald, logger *slog.Logger) (func(), error) {
 			scheme, ln = "https", tls.NewListener(ln, l.TLS)
 		}
 		srv := newServer(l.Handler, readTimeout, logger)
+		srv.RegisterOnShutdown(h.EndTails)
 		servers = append(servers, srv)
 		h.SetBaseURL(l.Name, scheme+"://"+ln.Addr().String())
 		go func() { _ = srv.Serve(ln) }()

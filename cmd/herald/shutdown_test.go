@@ -69,3 +69,46 @@ func TestServeCutsOffAnAttemptAtTheShutdownGrace(t *testing.T) {
 		t.Fatalf("the attempt was not logged as cut off at the grace:\n%s", logs)
 	}
 }
+
+// An open live tail of the journal (the console's) never goes idle: on
+// SIGTERM herald serve ends it and exits cleanly, without "closing
+// connections still open" after the grace.
+func TestServeEndsLiveTailsOnShutdown(t *testing.T) {
+	bin := buildHerald(t)
+	var stderr syncBuffer
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3", "--shutdown-grace", "20s")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
+	}
+	var rest syncBuffer
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(&rest, out); close(copied) }()
+	resp, err := http.Get(m[1] + "/_herald/v1/journal/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	first, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || first != ": herald journal\n" {
+		t.Fatalf("the tail began with %q, %v", first, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("herald serve exited with %v:\n%s", err, stderr.String())
+	}
+	<-copied
+	if s := rest.String(); regexp.MustCompile(`closing connections still open`).MatchString(s) {
+		t.Errorf("the shutdown waited for the tail:\n%s", s)
+	}
+}

@@ -69,6 +69,7 @@ type Exchange struct {
 	authErr   error
 	authNote  string
 	miss      *Miss
+	handled   bool
 	query     url.Values
 	refused   error
 	violation error
@@ -191,8 +192,12 @@ type Observation struct {
 	// Miss is the closest documented operation when none matched; nil
 	// otherwise.
 	Miss *Miss
-	// Refused is why the request was refused before its handler ran (a
-	// *Problem, or the system's own error); nil when the handler answered.
+	// Handled is true when the request passed every check and reached its
+	// handler (which may still have answered with an error).
+	Handled bool
+	// Refused is the failure the answer renders (a *Problem, or the
+	// system's own error): why the request was refused before its handler
+	// ran, or the error its handler returned; nil when it answered.
 	Refused error
 	// Violation is what was wrong with the answer the handler (or Render)
 	// gave, which was then replaced by an internal error; nil when it
@@ -336,7 +341,7 @@ func (e *Engine) respond(w http.ResponseWriter, r *http.Request, serve func(*Exc
 	if e.cfg.Observe != nil {
 		e.cfg.Observe(Observation{System: e.cfg.Name, Request: r, OperationID: ex.OperationID, Operation: ex.Operation(),
 			Body: ex.Body, Reply: reply, Auth: Auth{Checked: ex.authDone, Err: ex.authErr, Note: ex.authNote}, Miss: ex.miss,
-			Refused: ex.refused, Violation: ex.violation, Duration: time.Since(start)})
+			Handled: ex.handled, Refused: ex.refused, Violation: ex.violation, Duration: time.Since(start)})
 	}
 	for k, vs := range reply.Header {
 		w.Header()[k] = vs
@@ -505,6 +510,7 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	if status, ok := e.cfg.Faults.Take(e.cfg.Name, ex.OperationID); ok {
 		return e.fail(ex, &Problem{Kind: Fault, Status: status, Reason: fmt.Sprintf("fault injected through the control API (status %d)", status)})
 	}
+	ex.handled = true
 	reply, err := e.cfg.Handlers[ex.OperationID](ex)
 	if err != nil {
 		return e.fail(ex, err)

@@ -54,7 +54,8 @@ type Verdict struct {
 	Response string `json:"response"`
 }
 
-// Refusal is why a request was refused before its handler ran.
+// Refusal is why a request was refused: before its handler ran (the
+// verdict is then "refused"), or by its handler.
 type Refusal struct {
 	Kind    string `json:"kind"`
 	In      string `json:"in,omitempty"`
@@ -130,7 +131,9 @@ func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int,
 		}
 	}
 	if o.Refused != nil {
-		e.Verdict.Request = Refused
+		if !o.Handled {
+			e.Verdict.Request = Refused
+		}
 		e.Refusal = refusal(o.Refused)
 		if e.Refusal.Pointer != "" || e.Refusal.Field != "" {
 			ptr := e.Refusal.Pointer

@@ -282,6 +282,20 @@ func (j *Journal) Subscribe(f Filter, after int64) (*Sub, []*Entry, error) {
 	return s, backlog, nil
 }
 
+// CloseTails ends every live tail (a server shutting down: a tail never
+// goes idle on its own).
+func (j *Journal) CloseTails() {
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for s := range j.subs {
+		delete(j.subs, s)
+		close(s.c)
+	}
+}
+
 // C delivers the tail's entries; it is closed when the tail falls behind
 // (Overflowed) or is closed.
 func (s *Sub) C() <-chan *Entry { return s.c }
