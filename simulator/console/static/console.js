@@ -15,6 +15,7 @@
     selected: 0,
     stream: null, // AbortController of the live tail
     streamGen: 0,
+    loadGen: 0,
     clock: null, // {now: Date, frozen, readAt}
     inbox: null, // the last inbox read
     page: null // the journal page's counts
@@ -295,9 +296,11 @@
 
   function loadJournal() {
     stopStream();
+    var gen = ++state.loadGen; // only the last read counts: filters and worlds change fast
     var q = filterQuery();
     q.set('limit', '200');
     apiJSON('journal?' + q.toString()).then(function (page) {
+      if (gen !== state.loadGen) { return; }
       showError('journal-error', null);
       state.entries.clear();
       var max = 0;
@@ -306,7 +309,7 @@
       renderList();
       if (state.selected && state.entries.has(state.selected)) { renderDetail(state.entries.get(state.selected)); } else { state.selected = 0; renderDetail(null); }
       startStream(max);
-    }).catch(function (err) { if (quiet(err)) { showError('journal-error', err); } });
+    }).catch(function (err) { if (gen === state.loadGen && quiet(err)) { showError('journal-error', err); } });
   }
 
   function stopStream() {
@@ -646,7 +649,9 @@
   var LANGS = { ro: 'Romanian', ru: 'Russian', en: 'English' };
 
   function loadInbox() {
+    var gen = ++state.loadGen;
     apiJSON('mnotify/messages?limit=500').then(function (v) {
+      if (gen !== state.loadGen) { return; }
       showError('inbox-error', null);
       state.inbox = v;
       renderInbox(v);
@@ -729,7 +734,9 @@
   function loadDeliveries() {
     var q = new URLSearchParams();
     if ($('deliveries-state').value) { q.set('state', $('deliveries-state').value); }
+    var gen = ++state.loadGen;
     apiJSON('monnet/deliveries?' + q.toString()).then(function (list) {
+      if (gen !== state.loadGen) { return; }
       showError('deliveries-error', null);
       var box = $('deliveries');
       clear(box);
