@@ -33,6 +33,9 @@ type Server struct {
 	// Client trusts the servers' TLS certificates (for systems served on a
 	// TLS listener of their own); it presents no client certificate.
 	Client *http.Client
+	// Token is the control token (WithControlToken), which Control sends;
+	// empty when the control API asks for none.
+	Token string
 }
 
 // Option adjusts the Herald New starts.
@@ -67,6 +70,12 @@ func WithSetting(key, value string) Option {
 	}
 }
 
+// WithControlToken makes the control API ask for token as a bearer token,
+// as herald serve does beyond loopback; Control sends it.
+func WithControlToken(token string) Option {
+	return func(o *options) { o.sim.ControlToken = token }
+}
+
 // New starts a Herald for the test and closes it with t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
@@ -78,7 +87,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("heraldtest: %v", err)
 	}
-	s := &Server{Herald: h, URLs: map[string]string{}, Listeners: map[string]string{}}
+	s := &Server{Herald: h, URLs: map[string]string{}, Listeners: map[string]string{}, Token: o.sim.ControlToken}
 	roots := x509.NewCertPool()
 	for _, l := range h.Listeners() {
 		srv := httptest.NewUnstartedServer(l.Handler)
@@ -118,6 +127,7 @@ type World struct {
 	ControlURL string
 	URLs       map[string]string
 	client     *http.Client
+	token      string
 }
 
 // World opens an isolated world, deleted when the test ends.
@@ -128,7 +138,7 @@ func (s *Server) World(t testing.TB) *World {
 		t.Fatalf("heraldtest: opening a world: %v", err)
 	}
 	t.Cleanup(func() { s.Herald.DeleteWorld(info.ID) })
-	w := &World{ID: info.ID, ControlURL: info.BaseURL + "_herald/v1/", URLs: map[string]string{}, client: s.Client}
+	w := &World{ID: info.ID, ControlURL: info.BaseURL + "_herald/v1/", URLs: map[string]string{}, client: s.Client, token: s.Token}
 	for _, sys := range info.Systems {
 		w.URLs[sys.Name] = sys.BaseURL
 	}
@@ -141,7 +151,7 @@ func (s *Server) World(t testing.TB) *World {
 // it is into a *[]byte or *string.
 func (s *Server) Control(t testing.TB, method, path string, body, out any) {
 	t.Helper()
-	control(t, s.Client, s.ControlURL, method, path, body, out)
+	control(t, s.Client, s.Token, s.ControlURL, method, path, body, out)
 }
 
 // Control calls the world's control API, as Server.Control does, with
@@ -151,7 +161,7 @@ func (w *World) Control(t testing.TB, client *http.Client, method, path string, 
 	if client == nil {
 		client = w.client
 	}
-	control(t, client, w.ControlURL, method, path, body, out)
+	control(t, client, w.token, w.ControlURL, method, path, body, out)
 }
 
 // MonnetNotifierCert is the certificate (PEM) Monnet's notifier signs
@@ -164,7 +174,7 @@ func (s *Server) MonnetNotifierCert(t testing.TB) []byte {
 	return pem
 }
 
-func control(t testing.TB, client *http.Client, base, method, path string, body, out any) {
+func control(t testing.TB, client *http.Client, token, base, method, path string, body, out any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -180,6 +190,9 @@ func control(t testing.TB, client *http.Client, base, method, path string, body,
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

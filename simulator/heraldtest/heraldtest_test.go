@@ -121,3 +121,27 @@ func TestWithClock(t *testing.T) {
 		t.Fatalf("clock %+v, want frozen at %s", clock, at)
 	}
 }
+
+// With a control token, the control API refuses requests without it, and
+// Control (the server's and a world's) sends it.
+func TestControlToken(t *testing.T) {
+	s := New(t, WithControlToken("s3cret"), WithClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), true))
+	resp, err := s.Client.Get(s.ControlURL + "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("info without the token: %d, want 401", resp.StatusCode)
+	}
+	var clock struct{ Now string }
+	s.Control(t, http.MethodGet, "clock", nil, &clock)
+	if clock.Now != "2026-01-01T00:00:00Z" {
+		t.Errorf("clock %q", clock.Now)
+	}
+	w := s.World(t)
+	w.Control(t, nil, http.MethodGet, "clock", nil, &clock)
+	if clock.Now == "" {
+		t.Error("the world's clock is not read")
+	}
+}

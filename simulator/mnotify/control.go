@@ -1,12 +1,16 @@
 package mnotify
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"herald/simulator/engine"
 	"herald/simulator/system"
@@ -24,6 +28,7 @@ func (s *Sim) Control() system.Control {
 		"deleteMnotifyRegistration":  s.deleteRegistration,
 		"revokeMnotifyCertificate":   s.revokeCertificate,
 		"getMnotifyMessages":         s.getMessages,
+		"listMnotifyMessages":        s.listMessages,
 	}}
 }
 
@@ -177,12 +182,78 @@ type deliveredMessage struct {
 		Type  string `json:"type"`
 		Value string `json:"value"`
 	} `json:"recipient"`
-	Channel  string `json:"channel"`
-	To       string `json:"to"`
-	Language string `json:"language"`
-	Subject  string `json:"subject"`
-	Body     string `json:"body"`
-	Status   string `json:"status"`
+	Channel   string `json:"channel"`
+	To        string `json:"to"`
+	Language  string `json:"language"`
+	Subject   string `json:"subject"`
+	Body      string `json:"body"`
+	BodyShort string `json:"bodyShort"`
+	Status    string `json:"status"`
+}
+
+// delivered is the message as its recipient r receives it.
+func (m *message) delivered(r *recipient, now time.Time) deliveredMessage {
+	st, _ := m.status(now)
+	d := deliveredMessage{NotificationID: m.notif.id, MessageID: m.id, Channel: m.channel, To: m.to, Language: m.lang,
+		Subject: m.subject, Body: m.body, BodyShort: m.bodyShort, Status: st}
+	d.Recipient.Type, d.Recipient.Value = r.typ, r.value
+	return d
+}
+
+// inboxMessage is a message beside its notification's lifecycle.
+type inboxMessage struct {
+	deliveredMessage
+	Notification inboxNotification `json:"notification"`
+}
+
+type inboxNotification struct {
+	ID            string `json:"id"`
+	Sender        string `json:"sender"`
+	Priority      string `json:"priority"`
+	Status        string `json:"status"`
+	CreatedAt     string `json:"createdAt"`
+	LastUpdatedAt string `json:"lastUpdatedAt"`
+	Lifecycle     []step `json:"lifecycle"`
+}
+
+// listMessages is the recipients' inbox: every notification's messages,
+// newest notification first, at most limit of them.
+func (s *Sim) listMessages(ex *engine.Exchange) (engine.Reply, error) {
+	limit := 100
+	if v := ex.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "query", Field: "limit", Reason: "must be an integer from 1 to 1000"}
+		}
+		limit = n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	all := make([]*notification, 0, len(s.st.notifications))
+	matched := 0
+	for _, n := range s.st.notifications {
+		all = append(all, n)
+		matched += n.messages
+	}
+	slices.SortFunc(all, func(a, b *notification) int { return cmp.Compare(b.seq, a.seq) })
+	out := []inboxMessage{}
+	for _, n := range all {
+		if len(out) == limit {
+			break
+		}
+		st, at := n.status(now)
+		head := inboxNotification{ID: n.id, Sender: n.sender.Name, Priority: n.priority, Status: st,
+			CreatedAt: stamp(n.created), LastUpdatedAt: stamp(at), Lifecycle: n.lifecycle(now)}
+		for _, r := range n.recipients {
+			for _, m := range r.messages {
+				if len(out) < limit {
+					out = append(out, inboxMessage{m.delivered(r, now), head})
+				}
+			}
+		}
+	}
+	return engine.JSON(http.StatusOK, map[string]any{"matched": matched, "messages": out})
 }
 
 func (s *Sim) getMessages(ex *engine.Exchange) (engine.Reply, error) {
@@ -200,11 +271,7 @@ func (s *Sim) getMessages(ex *engine.Exchange) (engine.Reply, error) {
 	out := []deliveredMessage{}
 	for _, r := range n.recipients {
 		for _, m := range r.messages {
-			st, _ := m.status(now)
-			d := deliveredMessage{NotificationID: n.id, MessageID: m.id, Channel: m.channel, To: m.to, Language: m.lang,
-				Subject: m.subject, Body: m.body, Status: st}
-			d.Recipient.Type, d.Recipient.Value = r.typ, r.value
-			out = append(out, d)
+			out = append(out, m.delivered(r, now))
 		}
 	}
 	return engine.JSON(http.StatusOK, out)

@@ -2,6 +2,7 @@ package mnotify
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -173,4 +174,80 @@ func TestAuthenticationComesFirst(t *testing.T) {
 		h.do(c.who, c.method, c.path, c.body).problem(t, http.StatusUnauthorized, "")
 	}
 	h.do("unregistered", "POST", "/api/Contact", `{"idnp":"1"}`).problem(t, http.StatusForbidden, "")
+}
+
+// The inbox lists every notification's messages, newest first, in each
+// recipient's language with the short body, beside the lifecycle so far.
+func TestControlInbox(t *testing.T) {
+	h := newHarness(t)
+	inbox := func(query string) (int, []inboxMessage) {
+		t.Helper()
+		status, b := h.controlDo("GET", "/messages"+query, "")
+		var v struct {
+			Matched  int            `json:"matched"`
+			Messages []inboxMessage `json:"messages"`
+		}
+		if status != 200 || json.Unmarshal(b, &v) != nil {
+			t.Fatalf("inbox%s: %d %s", query, status, b)
+		}
+		return v.Matched, v.Messages
+	}
+	if n, got := inbox(""); n != 0 || len(got) != 0 {
+		t.Fatalf("empty inbox: %d %+v", n, got)
+	}
+	tid := h.do("sender-a", "POST", "/api/Template", `{"name":"t","description":"d","subject":{"ro":"Salut {{RecipientFirstName}}","en":"Hello {{RecipientFirstName}}"},`+
+		`"body":{"ro":"Codul {{code}}","en":"Code {{code}}"},"bodyShort":{"ro":"Cod {{code}}","en":"Code {{code}}!"}}`).id(t)
+	first := h.send("sender-a", `{"template":{"id":"`+tid+`","variables":"{\"code\":\"7\"}"},"recipients":[{"value":"2222222222222","type":"IDNP"},{"value":"2000000000022","type":"IDNP"}],"priority":"High"}`)
+	h.clock.Set(start.Add(DeliveredAfter), true)
+	second := h.send("sender-b", `{"subject":{"ro":"Fără"},"body":{"ro":"Corp"},"recipients":[{"value":"x@example.md","type":"Email"}],"priority":"Low"}`)
+
+	n, got := inbox("")
+	want := []string{
+		second + " Email x@example.md ro Fără|Corp|Corp Pending",
+		first + " Email ion.popescu@example.md ro Salut Ion|Codul 7|Cod 7 Delivered",
+		first + " MCabinet 2222222222222 ro Salut Ion|Codul 7|Cod 7 Delivered",
+		first + " MCabinet 2000000000022 en Hello Andrei|Code 7|Code 7! Delivered",
+	}
+	if n != len(want) || len(got) != len(want) {
+		t.Fatalf("%d matched, %d messages, want %d: %+v", n, len(got), len(want), got)
+	}
+	for i, m := range got {
+		s := m.NotificationID + " " + m.Channel + " " + m.To + " " + m.Language + " " + m.Subject + "|" + m.Body + "|" + m.BodyShort + " " + m.Status
+		if s != want[i] || m.Notification.ID != m.NotificationID {
+			t.Errorf("message %d: %q, want %q", i, s, want[i])
+		}
+	}
+	steps := func(m inboxMessage) string {
+		var b strings.Builder
+		for _, s := range m.Notification.Lifecycle {
+			fmt.Fprintf(&b, "%s@%s ", s.Status, s.At)
+		}
+		return b.String()
+	}
+	if s, want := steps(got[1]), "Pending@2025-11-10T09:00:00Z Resolving@2025-11-10T09:00:01Z Sending@2025-11-10T09:00:02Z Sent@2025-11-10T09:00:03Z Delivered@2025-11-10T09:00:05Z "; s != want {
+		t.Errorf("lifecycle of the first: %s, want %s", s, want)
+	}
+	if nf := got[1].Notification; nf.Status != Delivered || nf.Priority != "High" || nf.Sender == "" || nf.LastUpdatedAt != "2025-11-10T09:00:05Z" {
+		t.Errorf("first notification: %+v", nf)
+	}
+	if s := steps(got[0]); s != "Pending@2025-11-10T09:00:05Z " {
+		t.Errorf("lifecycle of the second: %s", s)
+	}
+
+	// A cancelled notification shows where it stopped.
+	h.do("sender-b", "DELETE", "/api/Notification/"+second, "").id(t)
+	h.clock.Set(start.Add(DeliveredAfter+CancelTakes), true)
+	if _, got := inbox("?limit=1"); len(got) != 1 || steps(got[0]) != "Pending@2025-11-10T09:00:05Z Cancelling@2025-11-10T09:00:05Z Cancelled@2025-11-10T09:00:06Z " {
+		t.Errorf("cancelled, limit 1: %+v", got)
+	}
+	if n, got := inbox("?limit=2"); n != 4 || len(got) != 2 || got[1].NotificationID != first {
+		t.Errorf("limit 2: %d %+v", n, got)
+	}
+	for _, q := range []string{"?limit=0", "?limit=1001", "?limit=x"} {
+		status, b := h.controlDo("GET", "/messages"+q, "")
+		var v struct{ Error struct{ Field string } }
+		if status != 400 || json.Unmarshal(b, &v) != nil || v.Error.Field != "limit" {
+			t.Errorf("%s: %d %s, want 400 naming limit", q, status, b)
+		}
+	}
 }

@@ -511,11 +511,22 @@ func (s *Sim) sendNotification(ex *engine.Exchange) (engine.Reply, error) {
 		}
 		subject, body = tmpl.subject, tmpl.body
 	}
+	var short content
+	hasShort := tmpl != nil && tmpl.bodyShort != nil
+	if hasShort {
+		short = *tmpl.bodyShort
+	}
 	if req.Subject != nil {
 		subject = overlay(subject, req.Subject.content())
 	}
 	if req.Body != nil {
 		body = overlay(body, req.Body.content())
+	}
+	if req.BodyShort != nil {
+		short, hasShort = overlay(short, req.BodyShort.content()), true
+	}
+	if !hasShort {
+		short = body
 	}
 	limit := MaxBody
 	if len(req.Attachments) > 0 {
@@ -547,13 +558,14 @@ func (s *Sim) sendNotification(ex *engine.Exchange) (engine.Reply, error) {
 		case "Email":
 			targets = []*contact{{typ: ChannelEmail, value: rc.value, active: true}}
 		}
-		text, bodyText := subject.in(lang), body.in(lang)
+		text, bodyText, shortText := subject.in(lang), body.in(lang), short.in(lang)
 		if tmpl != nil {
 			lookup := lookupIn(vars, static)
-			text, bodyText = render(text, lookup), render(bodyText, lookup)
+			text, bodyText, shortText = render(text, lookup), render(bodyText, lookup), render(shortText, lookup)
 		}
 		for _, c := range targets {
-			m := &message{id: s.newID(), seq: s.st.next(), notif: n, channel: c.typ, to: c.value, lang: lang, subject: text, body: bodyText}
+			m := &message{id: s.newID(), seq: s.st.next(), notif: n, channel: c.typ, to: c.value, lang: lang,
+				subject: text, body: bodyText, bodyShort: shortText}
 			rc.messages = append(rc.messages, m)
 			n.messages++
 			if c.typ == ChannelMCabinet {

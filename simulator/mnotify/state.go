@@ -96,6 +96,8 @@ type message struct {
 	lang    string
 	subject string
 	body    string
+	// bodyShort is the short body (SMS, push): the body when none was given.
+	bodyShort string
 }
 
 // status is the notification's status at now, and when it got it.
@@ -125,6 +127,49 @@ func (n *notification) status(now time.Time) (string, time.Time) {
 		return Read, n.created.Add(ReadAfter)
 	}
 	return Delivered, n.created.Add(DeliveredAfter)
+}
+
+// step is a status a notification went through, and when it got it.
+type step struct {
+	Status string `json:"status"`
+	At     string `json:"at"`
+}
+
+// lifecycle is every status the notification went through up to now,
+// oldest first, with when it got each: the path status walks.
+func (n *notification) lifecycle(now time.Time) []step {
+	type mark struct {
+		status string
+		after  time.Duration
+	}
+	path := []mark{{Resolving, ResolvingAfter}}
+	if n.messages == 0 {
+		path = append(path, mark{Failed, SendingAfter})
+	} else {
+		path = append(path, mark{Sending, SendingAfter}, mark{Sent, SentAfter}, mark{Delivered, DeliveredAfter})
+		if n.mcabinet == n.messages {
+			path = append(path, mark{Read, ReadAfter})
+		}
+	}
+	end := now
+	if !n.cancelled.IsZero() && n.cancelled.Before(end) {
+		end = n.cancelled
+	}
+	out := []step{{Pending, stamp(n.created)}}
+	for _, p := range path {
+		at := n.created.Add(p.after)
+		if at.After(end) {
+			break
+		}
+		out = append(out, step{p.status, stamp(at)})
+	}
+	if !n.cancelled.IsZero() {
+		out = append(out, step{Cancelling, stamp(n.cancelled)})
+		if done := n.cancelled.Add(CancelTakes); !now.Before(done) {
+			out = append(out, step{Cancelled, stamp(done)})
+		}
+	}
+	return out
 }
 
 // status is the recipient's own status at now.
@@ -280,7 +325,8 @@ func (st *state) seedHistory(e fixtures.MPassEntry, now time.Time, newID func() 
 		to := fmt.Sprintf("history.%d@example.md", i)
 		rc := &recipient{value: to, typ: "Email"}
 		subject := content{Ro: fmt.Sprintf("Istoric %d", i), En: fmt.Sprintf("History %d", i)}
-		m := &message{id: newID(), seq: st.next(), notif: n, channel: ChannelEmail, to: to, lang: "ro", subject: subject.Ro, body: "Trimis înainte de pornire."}
+		m := &message{id: newID(), seq: st.next(), notif: n, channel: ChannelEmail, to: to, lang: "ro", subject: subject.Ro,
+			body: "Trimis înainte de pornire.", bodyShort: "Trimis înainte de pornire."}
 		rc.messages = append(rc.messages, m)
 		n.messages++
 		n.recipients = append(n.recipients, rc)
