@@ -33,6 +33,12 @@ func TestScreenshot(t *testing.T) {
 	b := newBrowser(t)
 	b.open(s, "journal")
 	b.until("the live tail", `document.querySelector('#live').dataset.state === 'live'`)
+	// The misspelled action names the closest documented one.
+	b.openRow("user_notice_fecth", "404")
+	b.until("the closest miss", `document.querySelector('#detail .closest')`)
+	if miss := b.text("#detail .closest"); !strings.Contains(miss, "user_notice_fetch") || !strings.Contains(miss, "`user_notice_fecth` is not documented") {
+		t.Errorf("the closest miss shown: %s", miss)
+	}
 	b.openRow("user_profile_create", strconv.Itoa(status))
 	b.until("the pointer marked in the body", `document.querySelector('#detail pre.body .hit')`)
 	file := b.shot("console")
