@@ -445,23 +445,7 @@ func createMonnetPayout(t *testing.T, base, merchant, key, secret, orderID strin
 // On SIGTERM herald serve waits for a notification attempt on the network,
 // records it, and logs the deliveries still pending; then exits 0.
 func TestServeDrainsMonnetDeliveriesOnSIGTERM(t *testing.T) {
-	bin := buildHerald(t)
-	var stderr syncBuffer
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3", "--log-level", "debug",
-		"--monnet-backoff", "0s,1h", "--monnet-attempt-timeout", "20s")
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	out := bufio.NewReader(stdout)
-	line, err := out.ReadString('\n')
-	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
-	if err != nil || m == nil {
-		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
-	}
-	base := m[1]
+	cmd, base, out, stderr := startServe(t, "--seed", "3", "--log-level", "debug", "--monnet-backoff", "0s,1h", "--monnet-attempt-timeout", "20s")
 	shuttingDown := make(chan struct{})
 	go func() {
 		said := false

@@ -17,22 +17,7 @@ import (
 // --shutdown-grace ends is cut off, and logged so: herald serve does not
 // wait for the attempt timeout (30 s here, against a 200 ms grace).
 func TestServeCutsOffAnAttemptAtTheShutdownGrace(t *testing.T) {
-	bin := buildHerald(t)
-	var stderr syncBuffer
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3",
-		"--monnet-backoff", "0s,1h", "--monnet-attempt-timeout", "30s", "--shutdown-grace", "200ms")
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
-	if err != nil || m == nil {
-		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
-	}
-	base := m[1]
+	cmd, base, stdout, stderr := startServe(t, "--seed", "3", "--monnet-backoff", "0s,1h", "--monnet-attempt-timeout", "30s", "--shutdown-grace", "200ms")
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 
 	// A receiver that holds the request until the sender hangs up.
@@ -74,25 +59,11 @@ func TestServeCutsOffAnAttemptAtTheShutdownGrace(t *testing.T) {
 // SIGTERM herald serve ends it and exits cleanly, without "closing
 // connections still open" after the grace.
 func TestServeEndsLiveTailsOnShutdown(t *testing.T) {
-	bin := buildHerald(t)
-	var stderr syncBuffer
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0", "--seed", "3", "--shutdown-grace", "20s")
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	out := bufio.NewReader(stdout)
-	line, err := out.ReadString('\n')
-	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
-	if err != nil || m == nil {
-		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
-	}
+	cmd, base, out, stderr := startServe(t, "--seed", "3", "--shutdown-grace", "20s")
 	var rest syncBuffer
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&rest, out); close(copied) }()
-	resp, err := http.Get(m[1] + "/_herald/v1/journal/stream")
+	resp, err := http.Get(base + "/_herald/v1/journal/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,4 +82,27 @@ func TestServeEndsLiveTailsOnShutdown(t *testing.T) {
 	if s := rest.String(); regexp.MustCompile(`closing connections still open`).MatchString(s) {
 		t.Errorf("the shutdown waited for the tail:\n%s", s)
 	}
+}
+
+// startServe starts herald serve on free loopback ports with args added,
+// and returns it with its main base URL, the rest of its stdout after the
+// banner's first line, and its stderr; it is killed when the test ends.
+func startServe(t *testing.T, args ...string) (cmd *exec.Cmd, base string, out *bufio.Reader, stderr *syncBuffer) {
+	t.Helper()
+	bin := buildHerald(t)
+	stderr = &syncBuffer{}
+	cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--listen", "mnotify=127.0.0.1:0"}, args...)...)
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	out = bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("herald serve: %q %v %s", line, err, stderr.String())
+	}
+	return cmd, m[1], out, stderr
 }

@@ -134,31 +134,23 @@ func ToHAR(entries []*Entry, version string) HAR {
 	return h
 }
 
-func pairs(h http.Header) []HARPair {
-	out := []HARPair{}
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range h[k] {
-			out = append(out, HARPair{Name: k, Value: v})
-		}
-	}
-	return out
-}
+func pairs(h http.Header) []HARPair { return sortedPairs(h) }
 
 func queryPairs(raw string) []HARPair {
-	out := []HARPair{}
 	q, _ := url.ParseQuery(raw)
-	keys := make([]string, 0, len(q))
-	for k := range q {
+	return sortedPairs(q)
+}
+
+// sortedPairs lists a header's or a query's values, by name.
+func sortedPairs(m map[string][]string) []HARPair {
+	out := []HARPair{}
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		for _, v := range q[k] {
+		for _, v := range m[k] {
 			out = append(out, HARPair{Name: k, Value: v})
 		}
 	}
