@@ -27,6 +27,7 @@ type journalPage struct {
 			Body   string `json:"body"`
 		} `json:"response"`
 		Verdict struct{ Request, Response string } `json:"verdict"`
+		Refusal struct{ Stage string }             `json:"refusal"`
 		Auth    struct{ Outcome, Reason string }   `json:"auth"`
 	} `json:"entries"`
 	Matched  int `json:"matched"`
@@ -66,7 +67,7 @@ func TestJournalRecordsEachWorldApart(t *testing.T) {
 	if refused.Verdict.Request != "refused" || refused.Auth.Outcome != "refused" || refused.Response.Status < 400 {
 		t.Errorf("refused fetch: %+v", refused)
 	}
-	if fetched.Verdict.Request != "accepted" || fetched.Verdict.Response != "conforms" || fetched.Auth.Outcome != "accepted" || fetched.Operation == "" {
+	if fetched.Verdict.Request != "refused" || fetched.Refusal.Stage != "handler" || fetched.Verdict.Response != "conforms" || fetched.Auth.Outcome != "accepted" || fetched.Operation == "" {
 		t.Errorf("fetch: %+v", fetched)
 	}
 	if strings.Contains(created.Request.Body, "Passw0rdX") || strings.Contains(created.Response.Body, secret) {
@@ -110,8 +111,25 @@ func TestJournalRecordsEachWorldApart(t *testing.T) {
 	if wp := readJournal(t, h.Handler(), wbase+"/_herald/v1/journal"); len(wp.Entries) != 0 {
 		t.Errorf("DELETE left %d entries", len(wp.Entries))
 	}
-	if ex := call(t, h.Handler(), "GET", "/_herald/v1/journal?verdict=sometimes", "", nil); ex.status != 400 || !strings.Contains(ex.raw, `"field":"verdict"`) {
-		t.Errorf("a bad filter: %d %s", ex.status, ex.raw)
+	// A typo is refused, naming what is wrong, never taken for "no filter".
+	for target, field := range map[string]string{
+		"/_herald/v1/journal?verdict=sometimes":                         "verdict",
+		"/_herald/v1/journal?sytem=mopay":                               "sytem",
+		"/_herald/v1/journal?system=mopey":                              "system",
+		"/_herald/v1/journal?operation=user_notice_fetc":                "operation",
+		"/_herald/v1/journal?system=monnet&operation=user_notice_fetch": "operation",
+		"/_herald/v1/journal/har?limit=3":                               "limit",
+		"/_herald/v1/journal/stream?system=mopey":                       "system",
+	} {
+		if ex := call(t, h.Handler(), "GET", target, "", nil); ex.status != 400 || !strings.Contains(ex.raw, `"field":"`+field+`"`) {
+			t.Errorf("GET %s: %d %s", target, ex.status, ex.raw)
+		}
+	}
+	if ex := call(t, h.Handler(), "GET", "/_herald/v1/journal?system=mopay&operation=user_notice_fetch", "", nil); ex.status != 200 {
+		t.Errorf("a system and one of its operations: %d %s", ex.status, ex.raw)
+	}
+	if ex := call(t, h.Handler(), "DELETE", wbase+"/_herald/v1/journal?system=mopay", "", nil); ex.status != 400 || !strings.Contains(ex.raw, "takes no filter") {
+		t.Errorf("DELETE with a filter: %d %s", ex.status, ex.raw)
 	}
 }
 

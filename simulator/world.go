@@ -134,7 +134,7 @@ func (h *Herald) buildWorld(id string, root *entropy.Source, source clock.Clock)
 		return nil, err
 	}
 	w.control = ctl
-	w.stream = control.ServeStream(h.journal, id, h.opts.JournalHeartbeat)
+	w.stream = control.ServeStream(h.journal, id, h.opts.JournalHeartbeat, w.Systems, w.Checker)
 	return w, nil
 }
 

@@ -326,8 +326,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "on SIGINT or SIGTERM, how long to wait for requests and Monnet delivery attempts in flight before cutting off what is left")
 	maxWorlds := fs.Int("max-worlds", simulator.DefaultMaxWorlds, "how many isolated worlds (POST /_herald/v1/worlds) may exist at once")
 	worldIdle := fs.Duration("world-idle", simulator.DefaultWorldIdle, "how long an isolated world may go unused before it is deleted")
-	journalSize := fs.Int("journal-size", journal.DefaultSize, "how many `exchanges` the journal (GET /_herald/v1/journal, the console) keeps, every world's together, oldest dropped first; 0 turns it off")
-	journalBody := fs.Int("journal-body-bytes", journal.DefaultBodyBytes, "how many `bytes` of each request and answer body the journal keeps (the rest is cut, and marked so)")
+	journalSize := fs.Int("journal-size", journal.DefaultSize, "how many `exchanges` the journal (GET /_herald/v1/journal, the console) keeps, every world's together, oldest dropped first; 0 turns it off, at most 100000")
+	journalBody := fs.Int("journal-body-bytes", journal.DefaultBodyBytes, "how many `bytes` of each request and answer body the journal keeps (the rest is cut, and marked so), at most 1048576")
 	token := fs.String("control-token", "", "bearer `token` the control API asks for (env HERALD_CONTROL_TOKEN); made up and printed when Herald listens beyond loopback without one")
 	public := publicFlag{}
 	fs.Var(public, "public-url", "`URL` clients reach the main listener at, or NAME=URL for a system's own listener, when it is not the address bound (a container's published port: http://127.0.0.1:49000, mnotify=https://127.0.0.1:49001); reported by /_herald/v1/info, new worlds and this banner; repeat for each")
@@ -336,7 +336,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald serve:", err)
 		return 1
 	}
-	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path (or on a listener of its\nown), and the control API under /_herald/v1/, and prints each system's base\nURL. On SIGINT or SIGTERM it stops accepting requests, waits for those in\nflight (--shutdown-grace), closes what is left and exits 0.\n\nFlags:\n"
+	help := "Usage: herald serve [flags]\n\nServes every simulated system under its base path (or on a listener of its\nown), the control API under /_herald/v1/ and the web console at\n/_herald/ui/, and prints each system's base URL. On SIGINT or SIGTERM it\nstops accepting requests, waits for those in flight (--shutdown-grace),\ncloses what is left and exits 0.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -361,8 +361,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald serve: --max-worlds and --world-idle must be positive")
 		return 2
 	}
-	if *journalSize < 0 || *journalSize > maxJournalSize || *journalBody < 1 || *journalBody > maxJournalBody {
-		fmt.Fprintf(stderr, "herald serve: --journal-size must be 0 (off) to %d, and --journal-body-bytes 1 to %d\n", maxJournalSize, maxJournalBody)
+	if *journalSize < 0 || *journalSize > maxJournalSize {
+		fmt.Fprintf(stderr, "herald serve: --journal-size %d: want 0 (no journal) to %d exchanges\n", *journalSize, maxJournalSize)
+		return 2
+	}
+	if *journalBody < 1 || *journalBody > maxJournalBody {
+		fmt.Fprintf(stderr, "herald serve: --journal-body-bytes %d: want 1 to %d\n", *journalBody, maxJournalBody)
 		return 2
 	}
 	if *journalSize == 0 {
@@ -472,9 +476,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %-8s %s%s\n", s.Name, s.BaseURL, boundAt(s.Listener))
 	}
 	fmt.Fprintf(stdout, "  %-8s %s/_herald/v1/\n", "control", main)
-	if *journalSize > 0 {
-		fmt.Fprintf(stdout, "  %-8s %s/_herald/ui/\n", "console", main)
-	}
+	fmt.Fprintf(stdout, "  %-8s %s/_herald/ui/\n", "console", main)
 	if note := h.AddressNote(); note != "" {
 		fmt.Fprintf(stdout, "  note: %s\n", note)
 	}

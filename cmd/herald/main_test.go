@@ -362,6 +362,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"test", "--mopay-url", "http://127.0.0.1:1/", "--min-scenarios", "mnotify=5"}, "herald test: --min-scenarios mnotify=5: the target does not serve mnotify (it serves mopay)\n"},
 		{[]string{"test", "--tags", "@auth && @pagination"}, "herald test: no scenario is left to run: the run's tag expression is \"@auth && @pagination\"\n"},
 		{[]string{"serve", "--log-level", "loud"}, "herald serve: --log-level \"loud\": want debug, info, warn or error\n"},
+		{[]string{"serve", "--journal-size", "-1"}, "herald serve: --journal-size -1: want 0 (no journal) to 100000 exchanges\n"},
+		{[]string{"serve", "--journal-body-bytes", "0"}, "herald serve: --journal-body-bytes 0: want 1 to 1048576\n"},
 		{[]string{"test", "--mnotify-cert", "sender-a=a.pem,a-key.pem"},
 			"herald test: --mnotify-cert and --mnotify-ca are for a real MNotify: give --mnotify-url too (a Herald's MNotify uses the fixtures' certificates)\n"},
 		{[]string{"test", "--mnotify-ca", "ca.pem"},

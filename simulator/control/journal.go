@@ -4,11 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"herald/simulator/engine"
 	"herald/simulator/journal"
+	"herald/simulator/system"
+	"herald/specs"
 )
 
 // journalOff is the answer of the journal routes when Herald keeps none.
@@ -21,12 +26,65 @@ func (a *api) journal() (*journal.Journal, error) {
 
 // filterOf reads the journal filters of a request, for this world.
 func (a *api) filterOf(ex *engine.Exchange) (journal.Filter, error) {
-	f, err := journal.ParseFilter(a.cfg.World, ex.Query())
+	return readFilter(a.cfg.World, ex.Query(), listParams, a.cfg.Systems, a.cfg.Checker)
+}
+
+// The query parameters each journal route takes: a typo is refused, not
+// taken for "no filter".
+var (
+	listParams   = []string{"system", "operation", "method", "status", "verdict", "since", "until", "q", "limit", "before", "after"}
+	harParams    = []string{"system", "operation", "method", "status", "verdict", "since", "until", "q"}
+	streamParams = []string{"system", "operation", "method", "status", "verdict", "q", "after"}
+)
+
+// readFilter reads a journal filter from a query that may hold only the
+// parameters named, and checks that the system and operation it names
+// exist: a typo would otherwise select nothing, silently.
+func readFilter(world string, q url.Values, params []string, systems func() []system.Info, checker func(string) *specs.Checker) (journal.Filter, error) {
+	for name := range q {
+		if !slices.Contains(params, name) {
+			return journal.Filter{}, &engine.Problem{Kind: engine.Invalid, In: "query", Field: clipName(name),
+				Reason: "not a parameter of this route; it takes " + strings.Join(params, ", ")}
+		}
+	}
+	f, err := journal.ParseFilter(world, q)
 	var bad *journal.BadFilter
 	if errors.As(err, &bad) {
 		return f, &engine.Problem{Kind: engine.Invalid, In: "query", Field: bad.Field, Reason: bad.Reason}
 	}
-	return f, err
+	if err != nil {
+		return f, err
+	}
+	var names []string
+	for _, s := range systems() {
+		names = append(names, s.Name)
+	}
+	if f.System != "" && !slices.Contains(names, f.System) {
+		return f, &engine.Problem{Kind: engine.Invalid, In: "query", Field: "system", Reason: "no such system; this Herald has " + strings.Join(names, ", ")}
+	}
+	if f.Operation != "" && f.Operation != "none" {
+		found := false
+		for _, n := range names {
+			if (f.System == "" || f.System == n) && checker(n) != nil && checker(n).Route(f.Operation) != nil {
+				found = true
+			}
+		}
+		if !found {
+			where := "any system's spec"
+			if f.System != "" {
+				where = f.System + "'s spec"
+			}
+			return f, &engine.Problem{Kind: engine.Invalid, In: "query", Field: "operation", Reason: "no operationId " + strconv.Quote(clipName(f.Operation)) + " in " + where + " (none: requests that matched no operation)"}
+		}
+	}
+	return f, nil
+}
+
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }
 
 func (a *api) getJournal(ex *engine.Exchange) (engine.Reply, error) {
@@ -50,6 +108,10 @@ func (a *api) clearJournal(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
+	for name := range ex.Query() {
+		return engine.Reply{}, &engine.Problem{Kind: engine.Invalid, In: "query", Field: clipName(name),
+			Reason: "DELETE takes no filter: it forgets every exchange of the world"}
+	}
 	j.Clear(a.cfg.World)
 	return engine.JSON(http.StatusOK, map[string]string{"status": "cleared"})
 }
@@ -59,7 +121,7 @@ func (a *api) exportJournalHAR(ex *engine.Exchange) (engine.Reply, error) {
 	if err != nil {
 		return engine.Reply{}, err
 	}
-	f, err := a.filterOf(ex)
+	f, err := readFilter(a.cfg.World, ex.Query(), harParams, a.cfg.Systems, a.cfg.Checker)
 	if err != nil {
 		return engine.Reply{}, err
 	}
@@ -102,7 +164,7 @@ const StreamPath = "/_herald/v1/journal/stream"
 // Events: the filters of GET /_herald/v1/journal (their errors in the
 // control format), a backlog after `after` or Last-Event-ID, then each new
 // entry, and a comment every heartbeat (0: DefaultHeartbeat).
-func ServeStream(j *journal.Journal, world string, heartbeat time.Duration) http.Handler {
+func ServeStream(j *journal.Journal, world string, heartbeat time.Duration, systems func() []system.Info, checker func(string) *specs.Checker) http.Handler {
 	if heartbeat <= 0 {
 		heartbeat = DefaultHeartbeat
 	}
@@ -131,12 +193,8 @@ func ServeStream(j *journal.Journal, world string, heartbeat time.Duration) http
 				return
 			}
 		}
-		f, err := journal.ParseFilter(world, q)
+		f, err := readFilter(world, q, streamParams, systems, checker)
 		if err != nil {
-			var bad *journal.BadFilter
-			if errors.As(err, &bad) {
-				err = &engine.Problem{Kind: engine.Invalid, In: "query", Field: bad.Field, Reason: bad.Reason}
-			}
 			fail(err)
 			return
 		}

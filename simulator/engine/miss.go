@@ -31,7 +31,8 @@ const (
 	costParam   = 1         // a parameter's value
 	costCase    = 1 * unit  // the same letters in another case
 	costMethod  = 5 * unit  // another method
-	costSegment = 10 * unit // a segment missing, extra, or changed (plus its letters' distance)
+	costSegment = 10 * unit // a segment missing or extra
+	costChange  = 5 * unit  // a segment changed (plus its letters' distance): a near spelling lines up before a parameter and a missing segment
 	maxLetters  = 9         // at most this many letters' distance counts
 	clipSegment = 32        // bytes of a segment the letters' distance compares
 	clipShown   = 48        // bytes of a request's segment a difference shows
@@ -168,7 +169,7 @@ func (s *shapes) closest(method, asked, path, action string) *Miss {
 			d = letterDistance(low[i], s.literals[seg.literal])
 			letters[i][seg.literal] = d
 		}
-		return costSegment + d*unit
+		return costChange + d*unit
 	}
 	best, bestCost := -1, 0
 	var buf []int

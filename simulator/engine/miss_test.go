@@ -45,6 +45,12 @@ paths:
       responses:
         "204":
           description: gone
+  /api/templates:
+    get:
+      operationId: listTemplates
+      responses:
+        "200":
+          description: ok
   /api/templates/{id}/check:
     post:
       operationId: checkTemplate
@@ -86,6 +92,9 @@ func TestClosestMiss(t *testing.T) {
 		{"POST", "/api/templates/7", "checkTemplate", []string{"segment 4 `check` missing"}},
 		{"PUT", "/api/notifications/7", "getNotification", []string{"method PUT; the operation takes GET"}},
 		{"DELETE", "/api/notificatons/7", "deleteNotification", []string{"segment 2 is `notificatons`, the document has `notifications`"}},
+		// A near spelling lines up with its literal, not with a parameter.
+		{"GET", "/api/template", "listTemplates", []string{"segment 2 is `template`, the document has `templates`"}},
+		{"GET", "/api/Templatess", "listTemplates", []string{"segment 2 is `Templatess`, the document has `templates`"}},
 		{"POST", "/api/Templates/1/chek", "checkTemplate", []string{"segment 4 is `chek`, the document has `check`", "path case: the document spells it /api/templates/{id}/check"}},
 	} {
 		m := s.closest(c.method, c.method, c.path, "")

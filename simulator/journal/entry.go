@@ -54,9 +54,12 @@ type Verdict struct {
 	Response string `json:"response"`
 }
 
-// Refusal is why a request was refused: before its handler ran (the
-// verdict is then "refused"), or by its handler.
+// Refusal is why a request was refused, and at which stage.
 type Refusal struct {
+	// Stage is where: "route" (no operation), "auth", "spec" (the request
+	// broke the spec), "fault" (injected) or "handler" (the system's rules
+	// or state: a wrong password, a notification that does not exist).
+	Stage   string `json:"stage"`
 	Kind    string `json:"kind"`
 	In      string `json:"in,omitempty"`
 	Field   string `json:"field,omitempty"`
@@ -79,9 +82,9 @@ type AuthResult struct {
 
 // Miss is the documented operation closest to a request that matched none.
 type Miss struct {
-	Operation   string   `json:"operation"`
-	Method      string   `json:"method"`
-	Path        string   `json:"path"`
+	Operation   string   `json:"operation,omitempty"`
+	Method      string   `json:"method,omitempty"`
+	Path        string   `json:"path,omitempty"`
 	Differences []string `json:"differences"`
 }
 
@@ -99,17 +102,17 @@ const (
 // bodyBytes. checked says whether answers are checked against the spec.
 func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int, checked bool) *Entry {
 	r := o.Request
-	path := r.RequestURI // as the client sent it: a world's prefix and base path included
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
-	if path == "" || !strings.HasPrefix(path, "/") { // an absolute-form target, or none
-		path = r.URL.Path
+	// The path and query as the client sent them (a world's prefix and the
+	// base path included, and Mopay's ?req= before the system moved it into
+	// the path), from the request line.
+	path, query, _ := strings.Cut(r.RequestURI, "?")
+	if !strings.HasPrefix(path, "/") { // an absolute-form target, or none
+		path, query = r.URL.Path, r.URL.RawQuery
 	}
 	e := &Entry{
 		World: world, System: o.System, Operation: o.OperationID, Time: at.UTC(), SimTime: sim.UTC(),
 		DurationMs: float64(o.Duration.Microseconds()) / 1000,
-		Request: Message{Method: r.Method, Path: clipString(path, 2048), Query: clipString(redact.Query(r.URL.RawQuery), 4096),
+		Request: Message{Method: r.Method, Path: clipString(path, 2048), Query: clipString(redact.Query(query), 4096),
 			Headers: clipHeader(redact.Header(r.Header))},
 		Response: Message{Status: o.Reply.Status, Headers: clipHeader(redact.Header(o.Reply.Header))},
 		Verdict:  Verdict{Request: Accepted, Response: Unchecked},
@@ -131,10 +134,9 @@ func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int,
 		}
 	}
 	if o.Refused != nil {
-		if !o.Handled {
-			e.Verdict.Request = Refused
-		}
+		e.Verdict.Request = Refused
 		e.Refusal = refusal(o.Refused)
+		e.Refusal.Stage = stage(o)
 		if e.Refusal.Pointer != "" || e.Refusal.Field != "" {
 			ptr := e.Refusal.Pointer
 			if ptr == "" {
@@ -164,6 +166,22 @@ func refusal(err error) *Refusal {
 		return &Refusal{Kind: p.Kind.String(), In: p.In, Field: p.Field, Pointer: p.Pointer, Reason: p.Reason}
 	}
 	return &Refusal{Kind: "system", Reason: err.Error()}
+}
+
+// stage says where a refused request was refused.
+func stage(o engine.Observation) string {
+	var p *engine.Problem
+	switch {
+	case o.Handled:
+		return "handler"
+	case o.Auth.Err != nil && errors.Is(o.Refused, o.Auth.Err):
+		return "auth"
+	case errors.As(o.Refused, &p) && p.Kind == engine.Fault:
+		return "fault"
+	case o.OperationID == "":
+		return "route"
+	}
+	return "spec"
 }
 
 // pointerAt finds the "at /pointer: reason" lines specs.Simplify writes.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"herald/specs/wire/redact"
 )
 
 // Filter selects entries; a zero field selects all.
@@ -250,14 +252,19 @@ func (c Criteria) Unmet(e *Entry) []string {
 	if len(c.Query) > 0 {
 		q, _ := url.ParseQuery(e.Request.Query)
 		for _, k := range sortedKeys(c.Query) {
-			if vs, ok := q[k]; !ok || len(vs) != 1 || vs[0] != c.Query[k] {
+			switch vs, ok := q[k]; {
+			case ok && len(vs) == 1 && vs[0] == redact.QueryMark:
+				out = append(out, "query "+k+" is redacted, so no value matches it")
+			case !ok || len(vs) != 1 || vs[0] != c.Query[k]:
 				differ("query "+k, strconv.Quote(c.Query[k]), quoteAll(vs))
 			}
 		}
 	}
 	for _, k := range sortedKeys(c.Headers) {
-		vs := e.Request.Headers.Values(k)
-		if len(vs) != 1 || vs[0] != c.Headers[k] {
+		switch vs := e.Request.Headers.Values(k); {
+		case redact.IsSecretHeader(k):
+			out = append(out, "header "+k+" is redacted, so no value matches it")
+		case len(vs) != 1 || vs[0] != c.Headers[k]:
 			differ("header "+k, strconv.Quote(c.Headers[k]), quoteAll(vs))
 		}
 	}

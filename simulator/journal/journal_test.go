@@ -107,15 +107,40 @@ func TestEntryVerdictsRedactionAndClipping(t *testing.T) {
 	}
 }
 
-func TestHandlerErrorKeepsTheRequestAccepted(t *testing.T) {
+// A refusal names its stage: a handler's error is a refusal too (a wrong
+// password), as is one of the authentication, the route or the spec.
+func TestRefusalStages(t *testing.T) {
 	j := newJournal(10, 0)
-	o := obs("GET", "/x", "", 404, "{}")
-	o.Handled = true
-	o.Refused = &engine.Problem{Kind: engine.NotFound, Reason: "no notification 7"}
-	j.Record("", t0, o)
-	e := j.List("", Filter{}, 1).Entries[0]
-	if e.Verdict.Request != Accepted || e.Refusal == nil || e.Refusal.Reason != "no notification 7" {
-		t.Errorf("verdict %+v refusal %+v", e.Verdict, e.Refusal)
+	authErr := errors.New("signature does not match")
+	for _, c := range []struct {
+		name  string
+		edit  func(*engine.Observation)
+		stage string
+	}{
+		{"handler", func(o *engine.Observation) {
+			o.Handled, o.Refused = true, &engine.Problem{Kind: engine.NotFound, Reason: "no notification 7"}
+		}, "handler"},
+		{"auth", func(o *engine.Observation) {
+			o.Auth, o.Refused = engine.Auth{Checked: true, Err: authErr}, authErr
+		}, "auth"},
+		{"route", func(o *engine.Observation) {
+			o.OperationID, o.Refused = "", &engine.Problem{Kind: engine.NotFound, Reason: "no operation"}
+		}, "route"},
+		{"fault", func(o *engine.Observation) { o.Refused = &engine.Problem{Kind: engine.Fault, Status: 500} }, "fault"},
+		{"spec", func(o *engine.Observation) {
+			o.Refused = &engine.Problem{Kind: engine.Invalid, In: "query", Field: "page", Reason: "not a number"}
+		}, "spec"},
+	} {
+		o := obs("GET", "/x", "", 404, "{}")
+		c.edit(&o)
+		j.Record("", t0, o)
+		e := j.List("", Filter{}, 1).Entries[0]
+		if e.Verdict.Request != Refused || e.Refusal == nil || e.Refusal.Stage != c.stage {
+			t.Errorf("%s: verdict %+v refusal %+v", c.name, e.Verdict, e.Refusal)
+		}
+	}
+	if e := j.List("", Filter{}, 1).Entries[0]; len(e.Violations) != 1 || e.Violations[0].Pointer != "/query/page" {
+		t.Errorf("a parameter's violation: %+v", e.Violations)
 	}
 }
 
@@ -215,6 +240,14 @@ func TestCountAndNearMisses(t *testing.T) {
 	}
 	if r := j.Count("", Criteria{BodyContains: `"ion"`, Status: "2xx"}); r.Count != 1 {
 		t.Errorf("bodyContains count %d", r.Count)
+	}
+	for _, c := range []Criteria{{Headers: map[string]string{"Authorization": "<redacted>"}}, {Query: map[string]string{"signature": "REDACTED"}}} {
+		o := obs("GET", "/mopay/a?signature=abc", "", 200, "{}")
+		o.Request.Header.Set("Authorization", "Bearer t")
+		j.Record("", t0, o)
+		if r := j.Count("", c); r.Count != 0 || !strings.Contains(strings.Join(r.NearMisses[0].Unmet, ";"), "is redacted, so no value matches it") {
+			t.Errorf("a redacted value matched: %+v: %d %+v", c, r.Count, r.NearMisses)
+		}
 	}
 	if r := j.Count("w9", Criteria{}); r.Count != 0 || len(r.NearMisses) != 0 {
 		t.Errorf("another world counted %d", r.Count)

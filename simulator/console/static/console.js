@@ -396,7 +396,7 @@
     if (!p) { return; }
     var shown = state.entries.size;
     $('journal-count').textContent = p.matched + ' matching' + (p.matched > shown ? ', the newest ' + shown + ' shown' : '') +
-      ' · the journal keeps ' + p.capacity + ' exchanges of every world' + (p.evicted ? ' · ' + p.evicted + ' of this world\u2019s dropped to make room' : '');
+      ' · the journal keeps the last ' + p.capacity + ' exchanges, every world\u2019s together' + (p.evicted ? ' · ' + p.evicted + ' of this world\u2019s dropped to make room' : '');
   }
 
   function addEntry(e) {
@@ -573,7 +573,9 @@
     // A refusal by the authentication is told once, under Authentication.
     if (e.refusal && !(a.outcome === 'refused' && a.reason === e.refusal.reason)) {
       var r = e.refusal;
-      d.appendChild(el('h3', { text: 'Refused' }));
+      var stages = { route: 'Refused: no operation matched', auth: 'Refused by the authentication', spec: 'Refused: the request breaks the spec',
+        fault: 'Refused: a fault injected through the control API', handler: 'Refused by ' + (e.system || 'the system') + '\u2019s rules or state' };
+      d.appendChild(el('h3', { text: stages[r.stage] || 'Refused' }));
       d.appendChild(el('div', { class: 'box bad refusal' },
         el('div', { class: 'msg-title' },
           badge(r.kind || 'refused', 'bad'),

@@ -22,8 +22,10 @@ var secretHeaders = regexp.MustCompile(`(?i)^(authorization|proxy-authorization|
 // secretQuery are query parameters that carry a signature, a key or a code.
 var secretQuery = regexp.MustCompile(`(?i)^(signature|secret|password|pswd|code|token|api[-_]?key)$`)
 
-// secretMembers are JSON members that carry a password or an issued secret.
-var secretMembers = regexp.MustCompile(`(?i)^(pswd|password|passwd|secret|apisecret|api_secret|privatekey|private_key)$`)
+// secretMembers are JSON members (and form fields) that carry a password
+// or an issued key: Mopay's pbcKey is redacted as its header,
+// MPY-SECUREKEY, is.
+var secretMembers = regexp.MustCompile(`(?i)^(pswd|password|passwd|secret|apisecret|api_secret|privatekey|private_key|pbckey)$`)
 
 // IsSecretHeader reports whether a header's value is always redacted.
 func IsSecretHeader(name string) bool { return secretHeaders.MatchString(name) }
@@ -79,39 +81,102 @@ func URL(raw string) string {
 	return u.String()
 }
 
-// hints are what a body holding a secret member must contain; a body
-// without any is returned as it is, unparsed.
-var hints = [][]byte{[]byte(`"pswd"`), []byte(`"pass`), []byte(`"secret"`), []byte(`"api`), []byte(`"private`), []byte(`"Pass`), []byte(`"PSWD"`), []byte(`"SECRET"`), []byte(`"Secret"`), []byte(`"Private`)}
+// hints are what a body holding a secret must contain, compared without
+// regard to case; a body with none of them (and no JSON escape, which could
+// spell one) is returned as it is, unparsed.
+var hints = []string{"pswd", "pass", "secret", "private", "pbckey"}
 
-// Body returns a JSON body with the value of every secret member (at any
-// depth) replaced by Mark, re-encoded compactly; any other body as it is.
-// A body that is not JSON is returned as it is, unless it names a secret
-// member, when it is withheld whole: it cannot be redacted reliably.
-func Body(b []byte) []byte {
-	found := false
+// mayHoldSecret says whether b may hold a secret member or field.
+func mayHoldSecret(b []byte) bool {
+	if bytes.Contains(b, []byte(`\u`)) {
+		return true
+	}
 	for _, h := range hints {
-		if bytes.Contains(b, h) {
-			found = true
-			break
+		if containsFold(b, h) {
+			return true
 		}
 	}
-	if !found {
+	return false
+}
+
+// Body returns a body with the value of every secret blanked: in a JSON
+// body, each secret member's at any depth (Mark; the body is then
+// re-encoded compactly, members in order of name); in a form body
+// (a=1&b=2), each secret field's (QueryMark). Any other body is returned as
+// it is, unless it may hold a secret, when it is withheld whole: it cannot
+// be redacted reliably.
+func Body(b []byte) []byte {
+	if !mayHoldSecret(b) {
 		return b
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return []byte(Mark + " (a body that is not JSON and may hold a secret)")
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil || dec.More() {
+			return []byte(Mark + " (a body that is not valid JSON and may hold a secret)")
+		}
+		if !blank(v) {
+			return b
+		}
+		var out bytes.Buffer
+		enc := json.NewEncoder(&out)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return []byte(Mark)
+		}
+		return bytes.TrimSuffix(out.Bytes(), []byte("\n"))
 	}
-	if !blank(v) {
-		return b
+	if form, err := url.ParseQuery(string(b)); err == nil && len(form) > 0 && bytes.IndexByte(b, '=') >= 0 {
+		if q := formQuery(string(b)); q != "" {
+			return []byte(q)
+		}
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return []byte(Mark)
+	return []byte(Mark + " (a body that may hold a secret)")
+}
+
+// formQuery redacts a form body's secret fields, those named by members'
+// rule or by the query's; "" when none was found (the hint was elsewhere).
+func formQuery(raw string) string {
+	parts := strings.Split(raw, "&")
+	changed := false
+	for i, pair := range parts {
+		rawKey, _, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil {
+			key = rawKey
+		}
+		if secretMembers.MatchString(key) || secretQuery.MatchString(key) {
+			parts[i] = rawKey + "=" + QueryMark
+			changed = true
+		}
 	}
-	return out
+	if !changed {
+		return raw
+	}
+	return strings.Join(parts, "&")
+}
+
+// containsFold reports whether b contains the lowercase ASCII needle,
+// whatever the case of b's letters.
+func containsFold(b []byte, needle string) bool {
+	n := len(needle)
+	for i := 0; i+n <= len(b); i++ {
+		k := 0
+		for ; k < n; k++ {
+			c := b[i+k]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[k] {
+				break
+			}
+		}
+		if k == n {
+			return true
+		}
+	}
+	return false
 }
 
 // blank replaces secret members in v, and reports whether it did.
