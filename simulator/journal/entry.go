@@ -191,6 +191,9 @@ func keep(b []byte, n int) (body string, size int, truncated bool) {
 		}
 		b, truncated = b[:cut], true
 	}
+	if utf8.Valid(b) { // the common case, checked far faster than ToValidUTF8 scans
+		return string(b), size, truncated
+	}
 	return strings.ToValidUTF8(string(b), "\uFFFD"), size, truncated
 }
 
@@ -226,7 +229,10 @@ func clipHeader(h http.Header) http.Header {
 			h[k] = vs
 		}
 		for i, v := range vs {
-			vs[i] = strings.ToValidUTF8(clipString(v, maxHeaderValue), "\uFFFD")
+			if v = clipString(v, maxHeaderValue); !utf8.ValidString(v) {
+				v = strings.ToValidUTF8(v, "\uFFFD")
+			}
+			vs[i] = v
 		}
 	}
 	return h

@@ -16,24 +16,63 @@ const Mark = "<redacted>"
 // URL encoding unchanged).
 const QueryMark = "REDACTED"
 
-// secretHeaders carry credentials or signatures, whatever their value.
-var secretHeaders = regexp.MustCompile(`(?i)^(authorization|proxy-authorization|cookie|set-cookie|mpy-reqsignal|mpy-securekey|signature|monnet-api-key|verification|x-api-key)$`)
+// secretHeaders carry credentials or signatures, whatever their value;
+// their names are compared case-insensitively (a header of every request
+// the journal records: a comparison, not a regular expression).
+var secretHeaders = []string{"authorization", "proxy-authorization", "cookie", "set-cookie", "mpy-reqsignal", "mpy-securekey",
+	"signature", "monnet-api-key", "verification", "x-api-key"}
 
 // secretQuery are query parameters that carry a signature, a key or a code.
 var secretQuery = regexp.MustCompile(`(?i)^(signature|secret|password|pswd|code|token|api[-_]?key)$`)
 
-// secretMembers are JSON members that carry a password or an issued secret.
-var secretMembers = regexp.MustCompile(`(?i)^(pswd|password|passwd|secret|apisecret|api_secret|privatekey|private_key)$`)
+// secretMembers are JSON members that carry a password or an issued
+// secret, their names compared case-insensitively.
+var secretMembers = []string{"pswd", "password", "passwd", "secret", "apisecret", "api_secret", "privatekey", "private_key"}
+
+// secretMemberBytes are secretMembers, for comparing names as bytes.
+var secretMemberBytes = func() (out [][]byte) {
+	for _, s := range secretMembers {
+		out = append(out, []byte(s))
+	}
+	return out
+}()
+
+// isSecretMember reports whether a JSON member's name is a secret's, its
+// case folded as Unicode folds it.
+func isSecretMember(name []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	// Every secret's name starts with a, p or s: an ASCII name that does
+	// not is no secret's (a non-ASCII first letter may fold to one, as
+	// U+017F does to s).
+	if c := name[0]; c < 0x80 && c|0x20 != 'a' && c|0x20 != 'p' && c|0x20 != 's' {
+		return false
+	}
+	for _, s := range secretMemberBytes {
+		if bytes.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
+}
 
 // IsSecretHeader reports whether a header's value is always redacted.
-func IsSecretHeader(name string) bool { return secretHeaders.MatchString(name) }
+func IsSecretHeader(name string) bool {
+	for _, s := range secretHeaders {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
+}
 
 // Header returns a copy of h with every secret header's values replaced by
 // Mark.
 func Header(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
-		if secretHeaders.MatchString(k) {
+		if IsSecretHeader(k) {
 			out[k] = []string{Mark}
 			continue
 		}
@@ -83,19 +122,50 @@ func URL(raw string) string {
 // without any is returned as it is, unparsed.
 var hints = [][]byte{[]byte(`"pswd"`), []byte(`"pass`), []byte(`"secret"`), []byte(`"api`), []byte(`"private`), []byte(`"Pass`), []byte(`"PSWD"`), []byte(`"SECRET"`), []byte(`"Secret"`), []byte(`"Private`)}
 
+// hintSecond holds the bytes that follow the quote of a hint.
+var hintSecond = func() (t [256]bool) {
+	for _, h := range hints {
+		t[h[1]] = true
+	}
+	return t
+}()
+
+// hinted reports whether b contains any of the hints: one pass over its
+// quotes, rather than one search per hint (which restarts at every quote
+// of a JSON body).
+func hinted(b []byte) bool {
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+1 < len(b) && hintSecond[b[i+1]] {
+			for _, h := range hints {
+				if bytes.HasPrefix(b[i:], h) {
+					return true
+				}
+			}
+		}
+	}
+}
+
 // Body returns a JSON body with the value of every secret member (at any
 // depth) replaced by Mark, re-encoded compactly; any other body as it is.
 // A body that is not JSON is returned as it is, unless it names a secret
 // member, when it is withheld whole: it cannot be redacted reliably.
 func Body(b []byte) []byte {
-	found := false
-	for _, h := range hints {
-		if bytes.Contains(b, h) {
-			found = true
-			break
-		}
+	if !hinted(b) {
+		return b
 	}
-	if !found {
+	// A hint is often a value ("Password changed"): one pass tells whether
+	// the body is JSON and whether a member's name is a secret's, and when
+	// none is, the body is kept as it is, without decoding it.
+	valid, secret, escaped := scanJSON(b)
+	if !valid {
+		return []byte(Mark + " (a body that is not JSON and may hold a secret)")
+	}
+	if !secret && !escaped {
 		return b
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -120,7 +190,7 @@ func blank(v any) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			if secretMembers.MatchString(k) {
+			if isSecretMember([]byte(k)) {
 				t[k] = Mark
 				changed = true
 				continue

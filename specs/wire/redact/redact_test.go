@@ -1,7 +1,10 @@
 package redact
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -64,5 +67,141 @@ func TestBody(t *testing.T) {
 	spaced := `{ "title": "the secret garden" }`
 	if got := string(Body([]byte(spaced))); got != spaced {
 		t.Errorf("a value that merely mentions a secret changed: %s", got)
+	}
+}
+
+// A header's name is secret whatever its case; others are not, however
+// close.
+func TestIsSecretHeader(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Authorization": true, "AUTHORIZATION": true, "mpy-reqsignal": true, "Mpy-Securekey": true, "X-Api-Key": true,
+		"Set-Cookie": true, "Monnet-Api-Key": true, "Verification": true, "Signature": true, "Proxy-Authorization": true,
+		"Authorizations": false, "X-Authorization": false, "Content-Type": false, "Mpy-Reqtime": false, "": false, "Api-Key": false,
+	} {
+		if got := IsSecretHeader(name); got != want {
+			t.Errorf("IsSecretHeader(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// hinted is the search for each hint, in one pass.
+func TestHinted(t *testing.T) {
+	for _, b := range []string{"", `"`, `""`, `"p`, `{"pswd":1}`, `{"a":"b","passwordX":2}`, `x"api`, `"Private`, `"PRIVATE`,
+		`{"notices":[{"ttle":"a","read":false}]}`, `"s"s"secret"`, `"SECRET`, `"Secre`, `"apx`, `""pass`} {
+		want := false
+		for _, h := range hints {
+			if strings.Contains(b, string(h)) {
+				want = true
+			}
+		}
+		if got := hinted([]byte(b)); got != want {
+			t.Errorf("hinted(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
+
+// referenceBody is Body as it was before it learned to skip bodies whose
+// hints are values: decode whenever a hint appears.
+func referenceBody(b []byte) []byte {
+	if !hinted(b) {
+		return b
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return []byte(Mark + " (a body that is not JSON and may hold a secret)")
+	}
+	if !blank(v) {
+		return b
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return []byte(Mark)
+	}
+	return out
+}
+
+// Body answers as the decoding it skips would have.
+func TestBodyAsDecoded(t *testing.T) {
+	bodies := []string{
+		`{"ttle":"Password changed","read":false}`,
+		`{"notices":[{"ttle":"your secret","x":"api"},{"pswd":"p"}]}`,
+		`{"a":"x\"pswd\":1","b":"\\"}`,
+		`{"a":"x\\","pswd":"y"}`,
+		`{"ps\u0077d":"hidden","note":"pass"}`,
+		`{"note":"pass","PSWD" : "x"}`,
+		`{"note":"pass","PaSsWoRd"	:"x"}`,
+		`{"DATA":{"Secret":"s","pbcKey":"k"}}`,
+		`{"private_key":{"n":1},"x":["secret"]}`,
+		`["pass", "apisecret", {"apisecret": 1}]`,
+		`"password"`,
+		`{"note":"pass"} trailing`,
+		`{"note":"pass"`,
+		`pswd="x" "pswd"`,
+		`{"note":"pass","n":12345678901234567890}`,
+		`{"note": "api", "list": [1, 2, {"passwd": null}]}`,
+		`{"key":"value"}`,
+		`{"passwordHint":"pass"}`,
+	}
+	for _, b := range bodies {
+		if got, want := string(Body([]byte(b))), string(referenceBody([]byte(b))); got != want {
+			t.Errorf("Body(%s) = %s, decoding gives %s", b, got, want)
+		}
+	}
+}
+
+// validJSON is json.Valid.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{``, ` `, `{}`, `[]`, `{"a":1}`, `{"a":[1,2,{"b":null}]}`, ` "x" `, `"\u00e9\n"`, `"\u00g9"`, `"\x"`,
+		`-0.5e+10`, `01`, `-`, `1.`, `1e`, `.5`, `true`, `tru`, `nulll`, `{"a":1,}`, `[1,]`, `{"a" 1}`, `{1:2}`, "\"\x01\"", "\"\xff\"",
+		`[[[[]]]]`, `{"a":"b"} {"c":1}`, `{"a":"b"}]`, `"\\"`, `"\\\""`, `1E-3`, `-01`, `[-]`,
+		`{"abcdefghijklmnop":"qrstuvwx\"yz0123456789abcdef\u0041ghijklmnopqrst\\"}`, "\"abcdefghijk\x1flmnop\"", "\"abcdefgh\xc3\xa9ijklmnopq\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Errorf("validJSON(%q) = %v, json.Valid %v", b, got, want)
+		}
+	})
+}
+
+// validJSON refuses nesting where json.Valid does.
+func TestValidJSONDepth(t *testing.T) {
+	for _, n := range []int{9999, 10000, 10001, 10002} {
+		b := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Errorf("%d deep: validJSON %v, json.Valid %v", n, got, want)
+		}
+	}
+}
+
+// Body answers as decoding every hinted body did, but that it withholds a
+// body the decoder took though it is not JSON (a stray ] or } after it).
+func FuzzBodyAsDecoded(f *testing.F) {
+	for _, s := range []string{`{"ttle":"Password changed"}`, `{"pswd":"x"}`, `{"a":"x\"pswd\":1"}`, `{"ps\u0077d":"h","n":"pass"}`,
+		`["secret",{"Secret":1}]`, `pswd="x" "pswd"`, `{"note":"pass"}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, want := Body(b), referenceBody(b)
+		if bytes.Equal(got, want) {
+			return
+		}
+		if !json.Valid(b) && bytes.HasPrefix(got, []byte(Mark)) {
+			return
+		}
+		t.Errorf("Body(%q) = %q, decoding gives %q", b, got, want)
+	})
+}
+
+// Member names fold as the regular expression (?i) folds them.
+func TestIsSecretMemberFolds(t *testing.T) {
+	re := regexp.MustCompile(`(?i)^(pswd|password|passwd|secret|apisecret|api_secret|privatekey|private_key)$`)
+	for _, name := range []string{"pswd", "PSWD", "Password", "paſſword", "ſecret", "privateKey", "private\u212aey", "api_secret", "apiSecret",
+		"", "p", "pswd ", "secrets", "Xsecret", "notice", "_secret", "APISECRET", "Ѕecret"} {
+		if got, want := isSecretMember([]byte(name)), re.MatchString(name); got != want {
+			t.Errorf("isSecretMember(%q) = %v, the expression says %v", name, got, want)
+		}
 	}
 }
