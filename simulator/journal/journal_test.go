@@ -69,3 +69,63 @@ func TestEntryIsTheContracts(t *testing.T) {
 		t.Fatalf("count %+v", r)
 	}
 }
+
+// Bodies are redacted however an entry is read: listed, counted, tailed,
+// small (kept as they came until read) or larger than the body bytes
+// (redacted and clipped at once).
+func TestBodiesRedactedOnEveryRead(t *testing.T) {
+	small := []byte(`{"emal":"a@example.com","pswd":"Passw0rdX"}`)
+	large := []byte(`{"pswd":"Passw0rdX","pad":"` + strings.Repeat("x", 300) + `"}`)
+	j := New(Options{Size: 8, BodyBytes: 128})
+	sub, _, err := j.Subscribe(Filter{}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Record("", time.Time{}, observation(small))
+	tailed := <-sub.C()
+	sub.Close()
+	j.Record("", time.Time{}, observation(small))
+	j.Record("", time.Time{}, observation(large))
+	listed := j.List("", Filter{}, 10).Entries
+	counted := j.Count("", Criteria{System: "nobody"}).NearMisses
+	if len(listed) != 3 || len(counted) != 3 {
+		t.Fatalf("listed %d, near misses %d", len(listed), len(counted))
+	}
+	// The large body is re-encoded with its members in order, and clipped
+	// before its pswd.
+	for i, e := range []*Entry{tailed, listed[0], listed[1], counted[2].Entry} {
+		for _, body := range []string{e.Request.Body, e.Response.Body} {
+			if body == "" || strings.Contains(body, "Passw0rdX") || e.ID != 3 && !strings.Contains(body, `"pswd":"\u003credacted\u003e"`) {
+				t.Errorf("read %d (#%d): body %q", i, e.ID, body)
+			}
+		}
+	}
+	if e := listed[0]; !e.Request.BodyTruncated || e.Request.BodyBytes != len(large) || len(e.Request.Body) > 128 {
+		t.Errorf("the large body: truncated %v, %d bytes, kept %d", e.Request.BodyTruncated, e.Request.BodyBytes, len(e.Request.Body))
+	}
+	if e := listed[1]; e.Request.BodyTruncated || e.Request.BodyBytes != len(small) {
+		t.Errorf("the small body: truncated %v, %d bytes", e.Request.BodyTruncated, e.Request.BodyBytes)
+	}
+}
+
+// Recording while others read and encode entries is safe (go test -race):
+// an entry is finished under the lock before it is handed out.
+func TestRecordWhileReading(t *testing.T) {
+	j := New(Options{Size: 16})
+	body := []byte(`{"pswd":"Passw0rdX"}`)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			j.Record("", time.Time{}, observation(body))
+		}
+	}()
+	for i := 0; i < 50; i++ {
+		b, err := json.Marshal(j.List("", Filter{}, 16))
+		if err != nil || bytes.Contains(b, []byte("Passw0rdX")) {
+			t.Fatalf("%v: %s", err, b)
+		}
+		_ = j.Count("", Criteria{Status: "2xx"})
+	}
+	<-done
+}
