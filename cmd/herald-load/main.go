@@ -29,6 +29,9 @@ func main() {
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "measurements of each server, alternated; the median is reported")
 	generator := flag.String("generator", "auto", "load generator: wrk, go, or auto (wrk when installed)")
+	journal := flag.Bool("journal", false, "measure herald serve with the journal off (--journal-size 0) beside herald serve with it on, instead of beside a bare server")
+	extra := flag.String("serve-args", "", "more herald serve `flags`, space-separated (for example \"--journal-size 100000\"); with -journal, for the Herald with the journal on")
+	sample := flag.Duration("sample", 0, "print each Herald's resident memory (VmRSS, Linux) at this `interval` during its measurements; 0: never")
 	bareServe := flag.String("bare-serve", "", "internal: serve the bytes of this file as a bare server")
 	flag.Parse()
 
@@ -42,33 +45,52 @@ func main() {
 			*generator = "wrk"
 		}
 	}
-	if err := measure(*heraldBin, *generator, *duration, *conns, *rounds); err != nil {
+	l := load{generator: *generator, duration: *duration, conns: *conns, rounds: *rounds, sample: *sample}
+	var err error
+	if *journal {
+		err = l.journalCost(*heraldBin, strings.Fields(*extra))
+	} else {
+		err = l.againstBare(*heraldBin, strings.Fields(*extra))
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "herald-load:", err)
 		os.Exit(1)
 	}
 }
 
-func measure(heraldBin, generator string, duration time.Duration, conns, rounds int) error {
-	if duration*time.Duration(2*rounds) > 250*time.Second {
-		return fmt.Errorf("the signature is valid for 300 s: use fewer or shorter rounds")
-	}
-	herald, stopHerald, err := start(heraldBin, serveArgs()...)
-	if err != nil {
-		return err
-	}
-	defer stopHerald()
-	heraldURL := herald + "/mopay/user_notice_fetch"
+// load is how each server is measured.
+type load struct {
+	generator string
+	duration  time.Duration
+	conns     int
+	rounds    int
+	sample    time.Duration
+}
 
-	headers, body, err := signedRequest(herald)
+// server is one process measured: its URL and signed request, and its pid
+// for the memory samples (0: not sampled).
+type server struct {
+	name    string
+	url     string
+	headers http.Header
+	pid     int
+	rps     []float64
+}
+
+// againstBare measures herald serve beside a bare net/http server writing
+// the same bytes.
+func (l load) againstBare(heraldBin string, extra []string) error {
+	herald, err := startHerald(heraldBin, "herald", append(serveArgs(), extra...))
 	if err != nil {
 		return err
 	}
+	defer herald.stop()
 	f, err := os.CreateTemp("", "herald-load-*.json")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
-	_, _ = f.Write(body)
+	_, _ = f.Write(herald.body)
 	f.Close()
 	self, err := os.Executable()
 	if err != nil {
@@ -78,28 +100,135 @@ func measure(heraldBin, generator string, duration time.Duration, conns, rounds 
 	if err != nil {
 		return err
 	}
-	defer stopBare()
-	bareURL := bare + "/mopay/user_notice_fetch"
-
-	fmt.Printf("generator %s, %d connections, %s per measurement, %d rounds; answer %d bytes\n", generator, conns, duration, rounds, len(body))
-	var hr, br []float64
-	for i := 0; i < rounds; i++ {
-		for _, target := range []struct {
-			name string
-			url  string
-			out  *[]float64
-		}{{"bare", bareURL, &br}, {"herald", heraldURL, &hr}} {
-			rps, err := run(generator, target.url, headers, duration, conns)
-			if err != nil {
-				return fmt.Errorf("%s: %w", target.name, err)
-			}
-			fmt.Printf("  round %d %-6s %10.0f req/s\n", i+1, target.name, rps)
-			*target.out = append(*target.out, rps)
-		}
+	defer stopBare.stop()
+	bs := &server{name: "bare", url: bare + "/mopay/user_notice_fetch", headers: herald.headers}
+	fmt.Printf("generator %s, %d connections, %s per measurement, %d rounds; answer %d bytes\n", l.generator, l.conns, l.duration, l.rounds, len(herald.body))
+	if err := l.alternate(bs, &herald.server); err != nil {
+		return err
 	}
-	h, b := median(hr), median(br)
+	h, b := median(herald.rps), median(bs.rps)
 	fmt.Printf("median: herald %.0f req/s, bare %.0f req/s, ratio %.2f\n", h, b, h/b)
 	return nil
+}
+
+// journalCost measures herald serve with the journal off and with it on
+// (the default size, or what extra says), with the same load in one run.
+func (l load) journalCost(heraldBin string, extra []string) error {
+	off, err := startHerald(heraldBin, "off", append(serveArgs(), "--journal-size", "0"))
+	if err != nil {
+		return err
+	}
+	defer off.stop()
+	on, err := startHerald(heraldBin, "on", append(serveArgs(), extra...))
+	if err != nil {
+		return err
+	}
+	defer on.stop()
+	fmt.Printf("generator %s, %d connections, %s per measurement, %d rounds; answer %d bytes; journal off: --journal-size 0, on: %s\n",
+		l.generator, l.conns, l.duration, l.rounds, len(on.body), orDefault(strings.Join(extra, " ")))
+	if err := l.alternate(&off.server, &on.server); err != nil {
+		return err
+	}
+	a, b := median(on.rps), median(off.rps)
+	fmt.Printf("median: journal on %.0f req/s, off %.0f req/s, ratio %.2f\n", a, b, a/b)
+	return nil
+}
+
+func orDefault(s string) string {
+	if s == "" {
+		return "the defaults"
+	}
+	return s
+}
+
+// alternate measures the servers in turn, round after round.
+func (l load) alternate(servers ...*server) error {
+	if l.duration*time.Duration(len(servers)*l.rounds) > 250*time.Second {
+		return fmt.Errorf("the signature is valid for 300 s: use fewer or shorter rounds")
+	}
+	for i := 0; i < l.rounds; i++ {
+		for _, s := range servers {
+			stop := l.sampleRSS(s)
+			rps, err := run(l.generator, s.url, s.headers, l.duration, l.conns)
+			stop()
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			fmt.Printf("  round %d %-6s %10.0f req/s\n", i+1, s.name, rps)
+			s.rps = append(s.rps, rps)
+		}
+	}
+	return nil
+}
+
+// sampleRSS prints the server's resident memory every l.sample until the
+// returned function is called, and once more then.
+func (l load) sampleRSS(s *server) (stop func()) {
+	if l.sample <= 0 || s.pid == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	t0 := time.Now()
+	show := func() {
+		rss, err := vmRSS(s.pid)
+		if err != nil {
+			fmt.Printf("    %s: %v\n", s.name, err)
+			return
+		}
+		fmt.Printf("    %-6s t=%5.1fs VmRSS %7.1f MiB\n", s.name, time.Since(t0).Seconds(), float64(rss)/(1<<20))
+	}
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(l.sample)
+		defer tick.Stop()
+		show()
+		for {
+			select {
+			case <-done:
+				show()
+				return
+			case <-tick.C:
+				show()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// vmRSS reads a process's resident memory, in bytes, from /proc (Linux).
+func vmRSS(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, fmt.Errorf("reading its memory needs Linux's /proc: %w", err)
+	}
+	m := regexp.MustCompile(`(?m)^VmRSS:\s+([0-9]+) kB`).FindSubmatch(b)
+	if m == nil {
+		return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	}
+	kb, err := strconv.ParseInt(string(m[1]), 10, 64)
+	return kb << 10, err
+}
+
+// heraldServer is a herald serve process, logged in, with the signed
+// request the load sends and its answer.
+type heraldServer struct {
+	server
+	body []byte
+	stop func()
+}
+
+func startHerald(bin, name string, args []string) (*heraldServer, error) {
+	base, p, err := start(bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	headers, body, err := signedRequest(base)
+	if err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &heraldServer{server: server{name: name, url: base + "/mopay/user_notice_fetch", headers: headers, pid: p.pid}, body: body, stop: p.stop}, nil
 }
 
 // serveArgs start the Herald measured: every listener on a free loopback
@@ -109,30 +238,36 @@ func serveArgs() []string {
 	return []string{"serve", "--listen", "127.0.0.1:0", "--seed", "1", "--mopay-rate-limit", "0", "--log-level", "error"}
 }
 
+// process is a started server.
+type process struct {
+	pid  int
+	stop func()
+}
+
 // start runs a server command and returns the base URL it prints first.
-func start(bin string, args ...string) (string, func(), error) {
+func start(bin string, args ...string) (string, process, error) {
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", nil, err
+		return "", process{}, err
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", process{}, err
 	}
-	stop := func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
+	p := process{pid: cmd.Process.Pid, stop: func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
-		stop()
-		return "", nil, fmt.Errorf("%s printed no address: %w", bin, err)
+		p.stop()
+		return "", process{}, fmt.Errorf("%s printed no address: %w", bin, err)
 	}
 	m := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
 	if m == "" {
-		stop()
-		return "", nil, fmt.Errorf("%s: no address in %q", bin, line)
+		p.stop()
+		return "", process{}, fmt.Errorf("%s: no address in %q", bin, line)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return m, stop, nil
+	return m, p, nil
 }
 
 // signedRequest logs in as the seeded account with notices and returns the

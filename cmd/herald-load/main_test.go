@@ -20,11 +20,11 @@ func TestStartsWhilePortsAreHeld(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../herald").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	base, stop, err := start(bin, serveArgs()...)
+	base, p, err := start(bin, serveArgs()...)
 	if err != nil {
 		t.Fatalf("herald serve %v with 8080 and 8443 held: %v", serveArgs(), err)
 	}
-	defer stop()
+	defer p.stop()
 	resp, err := http.Get(base + "/_herald/v1/info")
 	if err != nil {
 		t.Fatal(err)

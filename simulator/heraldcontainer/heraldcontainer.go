@@ -20,6 +20,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"herald/fixtures"
+	jwire "herald/specs/wire/journal"
 )
 
 // HostGateway is the name the container reaches the host by: give a
@@ -352,6 +353,33 @@ func (c *Container) World(ctx context.Context) (*World, error) {
 // Control calls the world's control API, as Container.Control does.
 func (w *World) Control(ctx context.Context, method, path string, body, out any) error {
 	return control(ctx, w.c.Client, w.ControlURL, w.c.Token, method, path, body, out)
+}
+
+// The journal's types, shared with heraldtest (herald/specs/wire/journal):
+// a Match built for one works with the other.
+type (
+	// Journal reads a world's journal through the control API, with the
+	// token.
+	Journal = jwire.Client
+	// Match is what a count asks of an exchange: every field given must
+	// hold.
+	Match = jwire.Match
+	// JournalFilter selects the exchanges Journal.List returns.
+	JournalFilter = jwire.Filter
+	// JournalEntry is one exchange the journal kept.
+	JournalEntry = jwire.Entry
+)
+
+// Journal reads the default world's journal:
+//
+//	c.Journal().AssertReceived(t, heraldcontainer.Match{System: "mopay", Operation: "user_notice_fetch", Status: "2xx"}, 1)
+func (c *Container) Journal() *Journal {
+	return &Journal{ControlURL: c.ControlURL, Token: c.Token, HTTP: c.Client}
+}
+
+// Journal reads the world's journal, which holds only its own exchanges.
+func (w *World) Journal() *Journal {
+	return &Journal{ControlURL: w.ControlURL, Token: w.c.Token, HTTP: w.c.Client}
 }
 
 // Close deletes the world.

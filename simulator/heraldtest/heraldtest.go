@@ -16,6 +16,7 @@ import (
 	"herald/fixtures"
 	"herald/simulator"
 	"herald/simulator/clock"
+	jwire "herald/specs/wire/journal"
 )
 
 // Server is a running Herald.
@@ -33,8 +34,8 @@ type Server struct {
 	// Client trusts the servers' TLS certificates (for systems served on a
 	// TLS listener of their own); it presents no client certificate.
 	Client *http.Client
-	// Token is the control token (WithControlToken), which Control sends;
-	// empty when the control API asks for none.
+	// Token is the control API's bearer token (WithControlToken); "" when
+	// the control API takes none. Control and Journal send it.
 	Token string
 }
 
@@ -60,6 +61,19 @@ func WithClock(now time.Time, frozen bool) Option {
 // sets it (in process only: a container has no such option).
 func WithClockSource(c clock.Clock) Option { return func(o *options) { o.sim.Clock = c } }
 
+// WithControlToken makes the control API require this bearer token, as
+// herald serve --control-token does; Control and Journal send it.
+func WithControlToken(token string) Option {
+	return func(o *options) { o.sim.ControlToken = token }
+}
+
+// WithJournal sizes the journal: how many exchanges it keeps, every world's
+// together (0: the default; below 0: off), and how many bytes of each body
+// (0: the default), as herald serve --journal-size and --journal-body-bytes.
+func WithJournal(size, bodyBytes int) Option {
+	return func(o *options) { o.sim.JournalSize, o.sim.JournalBodyBytes = size, bodyBytes }
+}
+
 // WithSetting sets a system setting, such as "mopay.rate-limit" to "0".
 func WithSetting(key, value string) Option {
 	return func(o *options) {
@@ -68,12 +82,6 @@ func WithSetting(key, value string) Option {
 		}
 		o.sim.Settings[key] = value
 	}
-}
-
-// WithControlToken makes the control API ask for token as a bearer token,
-// as herald serve does beyond loopback; Control sends it.
-func WithControlToken(token string) Option {
-	return func(o *options) { o.sim.ControlToken = token }
 }
 
 // New starts a Herald for the test and closes it with t.Cleanup.
@@ -151,7 +159,7 @@ func (s *Server) World(t testing.TB) *World {
 // it is into a *[]byte or *string.
 func (s *Server) Control(t testing.TB, method, path string, body, out any) {
 	t.Helper()
-	control(t, s.Client, s.Token, s.ControlURL, method, path, body, out)
+	control(t, s.Client, s.ControlURL, s.Token, method, path, body, out)
 }
 
 // Control calls the world's control API, as Server.Control does, with
@@ -161,7 +169,33 @@ func (w *World) Control(t testing.TB, client *http.Client, method, path string, 
 	if client == nil {
 		client = w.client
 	}
-	control(t, client, w.token, w.ControlURL, method, path, body, out)
+	control(t, client, w.ControlURL, w.token, method, path, body, out)
+}
+
+// The journal's types, shared with heraldcontainer (herald/specs/wire/journal):
+// a Match built for one works with the other.
+type (
+	// Journal reads a world's journal through the control API.
+	Journal = jwire.Client
+	// Match is what a count asks of an exchange: every field given must
+	// hold.
+	Match = jwire.Match
+	// JournalFilter selects the exchanges Journal.List returns.
+	JournalFilter = jwire.Filter
+	// JournalEntry is one exchange the journal kept.
+	JournalEntry = jwire.Entry
+)
+
+// Journal reads the default world's journal:
+//
+//	s.Journal().AssertReceived(t, heraldtest.Match{System: "mopay", Operation: "user_notice_fetch", Status: "2xx"}, 1)
+func (s *Server) Journal() *Journal {
+	return &Journal{ControlURL: s.ControlURL, Token: s.Token, HTTP: s.Client}
+}
+
+// Journal reads the world's journal, which holds only its own exchanges.
+func (w *World) Journal() *Journal {
+	return &Journal{ControlURL: w.ControlURL, Token: w.token, HTTP: w.client}
 }
 
 // MonnetNotifierCert is the certificate (PEM) Monnet's notifier signs
@@ -174,7 +208,7 @@ func (s *Server) MonnetNotifierCert(t testing.TB) []byte {
 	return pem
 }
 
-func control(t testing.TB, client *http.Client, token, base, method, path string, body, out any) {
+func control(t testing.TB, client *http.Client, base, token, method, path string, body, out any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -187,6 +221,9 @@ func control(t testing.TB, client *http.Client, token, base, method, path string
 	req, err := http.NewRequest(method, base+strings.TrimPrefix(path, "/"), rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

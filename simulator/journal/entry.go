@@ -32,6 +32,38 @@ type Entry struct {
 	// origin is where the request was sent ("https://127.0.0.1:8443"),
 	// for the HAR export.
 	origin string
+	// rawRequest and rawResponse hold bodies as they came (copies, no
+	// larger than the journal's body bytes) until finish redacts them,
+	// under the journal's lock, before anyone reads the entry: recording
+	// stays cheap, and an entry never read costs no redaction. A larger
+	// body is redacted and clipped at once, so what waits is bounded too.
+	rawRequest, rawResponse []byte
+	bodyBytes               int
+}
+
+// finish redacts the bodies kept as they came. Call it with the journal's
+// lock held: every entry handed out is finished.
+func (e *Entry) finish() {
+	if e.rawRequest != nil {
+		e.Request.Body, _, e.Request.BodyTruncated = keep(e.rawRequest, e.bodyBytes)
+		e.rawRequest = nil
+	}
+	if e.rawResponse != nil {
+		e.Response.Body, _, e.Response.BodyTruncated = keep(e.rawResponse, e.bodyBytes)
+		e.rawResponse = nil
+	}
+}
+
+// keepLater keeps a body of m: as it came, in *raw, when it fits in the
+// body bytes; redacted and clipped now when it does not.
+func (e *Entry) keepLater(m *Message, b []byte, raw *[]byte) {
+	m.BodyBytes = len(b)
+	switch {
+	case len(b) > e.bodyBytes:
+		m.Body, _, m.BodyTruncated = keep(b, e.bodyBytes)
+	case len(b) > 0:
+		*raw = append([]byte(nil), b...)
+	}
 }
 
 // Message is a request or an answer.
@@ -114,16 +146,17 @@ func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int,
 		DurationMs: float64(o.Duration.Microseconds()) / 1000,
 		Request: Message{Method: r.Method, Path: clipString(path, 2048), Query: clipString(redact.Query(query), 4096),
 			Headers: clipHeader(redact.Header(r.Header))},
-		Response: Message{Status: o.Reply.Status, Headers: clipHeader(redact.Header(o.Reply.Header))},
-		Verdict:  Verdict{Request: Accepted, Response: Unchecked},
-		Auth:     AuthResult{Outcome: NoAuth, Reason: o.Auth.Note},
-		origin:   "http://" + clipString(r.Host, 256),
+		Response:  Message{Status: o.Reply.Status, Headers: clipHeader(redact.Header(o.Reply.Header))},
+		Verdict:   Verdict{Request: Accepted, Response: Unchecked},
+		Auth:      AuthResult{Outcome: NoAuth, Reason: o.Auth.Note},
+		origin:    "http://" + clipString(r.Host, 256),
+		bodyBytes: bodyBytes,
 	}
 	if r.TLS != nil {
 		e.origin = "https://" + clipString(r.Host, 256)
 	}
-	e.Request.Body, e.Request.BodyBytes, e.Request.BodyTruncated = keep(o.Body, bodyBytes)
-	e.Response.Body, e.Response.BodyBytes, e.Response.BodyTruncated = keep(o.Reply.Body, bodyBytes)
+	e.keepLater(&e.Request, o.Body, &e.rawRequest)
+	e.keepLater(&e.Response, o.Reply.Body, &e.rawResponse)
 	if o.Auth.Checked {
 		e.Auth.Outcome = Accepted
 		if o.Auth.Err != nil {
@@ -212,6 +245,9 @@ func keep(b []byte, n int) (body string, size int, truncated bool) {
 		}
 		b, truncated = b[:cut], true
 	}
+	if utf8.Valid(b) { // the common case, checked far faster than ToValidUTF8 scans
+		return string(b), size, truncated
+	}
 	return strings.ToValidUTF8(string(b), "\uFFFD"), size, truncated
 }
 
@@ -247,7 +283,10 @@ func clipHeader(h http.Header) http.Header {
 			h[k] = vs
 		}
 		for i, v := range vs {
-			vs[i] = strings.ToValidUTF8(clipString(v, maxHeaderValue), "\uFFFD")
+			if v = clipString(v, maxHeaderValue); !utf8.ValidString(v) {
+				v = strings.ToValidUTF8(v, "\uFFFD")
+			}
+			vs[i] = v
 		}
 	}
 	return h

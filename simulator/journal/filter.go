@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	wire "herald/specs/wire/journal"
 	"herald/specs/wire/redact"
 )
 
@@ -200,19 +201,10 @@ func containsFold(s, lower string) bool {
 	return false
 }
 
-// Criteria is what a count asks of an entry (POST /_herald/v1/journal/count).
-type Criteria struct {
-	System       string            `json:"system,omitempty"`
-	Operation    string            `json:"operation,omitempty"`
-	Method       string            `json:"method,omitempty"`
-	Path         string            `json:"path,omitempty"`
-	Status       string            `json:"status,omitempty"`
-	Verdict      string            `json:"verdict,omitempty"`
-	Auth         string            `json:"auth,omitempty"`
-	Query        map[string]string `json:"query,omitempty"`
-	Headers      map[string]string `json:"headers,omitempty"`
-	BodyContains string            `json:"bodyContains,omitempty"`
-}
+// Criteria is what a count asks of an entry (POST /_herald/v1/journal/count):
+// the contract's Match, which the Go helpers (heraldtest, heraldcontainer)
+// send, so that there is one definition of the criteria.
+type Criteria wire.Match
 
 // Unmet lists the criteria an entry does not meet, each saying what the
 // entry has instead; none when it meets them all.

@@ -85,6 +85,9 @@ func (j *Journal) Record(world string, sim time.Time, o engine.Observation) {
 	}
 	j.ring[j.head] = e
 	j.head = (j.head + 1) % len(j.ring)
+	if len(j.subs) > 0 {
+		e.finish() // the tails match and send it now
+	}
 	for s := range j.subs {
 		if !s.filter.Match(e) {
 			continue
@@ -99,8 +102,8 @@ func (j *Journal) Record(world string, sim time.Time, o engine.Observation) {
 	}
 }
 
-// each calls fn on the world's kept entries, newest first, until fn returns
-// false. Call with j.mu held.
+// each calls fn on the world's kept entries, newest first, finished, until
+// fn returns false. Call with j.mu held.
 func (j *Journal) each(world string, fn func(*Entry) bool) {
 	n := len(j.ring)
 	for i := 1; i <= n; i++ {
@@ -108,6 +111,7 @@ func (j *Journal) each(world string, fn func(*Entry) bool) {
 		if e == nil || e.World != world {
 			continue
 		}
+		e.finish()
 		if !fn(e) {
 			return
 		}

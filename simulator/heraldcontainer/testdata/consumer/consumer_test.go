@@ -63,6 +63,9 @@ func TestWithContainer(t *testing.T) {
 	}
 	defer world.Close(ctx)
 	register(t, http.DefaultClient, world.URLs["mopay"]) // the same user again: a world of its own
+	signUp := heraldcontainer.Match{System: "mopay", Operation: "user_profile_create", Status: "2xx"}
+	herald.Journal().AssertReceived(t, signUp, 1)
+	world.Journal().AssertReceived(t, signUp, 1)
 
 	// MNotify, on its own TLS listener, with a test sender's certificate.
 	sender, err := herald.MNotifyClient("sender-a")
@@ -92,7 +95,11 @@ func TestInProcess(t *testing.T) {
 		t.Fatalf("notifier certificate: %q", cert)
 	}
 	register(t, herald.Client, herald.URLs["mopay"])
-	register(t, herald.Client, herald.World(t).URLs["mopay"])
+	world := herald.World(t)
+	register(t, herald.Client, world.URLs["mopay"])
+	signUp := heraldtest.Match{System: "mopay", Operation: "user_profile_create", Status: "2xx"}
+	herald.Journal().AssertReceived(t, signUp, 1)
+	world.Journal().AssertReceived(t, signUp, 1)
 	sender, err := herald.MNotifyClient("sender-a")
 	if err != nil {
 		t.Fatal(err)
