@@ -72,6 +72,8 @@ type Exchange struct {
 	authNote  string
 	miss      *Miss
 	handled   bool
+	noted     []error
+	raw       []byte
 	query     url.Values
 	refused   error
 	violation error
@@ -108,6 +110,10 @@ type Miss struct {
 	// /notifications", "path parameter id missing".
 	Differences []string
 }
+
+// RawBody is the request body as it came, even where the operation takes
+// none (Body is then nil): what a proxy forwards.
+func (ex *Exchange) RawBody() []byte { return ex.raw }
 
 // Query returns the request's query parameters, parsed once.
 func (ex *Exchange) Query() url.Values {
@@ -181,6 +187,11 @@ type Config struct {
 	Compiled *Compiled
 	// Faults to inject, shared with the control API; may be nil.
 	Faults *Faults
+	// Proxy, when set, makes the engine a validating proxy: every operation
+	// is answered by Proxy.Forward, the system's own Authenticate and
+	// handlers are set aside, and an answer that breaks the spec is noted,
+	// never replaced.
+	Proxy *Proxy
 	// Logger; nil logs nothing.
 	Logger *slog.Logger
 }
@@ -209,6 +220,12 @@ type Observation struct {
 	// system's own error): why the request was refused before its handler
 	// ran, or the error its handler returned; nil when it answered.
 	Refused error
+	// Proxied is true when the engine is a proxy's (Config.Proxy): the
+	// answer is then the upstream's.
+	Proxied bool
+	// Noted are the problems a report-only proxy found with the request
+	// and let through (Config.Proxy); the first few.
+	Noted []error
 	// Violation is what was wrong with the answer the handler (or Render)
 	// gave, which was then replaced by an internal error; nil when it
 	// conformed or was not checked.
@@ -225,6 +242,26 @@ type Auth struct {
 	// Note is what it explained (Exchange.Explain); "" when nothing.
 	Note string
 }
+
+// Proxy is what a validating proxy puts in the place of a system's
+// handlers and authentication.
+type Proxy struct {
+	// Forward sends the request upstream as it came (ex.Request, whose
+	// RequestURI is the request line's target, and ex.Body) and returns the
+	// answer as it came; a *Problem of Kind Upstream when none came.
+	Forward func(ex *Exchange) (Reply, error)
+	// Enforce refuses a request that breaks the spec, in the system's own
+	// format, before it is forwarded; without it the request is forwarded
+	// all the same, and what it broke is noted (Observation.Noted).
+	Enforce bool
+	// Authenticate checks the request's credentials where the proxy can
+	// (a signature whose secret it was given), explaining what it found;
+	// nil checks none, and a request's authentication is then "none".
+	Authenticate func(ex *Exchange) error
+}
+
+// maxNoted bounds the problems a report-only proxy notes of one request.
+const maxNoted = 8
 
 // Engine is the validating handler of one system.
 type Engine struct {
@@ -248,6 +285,10 @@ type Engine struct {
 
 type exchangeKey struct{}
 
+// errUnchecked is the authentication of a proxy given no way to check
+// credentials: the request goes on, its authentication recorded as none.
+var errUnchecked = errors.New("credentials not checked")
+
 // New builds the handler of a system. It fails when an operation has no
 // handler or a handler has no operation.
 func New(cfg Config) (*Engine, error) {
@@ -266,6 +307,21 @@ func New(cfg Config) (*Engine, error) {
 	parts, err := cfg.Compiled.parts(cfg.Name, cfg.Doc, cfg.CheckCache)
 	if err != nil {
 		return nil, err
+	}
+	if p := cfg.Proxy; p != nil {
+		if p.Forward == nil {
+			return nil, fmt.Errorf("engine %s: a proxy needs Forward", cfg.Name)
+		}
+		cfg.Handlers = map[string]Handler{}
+		for _, id := range parts.check.OperationIDs() {
+			cfg.Handlers[id] = p.Forward
+		}
+		cfg.AuthenticateFirst, cfg.AuthenticateAll = false, false
+		cfg.Authenticate = p.Authenticate
+		if cfg.Authenticate == nil {
+			cfg.Authenticate = func(ex *Exchange) error { return errUnchecked }
+		}
+		cfg.Faults = nil
 	}
 	if err := coverage(cfg.Name, parts.check.OperationIDs(), cfg.Handlers); err != nil {
 		return nil, err
@@ -352,7 +408,7 @@ func (e *Engine) respond(w http.ResponseWriter, r *http.Request, serve func(*Exc
 	if e.cfg.Observe != nil {
 		e.cfg.Observe(Observation{System: e.cfg.Name, Request: r, OperationID: ex.OperationID, Operation: ex.Operation(),
 			Body: ex.Body, Reply: reply, Auth: Auth{Checked: ex.authDone, Err: ex.authErr, Note: ex.authNote}, Miss: ex.miss,
-			Handled: ex.handled, Refused: ex.refused, Violation: ex.violation, Duration: time.Since(start)})
+			Handled: ex.handled, Refused: ex.refused, Noted: ex.noted, Proxied: e.cfg.Proxy != nil, Violation: ex.violation, Duration: time.Since(start)})
 	}
 	for k, vs := range reply.Header {
 		w.Header()[k] = vs
@@ -441,7 +497,7 @@ func (e *Engine) serve(ex *Exchange) Reply {
 		}
 		return e.fail(ex, &Problem{Kind: BodyInvalid, In: "body", Reason: unreadBody(r, len(body), err)})
 	}
-	ex.Body = body
+	ex.Body, ex.raw = body, body
 	if e.cfg.Enter != nil {
 		defer e.cfg.Enter()()
 	}
@@ -449,6 +505,10 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	route, params, err := e.router.FindRoute(r)
 	if err != nil {
 		ex.miss = e.shapes.closest(r.Method, ex.asked, r.URL.Path, e.cfg.ActionQuery)
+		if e.cfg.Proxy != nil && !e.cfg.Proxy.Enforce { // the vendor may know more than its documents
+			e.stop(ex, &Problem{Kind: NotFound, Reason: fmt.Sprintf("no documented operation at %s", r.URL.Path)})
+			return e.forward(ex)
+		}
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
 			allowed := e.allowed(r)
 			reply := e.fail(ex, &Problem{Kind: MethodNotAllowed, Reason: fmt.Sprintf("method %s is not allowed here; use %s", r.Method, allowed)})
@@ -465,7 +525,11 @@ func (e *Engine) serve(ex *Exchange) Reply {
 		d, err := url.PathUnescape(v)
 		if err != nil || !utf8.ValidString(d) {
 			ex.Route, ex.OperationID = route, route.Operation.OperationID
-			return e.fail(ex, &Problem{Kind: Invalid, In: "path", Field: k, Reason: "the value is not properly %-encoded UTF-8"})
+			p := &Problem{Kind: Invalid, In: "path", Field: k, Reason: "the value is not properly %-encoded UTF-8"}
+			if e.stop(ex, p) {
+				return e.fail(ex, p)
+			}
+			return e.forward(ex)
 		}
 		params[k] = d
 	}
@@ -496,27 +560,26 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	// (the system's own first, then the document's schemes), then what
 	// kin-openapi does not check, then the rest of the request without the
 	// security again.
-	if p := e.repeated(r, op, ex.Query()); p != nil {
+	if p := e.repeated(r, op, ex.Query()); p != nil && e.stop(ex, p) {
 		return e.fail(ex, p)
 	}
 	if e.ownAuth[ex.OperationID] && !ex.authDone {
-		ex.authDone = true
-		if ex.authErr = e.cfg.Authenticate(ex); ex.authErr != nil {
-			return e.fail(ex, ex.authErr)
+		if err := e.authenticate(ctx, &openapi3filter.AuthenticationInput{}); err != nil && e.stop(ex, err) {
+			return e.fail(ex, err)
 		}
 	}
 	security := op.Security
 	if security == nil {
 		security = &e.cfg.Doc.Security
 	}
-	if err := openapi3filter.ValidateSecurityRequirements(ctx, in, *security); err != nil {
+	if err := openapi3filter.ValidateSecurityRequirements(ctx, in, *security); err != nil && e.stop(ex, classify(err)) {
 		return e.fail(ex, classify(err))
 	}
-	if p := badRequestBeyondSchema(r, op, ex.Query(), body); p != nil {
+	if p := badRequestBeyondSchema(r, op, ex.Query(), body); p != nil && e.stop(ex, p) {
 		return e.fail(ex, p)
 	}
 	in.Route = e.unsecured[ex.OperationID]
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil && e.stop(ex, classify(err)) {
 		return e.fail(ex, classify(err))
 	}
 	if status, ok := e.cfg.Faults.Take(e.cfg.Name, ex.OperationID); ok {
@@ -530,10 +593,39 @@ func (e *Engine) serve(ex *Exchange) Reply {
 	return e.checked(ex, reply)
 }
 
-// fail renders a failure and checks the rendering.
+// stop reports whether a problem with the request ends the exchange: it
+// does, but in a report-only proxy, which notes the problem (the first
+// few) and forwards the request all the same.
+func (e *Engine) stop(ex *Exchange, err error) bool {
+	if e.cfg.Proxy == nil || e.cfg.Proxy.Enforce {
+		return true
+	}
+	if len(ex.noted) < maxNoted {
+		ex.noted = append(ex.noted, err)
+	}
+	return false
+}
+
+// forward answers a request no operation matched, in a report-only proxy:
+// as the upstream does.
+func (e *Engine) forward(ex *Exchange) Reply {
+	reply, err := e.cfg.Proxy.Forward(ex)
+	if err != nil {
+		return e.fail(ex, err)
+	}
+	return reply
+}
+
+// fail renders a failure and checks the rendering (but a proxy's own
+// answer when its upstream did not answer, which no spec documents).
 func (e *Engine) fail(ex *Exchange, err error) Reply {
 	if ex.refused == nil {
 		ex.refused = err
+	}
+	if p := (*Problem)(nil); e.cfg.Proxy != nil && errors.As(err, &p) && p.Kind == Upstream {
+		reply := e.cfg.Render(ex, err)
+		reply.Status = p.Status
+		return reply
 	}
 	var p *Problem
 	if errors.As(err, &p) && p.Kind == Internal {
@@ -553,6 +645,9 @@ func (e *Engine) checked(ex *Exchange, reply Reply) Reply {
 		return reply
 	}
 	ex.violation = violation
+	if e.cfg.Proxy != nil { // the vendor's answer, noted and passed on as it came
+		return reply
+	}
 	e.log.Error("answer violates the spec: simulator bug", "operation", ex.OperationID, "status", reply.Status, "violation", violation.Error())
 	internal := e.cfg.Render(ex, &Problem{Kind: Internal, Reason: "the simulator's answer violates the spec: " + violation.Error()})
 	if v := e.violation(ex, internal); v != nil {
@@ -612,6 +707,13 @@ func (e *Engine) authenticate(ctx context.Context, ai *openapi3filter.Authentica
 	if !ex.authDone {
 		ex.authDone = true
 		ex.authErr = e.cfg.Authenticate(ex)
+		if ex.authErr == errUnchecked {
+			ex.authDone, ex.authErr = false, nil
+			if ex.authNote == "" {
+				ex.Explain("not checked: the proxy was given no secret to verify this system's credentials with")
+			}
+			return nil
+		}
 	}
 	return ex.authErr
 }

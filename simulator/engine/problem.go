@@ -18,13 +18,14 @@ const (
 	Fault                            // a failure injected through the control API
 	Internal                         // a simulator bug, such as an answer that violates the spec
 	Ambiguous                        // a parameter or header given more than once: the request says two things
+	Upstream                         // a proxy's upstream did not answer (Problem.Status says 502 or 504)
 )
 
 var kindNames = map[Kind]string{
 	NotFound: "not found", MethodNotAllowed: "method not allowed", Missing: "missing",
 	Invalid: "invalid", BodyInvalid: "body invalid", ContentType: "content type",
 	BodyTooLarge: "body too large", HeadersTooLarge: "headers too large",
-	Fault: "injected fault", Internal: "internal error", Ambiguous: "ambiguous",
+	Fault: "injected fault", Internal: "internal error", Ambiguous: "ambiguous", Upstream: "upstream",
 }
 
 func (k Kind) String() string { return kindNames[k] }

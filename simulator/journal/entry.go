@@ -2,6 +2,7 @@ package journal
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -178,6 +179,21 @@ func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int,
 			e.Violations = append(e.Violations, Rule{Side: "request", Pointer: ptr, Reason: e.Refusal.Reason})
 		}
 	}
+	for _, n := range o.Noted { // a report-only proxy's: what the request broke, forwarded all the same
+		r := refusal(n)
+		ptr := r.Pointer
+		if ptr == "" && r.Field != "" {
+			ptr = "/" + r.In + "/" + escapePointer(r.Field)
+		}
+		if ptr == "" {
+			ptr = "/"
+		}
+		e.Violations = append(e.Violations, Rule{Side: "request", Pointer: ptr, Reason: r.Reason})
+	}
+	if o.Proxied && o.Refused == nil && o.Reply.Status >= 400 { // the upstream refused it
+		e.Verdict.Request = Refused
+		e.Refusal = &Refusal{Stage: "upstream", Kind: "upstream", Reason: fmt.Sprintf("the upstream answered %d", o.Reply.Status)}
+	}
 	if checked {
 		e.Verdict.Response = Conforms
 	}
@@ -205,6 +221,8 @@ func refusal(err error) *Refusal {
 func stage(o engine.Observation) string {
 	var p *engine.Problem
 	switch {
+	case errors.As(o.Refused, &p) && p.Kind == engine.Upstream:
+		return "upstream"
 	case o.Handled:
 		return "handler"
 	case o.Auth.Err != nil && errors.Is(o.Refused, o.Auth.Err):

@@ -99,6 +99,10 @@ type EngineDefaults struct {
 	Observe                func(engine.Observation)
 	// Compiled shares compiled documents between the worlds of a Herald.
 	Compiled *engine.Compiled
+	// Proxy, when set, makes the system's engine a validating proxy in
+	// front of a real deployment (herald proxy): the system lends its
+	// document, routing and error format, and nothing of its state.
+	Proxy *engine.Proxy
 }
 
 // Apply fills cfg's core-decided fields.
@@ -110,6 +114,7 @@ func (d EngineDefaults) Apply(cfg engine.Config) engine.Config {
 	cfg.Enter = d.Enter
 	cfg.Observe = d.Observe
 	cfg.Compiled = d.Compiled
+	cfg.Proxy = d.Proxy
 	return cfg
 }
 

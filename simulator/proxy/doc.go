@@ -1,0 +1,8 @@
+// Package proxy stands between clients and a real deployment of the
+// simulated systems (herald proxy): it serves each system's API on a local
+// listener, checks every request and answer against the system's spec with
+// the engine (the system lends its document, routing and error format),
+// forwards the request's bytes to the deployment, passes its answer back as
+// it came, and journals each exchange with its verdicts. By default it only
+// reports; Enforce refuses a request that breaks the spec before it leaves.
+package proxy

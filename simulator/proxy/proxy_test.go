@@ -1,0 +1,162 @@
+package proxy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/simulator"
+	"herald/simulator/heraldtest"
+	"herald/simulator/journal"
+	"herald/simulator/proxy"
+	wire "herald/specs/wire/mopay"
+)
+
+// front starts a proxy in front of upstreams, and returns its base URL and
+// journal.
+func front(t *testing.T, enforce bool, upstreams map[string]proxy.Upstream) (string, *journal.Journal) {
+	t.Helper()
+	j := journal.New(journal.Options{Size: 100, Checked: true})
+	p, err := proxy.New(proxy.Options{Upstreams: upstreams, Definitions: simulator.Registered(), Enforce: enforce, Journal: j, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return srv.URL, j
+}
+
+func send(t *testing.T, method, url, body string, h http.Header) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const register = `{"fsnm":"Ion","lsnm":"Popescu","emal":"ion@example.com","pswd":"Passw0rdX","devt":"Web","devs":"d1","devn":"n"}`
+
+// In front of a Herald addressed as a real deployment, a signed exchange
+// passes through unchanged and is journalled as clean.
+func TestForwardsAndJournals(t *testing.T) {
+	h := heraldtest.New(t)
+	base, j := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: h.URLs["mopay"]}})
+	status, body := send(t, "POST", base+"/mopay/user_profile_login", `{"emal":"amara.okafor@example.com","pswd":"Notices2023","devt":"Web","devs":"d1","devn":"n"}`, nil)
+	var created struct{ DATA struct{ PbcKey, Secret string } }
+	if status != 200 || json.Unmarshal([]byte(body), &created) != nil || created.DATA.Secret == "" {
+		t.Fatalf("login through the proxy: %d %s", status, body)
+	}
+	ts := fmt.Sprint(time.Now().Unix())
+	hd := http.Header{wire.HeaderKey: {created.DATA.PbcKey}, wire.HeaderTimestamp: {ts}, wire.HeaderSignature: {wire.Signature(created.DATA.Secret, ts)}}
+	if status, body := send(t, "GET", base+"/mopay/?req=user_notice_fetch", "", hd); status != 200 || !strings.Contains(body, `"DATA"`) {
+		t.Fatalf("signed fetch through the proxy: %d %s", status, body)
+	}
+	p := j.List("", journal.Filter{}, 10)
+	if len(p.Entries) != 2 {
+		t.Fatalf("journal: %d entries", len(p.Entries))
+	}
+	fetch := p.Entries[0]
+	if fetch.Operation != "user_notice_fetch" || fetch.Verdict.Request != journal.Accepted || fetch.Verdict.Response != journal.Conforms || len(fetch.Violations) != 0 {
+		t.Errorf("fetch entry: %+v", fetch)
+	}
+	if fetch.Request.Path != "/mopay/" || fetch.Request.Query != "req=user_notice_fetch" {
+		t.Errorf("the journal shows %s?%s, not the request as sent", fetch.Request.Path, fetch.Request.Query)
+	}
+	if fetch.Auth.Outcome != journal.NoAuth || !strings.Contains(fetch.Auth.Reason, "not checked") {
+		t.Errorf("auth: %+v", fetch.Auth)
+	}
+	// The Herald behind saw the same request line.
+	var seen struct{ Entries []struct{ Request struct{ Path, Query string } } }
+	h.Control(t, "GET", "journal?limit=1", nil, &seen)
+	if len(seen.Entries) != 1 || seen.Entries[0].Request.Path != "/mopay/" || seen.Entries[0].Request.Query != "req=user_notice_fetch" {
+		t.Errorf("the upstream saw %+v", seen.Entries)
+	}
+}
+
+// A request that breaks the spec is forwarded and noted by default, and
+// refused in the system's own format with Enforce, never reaching the
+// upstream.
+func TestReportOrEnforce(t *testing.T) {
+	bad := strings.Replace(register, `"ion@example.com"`, `12345`, 1)
+	for _, enforce := range []bool{false, true} {
+		h := heraldtest.New(t)
+		base, j := front(t, enforce, map[string]proxy.Upstream{"mopay": {BaseURL: h.URLs["mopay"]}})
+		status, body := send(t, "POST", base+"/mopay/user_profile_create", bad, nil)
+		if status != 400 || !strings.Contains(body, "emal_invalid") {
+			t.Errorf("enforce %v: %d %s", enforce, status, body)
+		}
+		e := j.List("", journal.Filter{}, 1).Entries[0]
+		if len(e.Violations) != 1 || e.Violations[0].Pointer != "/emal" || e.Violations[0].Side != "request" {
+			t.Errorf("enforce %v: violations %+v", enforce, e.Violations)
+		}
+		var seen struct{ Matched int }
+		h.Control(t, "GET", "journal", nil, &seen)
+		if want := map[bool]int{false: 1, true: 0}[enforce]; seen.Matched != want {
+			t.Errorf("enforce %v: the upstream saw %d requests, want %d", enforce, seen.Matched, want)
+		}
+		if enforce && (e.Refusal == nil || e.Refusal.Stage != "spec") {
+			t.Errorf("enforce: refusal %+v", e.Refusal)
+		}
+		if !enforce && (e.Refusal == nil || e.Refusal.Stage != "upstream") {
+			t.Errorf("report: refusal %+v", e.Refusal)
+		}
+	}
+}
+
+// An upstream's answer that breaks the spec is passed on as it came, and
+// journalled with the pointer of what it broke.
+func TestDriftIsNotedNotFixed(t *testing.T) {
+	answer := `{"REQUEST":{"VERSION":"1.0","ACTION":"user_notice_fetch","STATUS":"OK"},"DATA":[{"marker":7}]}`
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, answer)
+	}))
+	defer vendor.Close()
+	base, j := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: vendor.URL + "/"}})
+	ts := fmt.Sprint(time.Now().Unix())
+	hd := http.Header{wire.HeaderKey: {"k"}, wire.HeaderTimestamp: {ts}, wire.HeaderSignature: {wire.Signature("s", ts)}}
+	status, body := send(t, "GET", base+"/mopay/user_notice_fetch", "", hd)
+	if status != 200 || body != answer {
+		t.Fatalf("the answer was changed: %d %s", status, body)
+	}
+	e := j.List("", journal.Filter{}, 1).Entries[0]
+	if e.Verdict.Response != journal.Violates || len(e.Violations) == 0 || e.Violations[0].Side != "response" || !strings.HasPrefix(e.Violations[0].Pointer, "/DATA") {
+		t.Errorf("entry: verdict %+v violations %+v", e.Verdict, e.Violations)
+	}
+}
+
+// An upstream that cannot be reached, or does not answer in time, gets the
+// client a 502 or a 504 in the system's own format.
+func TestUpstreamDown(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
+	defer slow.Close()
+	defer close(hang)
+	for url, want := range map[string]int{gone.URL + "/": 502, slow.URL + "/": 504} {
+		base, j := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: url}})
+		status, body := send(t, "POST", base+"/mopay/user_profile_create", register, nil)
+		if status != want || !strings.Contains(body, `"STATUS":"FAILED"`) {
+			t.Errorf("%s: %d %s", url, status, body)
+		}
+		if e := j.List("", journal.Filter{}, 1).Entries[0]; e.Refusal == nil || e.Refusal.Stage != "upstream" {
+			t.Errorf("%s: refusal %+v", url, e.Refusal)
+		}
+	}
+}
