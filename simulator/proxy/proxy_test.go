@@ -57,7 +57,9 @@ func TestForwardsAndJournals(t *testing.T) {
 	h := heraldtest.New(t)
 	base, j := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: h.URLs["mopay"]}})
 	status, body := send(t, "POST", base+"/mopay/user_profile_login", `{"emal":"amara.okafor@example.com","pswd":"Notices2023","devt":"Web","devs":"d1","devn":"n"}`, nil)
-	var created struct{ DATA struct{ PbcKey, Secret string } }
+	var created struct {
+		DATA struct{ PbcKey, Secret string }
+	}
 	if status != 200 || json.Unmarshal([]byte(body), &created) != nil || created.DATA.Secret == "" {
 		t.Fatalf("login through the proxy: %d %s", status, body)
 	}
@@ -81,7 +83,9 @@ func TestForwardsAndJournals(t *testing.T) {
 		t.Errorf("auth: %+v", fetch.Auth)
 	}
 	// The Herald behind saw the same request line.
-	var seen struct{ Entries []struct{ Request struct{ Path, Query string } } }
+	var seen struct {
+		Entries []struct{ Request struct{ Path, Query string } }
+	}
 	h.Control(t, "GET", "journal?limit=1", nil, &seen)
 	if len(seen.Entries) != 1 || seen.Entries[0].Request.Path != "/mopay/" || seen.Entries[0].Request.Query != "req=user_notice_fetch" {
 		t.Errorf("the upstream saw %+v", seen.Entries)
