@@ -69,10 +69,12 @@ func (j *Journal) Capacity() int {
 }
 
 // Record keeps one exchange of a world, sim being the world's simulator
-// clock, and hands it to the live tails that want it.
-func (j *Journal) Record(world string, sim time.Time, o engine.Observation) {
+// clock, and hands it to the live tails that want it. It returns the entry
+// (nil when the journal is off), whose bodies a reader reads only through
+// the journal: they may not be redacted yet.
+func (j *Journal) Record(world string, sim time.Time, o engine.Observation) *Entry {
 	if j == nil {
-		return
+		return nil
 	}
 	at := j.opts.Now().Add(-o.Duration)
 	e := build(world, sim, at, o, j.opts.BodyBytes, j.opts.Checked)
@@ -100,6 +102,7 @@ func (j *Journal) Record(world string, sim time.Time, o engine.Observation) {
 			delete(j.subs, s)
 		}
 	}
+	return e
 }
 
 // each calls fn on the world's kept entries, newest first, finished, until

@@ -71,7 +71,11 @@ type Proxy struct {
 	control  http.Handler
 	stream   http.Handler
 	upstream map[string]Upstream
+	drift    *Drift
 }
+
+// Drift is the drift report so far: every rule either side broke.
+func (p *Proxy) Drift() Report { return p.drift.Report() }
 
 // New builds the proxy of every system given an upstream.
 func New(opts Options) (*Proxy, error) {
@@ -84,7 +88,10 @@ func New(opts Options) (*Proxy, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Proxy{opts: opts, systems: map[string]http.Handler{}, upstream: map[string]Upstream{}}
+	if opts.Journal == nil {
+		return nil, errors.New("a proxy needs a journal: its verdicts and drift report come from it")
+	}
+	p := &Proxy{opts: opts, systems: map[string]http.Handler{}, upstream: map[string]Upstream{}, drift: NewDrift()}
 	compiled := engine.NewCompiled()
 	clk := clock.NewControlled(nil)
 	var infos []system.Info
@@ -117,7 +124,11 @@ func New(opts Options) (*Proxy, error) {
 			return nil, err
 		}
 		fwd := &forwarder{name: name, up: up, timeout: opts.Timeout, limit: opts.AnswerBytes}
-		obs := func(o engine.Observation) { opts.Journal.Record("", time.Now(), o) }
+		obs := func(o engine.Observation) {
+			if e := opts.Journal.Record("", time.Now(), o); e != nil {
+				p.drift.Add(e)
+			}
+		}
 		env := system.Env{Name: name, Doc: doc, Clock: clk, Scheduler: schedule.New(clk), Random: entropy.New(0).Derive(name),
 			Logger: opts.Logger.With("system", name), Settings: settings, Shared: system.NewShared(),
 			Engine: system.EngineDefaults{Name: name, Logger: opts.Logger, Observe: obs, Compiled: compiled,

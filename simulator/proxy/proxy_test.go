@@ -20,6 +20,11 @@ import (
 // front starts a proxy in front of upstreams, and returns its base URL and
 // journal.
 func front(t *testing.T, enforce bool, upstreams map[string]proxy.Upstream) (string, *journal.Journal) {
+	base, j, _ := frontProxy(t, enforce, upstreams)
+	return base, j
+}
+
+func frontProxy(t *testing.T, enforce bool, upstreams map[string]proxy.Upstream) (string, *journal.Journal, *proxy.Proxy) {
 	t.Helper()
 	j := journal.New(journal.Options{Size: 100, Checked: true})
 	p, err := proxy.New(proxy.Options{Upstreams: upstreams, Definitions: simulator.Registered(), Enforce: enforce, Journal: j, Timeout: 2 * time.Second})
@@ -28,7 +33,7 @@ func front(t *testing.T, enforce bool, upstreams map[string]proxy.Upstream) (str
 	}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
-	return srv.URL, j
+	return srv.URL, j, p
 }
 
 func send(t *testing.T, method, url, body string, h http.Header) (int, string) {
@@ -131,7 +136,7 @@ func TestDriftIsNotedNotFixed(t *testing.T) {
 		_, _ = io.WriteString(w, answer)
 	}))
 	defer vendor.Close()
-	base, j := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: vendor.URL + "/"}})
+	base, j, p := frontProxy(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: vendor.URL + "/"}})
 	ts := fmt.Sprint(time.Now().Unix())
 	hd := http.Header{wire.HeaderKey: {"k"}, wire.HeaderTimestamp: {ts}, wire.HeaderSignature: {wire.Signature("s", ts)}}
 	status, body := send(t, "GET", base+"/mopay/user_notice_fetch", "", hd)
@@ -141,6 +146,14 @@ func TestDriftIsNotedNotFixed(t *testing.T) {
 	e := j.List("", journal.Filter{}, 1).Entries[0]
 	if e.Verdict.Response != journal.Violates || len(e.Violations) == 0 || e.Violations[0].Side != "response" || !strings.HasPrefix(e.Violations[0].Pointer, "/DATA") {
 		t.Errorf("entry: verdict %+v violations %+v", e.Verdict, e.Violations)
+	}
+	send(t, "GET", base+"/mopay/user_notice_fetch", "", hd)
+	d := p.Drift()
+	if d.Exchanges != 2 || d.Violating != 2 || len(d.Rules) == 0 {
+		t.Fatalf("drift: %+v", d)
+	}
+	if r := d.Rules[0]; r.Count != 2 || r.FirstID != e.ID || r.Operation != "user_notice_fetch" || r.Side != "response" || r.Path != "/mopay/user_notice_fetch" {
+		t.Errorf("drift rule: %+v", r)
 	}
 }
 
