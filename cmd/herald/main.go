@@ -46,6 +46,8 @@ runs a Gherkin conformance suite against a simulator or a real deployment.
 Usage:
   herald test  [flags]   run the conformance suite (default target: an in-process simulator)
   herald serve [flags]   serve the simulators over HTTP
+  herald proxy --target FILE [flags]
+                         a validating proxy in front of a real deployment, with a drift report
   herald spec NAME       print an embedded OpenAPI spec ("herald spec -h" lists them)
   herald health [flags]  exit 0 when a Herald answers at its control API (a container's health check)
   herald monnet verify|check-receiver [flags]
@@ -71,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runTest(args[1:], stdout, stderr)
 	case "serve":
 		return runServe(args[1:], stdout, stderr)
+	case "proxy":
+		return runProxy(args[1:], stdout, stderr)
 	case "spec":
 		return runSpec(args[1:], stdout, stderr)
 	case "monnet":
@@ -92,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "herald: unknown command %q (test, serve, spec, health, monnet, version)\nrun 'herald -h' for help\n", args[0])
+		fmt.Fprintf(stderr, "herald: unknown command %q (test, serve, proxy, spec, health, monnet, version)\nrun 'herald -h' for help\n", args[0])
 		return 2
 	}
 }

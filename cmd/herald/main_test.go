@@ -337,7 +337,7 @@ func TestUsageErrors(t *testing.T) {
 		want string // the whole of stderr; ending in "…" its start
 	}{
 		{[]string{}, usage},
-		{[]string{"frobnicate"}, "herald: unknown command \"frobnicate\" (test, serve, spec, health, monnet, version)\nrun 'herald -h' for help\n"},
+		{[]string{"frobnicate"}, "herald: unknown command \"frobnicate\" (test, serve, proxy, spec, health, monnet, version)\nrun 'herald -h' for help\n"},
 		{[]string{"monnet", "frobnicate"}, "herald monnet: unknown command \"frobnicate\" (verify, check-receiver)\nrun 'herald monnet -h' for help\n"},
 		{[]string{"test", "--format", "html"}, "herald test: --format: \"html\" needs a file: html:FILE\n"},
 		{[]string{"test", "--format", "junit"}, "herald test: --format: \"junit\" needs a file: junit:FILE\n"},

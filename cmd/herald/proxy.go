@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"herald/simulator"
+	"herald/simulator/journal"
+	"herald/simulator/proxy"
+	"herald/steps"
+)
+
+// DefaultProxyAddr is where herald proxy listens unless told otherwise.
+const DefaultProxyAddr = "127.0.0.1:8090"
+
+func runProxy(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("herald proxy", flag.ContinueOnError)
+	target := fs.String("target", "", "the target `file` naming each system's real URL (as herald test --target takes it); required")
+	listen := fs.String("listen", DefaultProxyAddr, "`address` to serve on: each system under /<name>/, the journal under /_herald/v1/journal")
+	enforce := fs.Bool("enforce", false, "refuse a request that breaks the spec, in the system's own format, before it reaches the deployment (default: forward it, and report)")
+	timeout := fs.Duration("upstream-timeout", proxy.DefaultTimeout, "how long to wait for the deployment's answer; then the client gets a 504 in the system's format")
+	duration := fs.Duration("duration", 0, "stop after this long and print the drift report (default: run until SIGINT or SIGTERM)")
+	journalSize := fs.Int("journal-size", journal.DefaultSize, "how many `exchanges` the journal keeps (1 to 100000)")
+	journalBody := fs.Int("journal-body-bytes", journal.DefaultBodyBytes, "how many `bytes` of each body the journal keeps (1 to 1048576)")
+	token := fs.String("control-token", "", "bearer `token` the journal's routes ask for (env HERALD_CONTROL_TOKEN); made up and printed when the proxy listens beyond loopback without one")
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
+	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and exits 1 when an answer broke the spec.\nMNotify (mutual TLS) and Monnet's webhooks are not proxied yet.\n\nFlags:\n"
+	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
+		return status
+	}
+	if *target == "" {
+		fmt.Fprintln(stderr, "herald proxy: --target FILE is required: the target file naming each system's real URL")
+		return 2
+	}
+	if *journalSize < 1 || *journalSize > maxJournalSize {
+		fmt.Fprintf(stderr, "herald proxy: --journal-size %d: want 1 to %d exchanges\n", *journalSize, maxJournalSize)
+		return 2
+	}
+	if *journalBody < 1 || *journalBody > maxJournalBody {
+		fmt.Fprintf(stderr, "herald proxy: --journal-body-bytes %d: want 1 to %d\n", *journalBody, maxJournalBody)
+		return 2
+	}
+	if *timeout <= 0 {
+		fmt.Fprintln(stderr, "herald proxy: --upstream-timeout must be positive")
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "herald proxy: --log-level %q: want debug, info, warn or error\n", *logLevel)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	t, err := steps.LoadTargetFile(*target, steps.TargetSources{})
+	if err != nil {
+		fmt.Fprintln(stderr, "herald proxy:", err)
+		return 2
+	}
+	upstreams := map[string]proxy.Upstream{}
+	var skipped []string
+	for name, st := range t.Systems {
+		if name == "mnotify" {
+			skipped = append(skipped, name+" (mutual TLS: not proxied yet)")
+			continue
+		}
+		upstreams[name] = proxy.Upstream{BaseURL: st.BaseURL, Client: t.ClientFor(name, "")}
+	}
+	if len(upstreams) == 0 {
+		fmt.Fprintf(stderr, "herald proxy: %s names no system the proxy serves (mopay, monnet)\n", *target)
+		return 2
+	}
+	if *token == "" {
+		*token = os.Getenv("HERALD_CONTROL_TOKEN")
+	}
+	madeUp := false
+	if *token == "" && beyondLoopback(listenFlag{simulator.MainListener: *listen}) {
+		*token, madeUp = newToken(), true
+	}
+	j := journal.New(journal.Options{Size: *journalSize, BodyBytes: *journalBody, Checked: true})
+	p, err := proxy.New(proxy.Options{Upstreams: upstreams, Definitions: simulator.Registered(), Enforce: *enforce, Timeout: *timeout,
+		Journal: j, ControlToken: *token, Version: version, Logger: logger})
+	if err != nil {
+		fmt.Fprintln(stderr, "herald proxy:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "herald proxy: %v (choose another with --listen ADDRESS; port 0 picks a free one)\n", err)
+		return 1
+	}
+	srv := newServer(p, readTimeout, logger)
+	srv.RegisterOnShutdown(j.CloseTails)
+	base := "http://" + ln.Addr().String()
+	mode := "reporting (forwarding every request)"
+	if *enforce {
+		mode = "enforcing (refusing requests that break the spec)"
+	}
+	fmt.Fprintf(stdout, "herald proxy %s on %s, %s\n", version, base, mode)
+	for _, name := range p.Systems() {
+		fmt.Fprintf(stdout, "  %-8s %s/%s/ → %s\n", name, base, name, p.Upstream(name))
+	}
+	sort.Strings(skipped)
+	for _, s := range skipped {
+		fmt.Fprintf(stdout, "  skipped  %s\n", s)
+	}
+	fmt.Fprintf(stdout, "  journal  %s/_herald/v1/journal\n", base)
+	if madeUp {
+		fmt.Fprintf(stdout, "  the journal asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var timer <-chan time.Time
+	if *duration > 0 {
+		timer = time.After(*duration)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(stderr, "herald proxy:", err)
+			return 1
+		}
+	case <-ctx.Done():
+	case <-timer:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		srv.Close()
+	}
+	return printDrift(stdout, p.Drift())
+}
+
+// printDrift writes the drift report: first what the deployment's answers
+// broke (drift), then what the requests broke (the client's mistakes). It
+// returns the exit status: 1 when an answer broke the spec.
+func printDrift(w io.Writer, d proxy.Report) int {
+	fmt.Fprintf(w, "\nherald proxy: %d exchanges, %d broke the spec\n", d.Exchanges, d.Violating)
+	status := 0
+	for _, side := range []struct{ name, title, none string }{
+		{"response", "answers that broke the spec (drift of the deployment)", "no drift: every answer followed the specs"},
+		{"request", "requests that broke the spec (the client's)", "every request followed the specs"},
+	} {
+		var rules []proxy.Rule
+		for _, r := range d.Rules {
+			if r.Side == side.name {
+				rules = append(rules, r)
+			}
+		}
+		if len(rules) == 0 {
+			fmt.Fprintln(w, side.none)
+			continue
+		}
+		if side.name == "response" {
+			status = 1
+		}
+		fmt.Fprintf(w, "%s:\n", side.title)
+		for _, r := range rules {
+			op := r.Operation
+			if op == "" {
+				op = "(no operation)"
+			}
+			fmt.Fprintf(w, "  %s %s %s: %s (%d×; first #%d, %s %s at %s)\n", r.System, op, r.Pointer, oneLine(r.Reason), r.Count, r.FirstID, r.Method, r.Path, r.FirstAt.Format(time.RFC3339))
+		}
+	}
+	if d.Dropped > 0 {
+		fmt.Fprintf(w, "and %d more violations of rules beyond the report's 1000\n", d.Dropped)
+	}
+	return status
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", "; ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
