@@ -29,6 +29,7 @@ func main() {
 	conns := flag.Int("connections", 32, "concurrent keep-alive connections")
 	rounds := flag.Int("rounds", 3, "measurements of each server, alternated; the median is reported")
 	generator := flag.String("generator", "auto", "load generator: wrk, go, or auto (wrk when installed)")
+	viaProxy := flag.Bool("proxy", false, "measure herald proxy in front of herald serve beside herald serve reached directly: throughput and the latency the proxy adds (p50, p99)")
 	journal := flag.Bool("journal", false, "measure herald serve with the journal off (--journal-size 0) beside herald serve with it on, instead of beside a bare server")
 	extra := flag.String("serve-args", "", "more herald serve `flags`, space-separated (for example \"--journal-size 100000\"); with -journal, for the Herald with the journal on")
 	sample := flag.Duration("sample", 0, "print each Herald's resident memory (VmRSS, Linux) at this `interval` during its measurements; 0: never")
@@ -47,15 +48,52 @@ func main() {
 	}
 	l := load{generator: *generator, duration: *duration, conns: *conns, rounds: *rounds, sample: *sample}
 	var err error
-	if *journal {
+	switch {
+	case *viaProxy:
+		err = l.proxyCost(*heraldBin)
+	case *journal:
 		err = l.journalCost(*heraldBin, strings.Fields(*extra))
-	} else {
+	default:
 		err = l.againstBare(*heraldBin, strings.Fields(*extra))
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "herald-load:", err)
 		os.Exit(1)
 	}
+}
+
+// proxyCost measures herald proxy in front of herald serve beside herald
+// serve reached directly, with the same load in one run: throughput, and
+// the latency the proxy adds.
+func (l load) proxyCost(heraldBin string) error {
+	direct, err := startHerald(heraldBin, "direct", serveArgs())
+	if err != nil {
+		return err
+	}
+	defer direct.stop()
+	f, err := os.CreateTemp("", "herald-load-target-*.yaml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	base := strings.TrimSuffix(direct.url, "/mopay/user_notice_fetch")
+	fmt.Fprintf(f, "name: herald-load\nsystems:\n  mopay:\n    url: %s/mopay/\n", base)
+	f.Close()
+	proxied, p, err := start(heraldBin, "proxy", "--target", f.Name(), "--listen", "127.0.0.1:0", "--log-level", "error")
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	ps := &server{name: "proxy", url: proxied + "/mopay/user_notice_fetch", headers: direct.headers, pid: p.pid}
+	fmt.Printf("generator %s, %d connections, %s per measurement, %d rounds; answer %d bytes\n", l.generator, l.conns, l.duration, l.rounds, len(direct.body))
+	if err := l.alternate(&direct.server, ps); err != nil {
+		return err
+	}
+	a, b := median(ps.rps), median(direct.rps)
+	fmt.Printf("median: through the proxy %.0f req/s, direct %.0f req/s, ratio %.2f\n", a, b, a/b)
+	fmt.Printf("latency p50: proxy %s, direct %s, added %s; p99: proxy %s, direct %s, added %s\n",
+		median(ps.p50), median(direct.p50), median(ps.p50)-median(direct.p50), median(ps.p99), median(direct.p99), median(ps.p99)-median(direct.p99))
+	return nil
 }
 
 // load is how each server is measured.
@@ -75,6 +113,8 @@ type server struct {
 	headers http.Header
 	pid     int
 	rps     []float64
+	// p50 and p99 are each round's latencies (the Go generator's only).
+	p50, p99 []time.Duration
 }
 
 // againstBare measures herald serve beside a bare net/http server writing
@@ -149,13 +189,18 @@ func (l load) alternate(servers ...*server) error {
 	for i := 0; i < l.rounds; i++ {
 		for _, s := range servers {
 			stop := l.sampleRSS(s)
-			rps, err := run(l.generator, s.url, s.headers, l.duration, l.conns)
+			res, err := run(l.generator, s.url, s.headers, l.duration, l.conns)
 			stop()
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
-			fmt.Printf("  round %d %-6s %10.0f req/s\n", i+1, s.name, rps)
-			s.rps = append(s.rps, rps)
+			lat := ""
+			if res.p50 > 0 {
+				lat = fmt.Sprintf("  p50 %s  p99 %s", res.p50, res.p99)
+			}
+			fmt.Printf("  round %d %-6s %10.0f req/s%s\n", i+1, s.name, res.rps, lat)
+			s.rps = append(s.rps, res.rps)
+			s.p50, s.p99 = append(s.p50, res.p50), append(s.p99, res.p99)
 		}
 	}
 	return nil
@@ -334,9 +379,17 @@ func serveBare(file string) {
 	_ = srv.Serve(ln)
 }
 
-func run(generator, url string, h http.Header, d time.Duration, conns int) (float64, error) {
+// result is one measurement: throughput, and the latency percentiles when
+// the generator gives them.
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+}
+
+func run(generator, url string, h http.Header, d time.Duration, conns int) (result, error) {
 	if generator == "wrk" {
-		return runWrk(url, h, d, conns)
+		rps, err := runWrk(url, h, d, conns)
+		return result{rps: rps}, err
 	}
 	return runGo(url, h, d, conns)
 }
@@ -360,12 +413,13 @@ func runWrk(url string, h http.Header, d time.Duration, conns int) (float64, err
 	return strconv.ParseFloat(string(m[1]), 64)
 }
 
-func runGo(url string, h http.Header, d time.Duration, conns int) (float64, error) {
+func runGo(url string, h http.Header, d time.Duration, conns int) (result, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var ok, bad, failed atomic.Int64
 	var wg sync.WaitGroup
+	lats := make([][]time.Duration, conns)
 	startT := time.Now()
 	for i := 0; i < conns; i++ {
 		wg.Add(1)
@@ -374,6 +428,7 @@ func runGo(url string, h http.Header, d time.Duration, conns int) (float64, erro
 			for ctx.Err() == nil {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 				req.Header = h.Clone()
+				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
@@ -383,6 +438,9 @@ func runGo(url string, h http.Header, d time.Duration, conns int) (float64, erro
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				if ctx.Err() == nil {
+					lats[i] = append(lats[i], time.Since(t0))
+				}
 				if resp.StatusCode == 200 {
 					ok.Add(1)
 				} else {
@@ -393,13 +451,22 @@ func runGo(url string, h http.Header, d time.Duration, conns int) (float64, erro
 	}
 	wg.Wait()
 	if bad.Load() > 0 || failed.Load() > 0 {
-		return 0, fmt.Errorf("%d answers were not 200, and %d requests got no answer", bad.Load(), failed.Load())
+		return result{}, fmt.Errorf("%d answers were not 200, and %d requests got no answer", bad.Load(), failed.Load())
 	}
-	return float64(ok.Load()) / time.Since(startT).Seconds(), nil
+	var all []time.Duration
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
+	res := result{rps: float64(ok.Load()) / time.Since(startT).Seconds()}
+	if len(all) > 0 {
+		res.p50, res.p99 = all[len(all)/2], all[len(all)*99/100]
+	}
+	return res, nil
 }
 
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
+func median[T float64 | time.Duration](xs []T) T {
+	s := append([]T(nil), xs...)
+	sort.Slice(s, func(a, b int) bool { return s[a] < s[b] })
 	return s[len(s)/2]
 }

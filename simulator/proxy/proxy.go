@@ -116,9 +116,7 @@ func New(opts Options) (*Proxy, error) {
 		if !strings.HasSuffix(up.BaseURL, "/") {
 			up.BaseURL += "/"
 		}
-		if up.Client == nil {
-			up.Client = &http.Client{}
-		}
+		up.Client = pooled(up.Client)
 		settings, err := system.Resolve(name, def.Settings, nil)
 		if err != nil {
 			return nil, err
@@ -319,4 +317,27 @@ func redactErr(err error, base string) string {
 		return ue.Op + " " + base + "…: " + ue.Err.Error()
 	}
 	return err.Error()
+}
+
+// pooled returns c (nil: a new client) with a transport that keeps enough
+// idle connections to the upstream for a proxy's concurrency: net/http's
+// default keeps 2 per host, so that most requests would open a connection.
+func pooled(c *http.Client) *http.Client {
+	out := &http.Client{}
+	if c != nil {
+		*out = *c
+	}
+	var t *http.Transport
+	switch base := out.Transport.(type) {
+	case nil:
+		t = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		t = base.Clone()
+	default:
+		return out // a transport of the caller's: left as it is
+	}
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 1024, 256
+	out.Transport = t
+	out.Timeout = 0 // the proxy's own timeout bounds each exchange
+	return out
 }
