@@ -87,9 +87,16 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	if *token == "" && beyondLoopback(listenFlag{simulator.MainListener: *listen}) {
 		*token, madeUp = newToken(), true
 	}
+	var secrets proxy.Secrets
+	if st := t.Systems["mopay"]; st != nil {
+		secrets.MopayKey, secrets.MopaySecret = st.Params["key"], st.Params["secret"]
+	}
+	if st := t.Systems["monnet"]; st != nil {
+		secrets.MonnetAPIKey, secrets.MonnetAPISecret = st.Params["api-key"], st.Params["api-secret"]
+	}
 	j := journal.New(journal.Options{Size: *journalSize, BodyBytes: *journalBody, Checked: true})
 	p, err := proxy.New(proxy.Options{Upstreams: upstreams, Definitions: simulator.Registered(), Enforce: *enforce, Timeout: *timeout,
-		Journal: j, ControlToken: *token, Version: version, Logger: logger})
+		Journal: j, Secrets: secrets, ControlToken: *token, Version: version, Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald proxy:", err)
 		return 2

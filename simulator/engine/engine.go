@@ -285,9 +285,10 @@ type Engine struct {
 
 type exchangeKey struct{}
 
-// errUnchecked is the authentication of a proxy given no way to check
-// credentials: the request goes on, its authentication recorded as none.
-var errUnchecked = errors.New("credentials not checked")
+// ErrUnchecked is what a proxy's Authenticate returns for credentials it
+// has no way to check (a key whose secret it was not given): the request
+// goes on, its authentication recorded as none, with the explanation.
+var ErrUnchecked = errors.New("credentials not checked")
 
 // New builds the handler of a system. It fails when an operation has no
 // handler or a handler has no operation.
@@ -319,7 +320,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.AuthenticateFirst, cfg.AuthenticateAll = false, false
 		cfg.Authenticate = p.Authenticate
 		if cfg.Authenticate == nil {
-			cfg.Authenticate = func(ex *Exchange) error { return errUnchecked }
+			cfg.Authenticate = func(ex *Exchange) error { return ErrUnchecked }
 		}
 		cfg.Faults = nil
 	}
@@ -707,7 +708,7 @@ func (e *Engine) authenticate(ctx context.Context, ai *openapi3filter.Authentica
 	if !ex.authDone {
 		ex.authDone = true
 		ex.authErr = e.cfg.Authenticate(ex)
-		if ex.authErr == errUnchecked {
+		if ex.authErr == ErrUnchecked {
 			ex.authDone, ex.authErr = false, nil
 			if ex.authNote == "" {
 				ex.Explain("not checked: the proxy was given no secret to verify this system's credentials with")

@@ -57,6 +57,8 @@ type Options struct {
 	AnswerBytes int64
 	// Journal keeps the exchanges; nil keeps none.
 	Journal *journal.Journal
+	// Secrets check credentials where the target gives them.
+	Secrets Secrets
 	// ControlToken, when set, is the bearer token the journal's routes ask for.
 	ControlToken string
 	Version      string
@@ -122,6 +124,15 @@ func New(opts Options) (*Proxy, error) {
 			return nil, err
 		}
 		fwd := &forwarder{name: name, up: up, timeout: opts.Timeout, limit: opts.AnswerBytes}
+		var authenticate func(*engine.Exchange) error
+		switch name { // the systems whose credentials a proxy can check
+		case "mopay":
+			keys := &mopayKeys{keys: map[string]string{}}
+			keys.add(opts.Secrets.MopayKey, opts.Secrets.MopaySecret)
+			authenticate, fwd.learn = keys.authenticate, keys.learn
+		case "monnet":
+			authenticate = monnetAuth{key: opts.Secrets.MonnetAPIKey, secret: opts.Secrets.MonnetAPISecret}.authenticate
+		}
 		obs := func(o engine.Observation) {
 			if e := opts.Journal.Record("", time.Now(), o); e != nil {
 				p.drift.Add(e)
@@ -130,7 +141,7 @@ func New(opts Options) (*Proxy, error) {
 		env := system.Env{Name: name, Doc: doc, Clock: clk, Scheduler: schedule.New(clk), Random: entropy.New(0).Derive(name),
 			Logger: opts.Logger.With("system", name), Settings: settings, Shared: system.NewShared(),
 			Engine: system.EngineDefaults{Name: name, Logger: opts.Logger, Observe: obs, Compiled: compiled,
-				Proxy: &engine.Proxy{Forward: fwd.forward, Enforce: opts.Enforce}}}
+				Proxy: &engine.Proxy{Forward: fwd.forward, Enforce: opts.Enforce, Authenticate: authenticate}}}
 		sys, err := def.New(env)
 		if err != nil {
 			return nil, fmt.Errorf("system %s: %w", name, err)
@@ -261,6 +272,8 @@ type forwarder struct {
 	up      Upstream
 	timeout time.Duration
 	limit   int64
+	// learn, when set, sees each answer (a Mopay login's issued key).
+	learn func(*engine.Exchange, engine.Reply)
 }
 
 func (f *forwarder) forward(ex *engine.Exchange) (engine.Reply, error) {
@@ -306,7 +319,11 @@ func (f *forwarder) forward(ex *engine.Exchange) (engine.Reply, error) {
 		h.Del(k)
 	}
 	h.Del("Content-Length")
-	return engine.Reply{Status: resp.StatusCode, Header: h, Body: b}, nil
+	reply := engine.Reply{Status: resp.StatusCode, Header: h, Body: b}
+	if f.learn != nil {
+		f.learn(ex, reply)
+	}
+	return reply, nil
 }
 
 // redactErr keeps a transport error's text without the query of the URL it

@@ -69,7 +69,10 @@ func TestForwardsAndJournals(t *testing.T) {
 		t.Fatalf("login through the proxy: %d %s", status, body)
 	}
 	ts := fmt.Sprint(time.Now().Unix())
-	hd := http.Header{wire.HeaderKey: {created.DATA.PbcKey}, wire.HeaderTimestamp: {ts}, wire.HeaderSignature: {wire.Signature(created.DATA.Secret, ts)}}
+	hd := http.Header{}
+	hd.Set(wire.HeaderKey, created.DATA.PbcKey)
+	hd.Set(wire.HeaderTimestamp, ts)
+	hd.Set(wire.HeaderSignature, wire.Signature(created.DATA.Secret, ts))
 	if status, body := send(t, "GET", base+"/mopay/?req=user_notice_fetch", "", hd); status != 200 || !strings.Contains(body, `"DATA"`) {
 		t.Fatalf("signed fetch through the proxy: %d %s", status, body)
 	}
@@ -77,23 +80,40 @@ func TestForwardsAndJournals(t *testing.T) {
 	if len(p.Entries) != 2 {
 		t.Fatalf("journal: %d entries", len(p.Entries))
 	}
-	fetch := p.Entries[0]
+	fetch := *p.Entries[0]
 	if fetch.Operation != "user_notice_fetch" || fetch.Verdict.Request != journal.Accepted || fetch.Verdict.Response != journal.Conforms || len(fetch.Violations) != 0 {
 		t.Errorf("fetch entry: %+v", fetch)
 	}
 	if fetch.Request.Path != "/mopay/" || fetch.Request.Query != "req=user_notice_fetch" {
 		t.Errorf("the journal shows %s?%s, not the request as sent", fetch.Request.Path, fetch.Request.Query)
 	}
-	if fetch.Auth.Outcome != journal.NoAuth || !strings.Contains(fetch.Auth.Reason, "not checked") {
+	// The proxy learnt the key pair the login through it issued, and
+	// checks the signature with it.
+	if fetch.Auth.Outcome != journal.Accepted || !strings.Contains(fetch.Auth.Reason, "and matches") {
 		t.Errorf("auth: %+v", fetch.Auth)
+	}
+	hd.Set(wire.HeaderSignature, wire.Signature("not-the-secret", ts))
+	send(t, "GET", base+"/mopay/user_notice_fetch", "", hd) // forwarded all the same: the deployment decides
+	if e := j.List("", journal.Filter{}, 1).Entries[0]; e.Auth.Outcome != journal.Refused || !strings.Contains(e.Auth.Reason, "does not match") ||
+		e.Response.Status != 401 || strings.Contains(fmt.Sprint(e), created.DATA.Secret) {
+		t.Errorf("a wrong signature: %+v", e)
+	}
+	hd.Set(wire.HeaderKey, "a-key-never-seen")
+	send(t, "GET", base+"/mopay/user_notice_fetch", "", hd)
+	if e := j.List("", journal.Filter{}, 1).Entries[0]; e.Auth.Outcome != journal.NoAuth || !strings.Contains(e.Auth.Reason, "does not know this key") {
+		t.Errorf("an unknown key: %+v", e.Auth)
 	}
 	// The Herald behind saw the same request line.
 	var seen struct {
 		Entries []struct{ Request struct{ Path, Query string } }
 	}
-	h.Control(t, "GET", "journal?limit=1", nil, &seen)
-	if len(seen.Entries) != 1 || seen.Entries[0].Request.Path != "/mopay/" || seen.Entries[0].Request.Query != "req=user_notice_fetch" {
-		t.Errorf("the upstream saw %+v", seen.Entries)
+	h.Control(t, "GET", "journal?limit=10", nil, &seen)
+	found := false
+	for _, e := range seen.Entries {
+		found = found || e.Request.Path == "/mopay/" && e.Request.Query == "req=user_notice_fetch"
+	}
+	if !found {
+		t.Errorf("the upstream never saw /mopay/?req=user_notice_fetch: %+v", seen.Entries)
 	}
 }
 
@@ -175,5 +195,48 @@ func TestUpstreamDown(t *testing.T) {
 		if e := j.List("", journal.Filter{}, 1).Entries[0]; e.Refusal == nil || e.Refusal.Stage != "upstream" {
 			t.Errorf("%s: refusal %+v", url, e.Refusal)
 		}
+	}
+}
+
+// Faulty deployments of our own: each fault is named in the drift report,
+// with its pointer, and the answer reaches the client as the vendor sent it.
+func TestFaultyDeploymentsDrift(t *testing.T) {
+	ok := `{"REQUEST":{"VERSION":"1.0","ACTION":"user_notice_fetch","STATUS":"OK"},"DATA":[]}`
+	for _, c := range []struct {
+		name, ctype, body string
+		status            int
+		pointer, reason   string
+	}{
+		{"a field of the wrong type", "application/json", `{"REQUEST":{"VERSION":1,"ACTION":"user_notice_fetch","STATUS":"OK"},"DATA":[]}`, 200, "/REQUEST/VERSION", "string"},
+		{"a missing field", "application/json", `{"REQUEST":{"VERSION":"1.0","ACTION":"user_notice_fetch"},"DATA":[]}`, 200, "/REQUEST", "STATUS"},
+		{"an undocumented status", "application/json", ok, 418, "/", "status"},
+		{"a wrong content type", "text/html", "<html>oops</html>", 200, "/", "Content-Type"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", c.ctype)
+				w.WriteHeader(c.status)
+				_, _ = io.WriteString(w, c.body)
+			}))
+			defer vendor.Close()
+			base, _, p := frontProxy(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: vendor.URL + "/"}})
+			hd := http.Header{}
+			ts := fmt.Sprint(time.Now().Unix())
+			hd.Set(wire.HeaderKey, "k")
+			hd.Set(wire.HeaderTimestamp, ts)
+			hd.Set(wire.HeaderSignature, wire.Signature("s", ts))
+			status, body := send(t, "GET", base+"/mopay/user_notice_fetch", "", hd)
+			if status != c.status || body != c.body {
+				t.Fatalf("the answer was changed: %d %s", status, body)
+			}
+			d := p.Drift()
+			var hit bool
+			for _, r := range d.Rules {
+				hit = hit || r.Side == "response" && r.Operation == "user_notice_fetch" && strings.HasPrefix(r.Pointer, c.pointer) && strings.Contains(strings.ToLower(r.Reason), strings.ToLower(c.reason))
+			}
+			if !hit {
+				t.Errorf("the drift report does not name %s at %s: %+v", c.reason, c.pointer, d.Rules)
+			}
+		})
 	}
 }
