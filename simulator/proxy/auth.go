@@ -7,8 +7,8 @@ import (
 	"sync"
 
 	"herald/simulator/engine"
-	mopaywire "herald/specs/wire/mopay"
 	monnetwire "herald/specs/wire/monnet"
+	mopaywire "herald/specs/wire/mopay"
 )
 
 // Secrets are the credentials a proxy may check requests with, where the
