@@ -35,11 +35,9 @@ type MutualTLS struct {
 	// certificate (steps.Target.ClientFor, from the target file). A
 	// certificate that maps to a role without a client is refused.
 	Clients map[string]*http.Client
-	// DefaultAddr is where the listener is bound unless told otherwise.
+	// DefaultAddr is where the listener is bound unless told otherwise;
+	// "" is the system's own listener's.
 	DefaultAddr string
-	// Certificate is the proxy's server certificate; nil is the one the
-	// system's own listener has (the fixtures' for MNotify).
-	Certificate *tls.Certificate
 }
 
 // ClientRoles maps client certificates to roles.
@@ -138,20 +136,16 @@ func newGate(name string, m *MutualTLS) (*gate, error) {
 	return &gate{name: name, roles: r, clients: m.Clients, chains: map[[sha256.Size]byte]error{}}, nil
 }
 
-// listener is the system's own listener: its TLS configuration (or the
-// proxy's certificate), asking for the client's certificate without
-// verifying it, so that every refusal is an answer in the system's format
-// rather than a TLS alert.
+// ownListener is the proxy's listener of a system: the TLS configuration
+// of the system's own listener (its server certificate: the fixtures' for
+// MNotify), asking for the client's certificate without verifying it, so
+// that every refusal is an answer in the system's format rather than a TLS
+// alert.
 func ownListener(name string, own system.ListenerConfig, m *MutualTLS, h http.Handler) (Listener, error) {
-	var cfg *tls.Config
-	switch {
-	case m.Certificate != nil:
-		cfg = &tls.Config{Certificates: []tls.Certificate{*m.Certificate}, MinVersion: tls.VersionTLS12}
-	case own.TLS != nil:
-		cfg = own.TLS.Clone()
-	default:
-		return Listener{}, fmt.Errorf("%s: its listener has no TLS configuration: give the proxy a certificate", name)
+	if own.TLS == nil {
+		return Listener{}, fmt.Errorf("%s: its own listener has no TLS configuration", name)
 	}
+	cfg := own.TLS.Clone()
 	cfg.ClientAuth = tls.RequestClientCert
 	addr := m.DefaultAddr
 	if addr == "" {
