@@ -99,7 +99,8 @@ type Listener struct {
 	Handler     http.Handler
 }
 
-// Listeners are the proxy's listeners besides its main one, by name.
+// Listeners are the proxy's listeners besides its main one: each system
+// served on a listener of its own.
 func (p *Proxy) Listeners() []Listener { return append([]Listener(nil), p.own...) }
 
 // role is, in an exchange's Principal, the role its client certificate
