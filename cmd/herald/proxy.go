@@ -28,7 +28,9 @@ const DefaultProxyAddr = "127.0.0.1:8090"
 func runProxy(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald proxy", flag.ContinueOnError)
 	target := fs.String("target", "", "the target `file` naming each system's real URL (as herald test --target takes it); required")
-	listen := fs.String("listen", DefaultProxyAddr, "`address` to serve on: each system under /<name>/, the journal under /_herald/v1/journal")
+	listen := listenFlag{}
+	fs.Var(listen, "listen", "`address` to serve on (default "+DefaultProxyAddr+"): each system under /<name>/, the journal under /_herald/v1/journal; mnotify=ADDRESS for MNotify's own listener (default "+DefaultProxyMNotifyAddr+"); repeatable")
+	mnotifyFlags := declareMNotifyProxyFlags(fs)
 	enforce := fs.Bool("enforce", false, "refuse a request that breaks the spec, in the system's own format, before it reaches the deployment (default: forward it, and report)")
 	timeout := fs.Duration("upstream-timeout", proxy.DefaultTimeout, "how long to wait for the deployment's answer; then the client gets a 504 in the system's format")
 	duration := fs.Duration("duration", 0, "stop after this long and print the drift report (default: run until SIGINT or SIGTERM)")
@@ -36,7 +38,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	journalBody := fs.Int("journal-body-bytes", journal.DefaultBodyBytes, "how many `bytes` of each body the journal keeps (1 to 1048576)")
 	token := fs.String("control-token", "", "bearer `token` the journal's routes ask for (env HERALD_CONTROL_TOKEN); made up and printed when the proxy listens beyond loopback without one")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and exits 1 when an answer broke the spec.\nMNotify (mutual TLS) and Monnet's webhooks are not proxied yet.\n\nFlags:\n"
+	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and exits 1 when an answer broke the spec.\nMNotify is served on a listener of its own: the proxy ends the client's\nmutual TLS, maps its certificate to a role and forwards with that role's\ncertificate from the target file; a request without one, or with one\nthat maps to no role, is refused and never forwarded.\nMonnet's webhooks are not proxied yet.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -70,21 +72,31 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	upstreams := map[string]proxy.Upstream{}
 	var skipped []string
 	for name, st := range t.Systems {
+		up := proxy.Upstream{BaseURL: st.BaseURL, Client: t.ClientFor(name, "")}
 		if name == "mnotify" {
-			skipped = append(skipped, name+" (mutual TLS: not proxied yet)")
-			continue
+			var unmapped []string
+			if up.MutualTLS, unmapped, err = mnotifyFlags.mutualTLS(st); err != nil {
+				fmt.Fprintln(stderr, "herald proxy:", err)
+				return 2
+			}
+			for _, role := range unmapped {
+				skipped = append(skipped, "mnotify role "+role+" (the target file gives it no certificate: its requests are refused)")
+			}
 		}
-		upstreams[name] = proxy.Upstream{BaseURL: st.BaseURL, Client: t.ClientFor(name, "")}
+		upstreams[name] = up
 	}
-	if len(upstreams) == 0 {
-		fmt.Fprintf(stderr, "herald proxy: %s names no system the proxy serves (mopay, monnet)\n", *target)
+	if t.Systems["mnotify"] == nil && mnotifyFlags.given() {
+		fmt.Fprintf(stderr, "herald proxy: --mnotify-… flags given, but %s names no mnotify\n", *target)
 		return 2
+	}
+	if addr := listen[simulator.MainListener]; addr == "" {
+		listen[simulator.MainListener] = DefaultProxyAddr
 	}
 	if *token == "" {
 		*token = os.Getenv("HERALD_CONTROL_TOKEN")
 	}
 	madeUp := false
-	if *token == "" && beyondLoopback(listenFlag{simulator.MainListener: *listen}) {
+	if *token == "" && beyondLoopback(listenFlag{simulator.MainListener: listen[simulator.MainListener]}) {
 		*token, madeUp = newToken(), true
 	}
 	var secrets proxy.Secrets
@@ -103,10 +115,16 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", listen[simulator.MainListener])
 	if err != nil {
 		fmt.Fprintf(stderr, "herald proxy: %v (choose another with --listen ADDRESS; port 0 picks a free one)\n", err)
 		return 1
+	}
+	own, err := bindOwn(p.Listeners(), listen, logger)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintln(stderr, "herald proxy:", err)
+		return 2
 	}
 	srv := newServer(p, readTimeout, logger)
 	srv.RegisterOnShutdown(j.CloseTails)
@@ -119,6 +137,9 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	for _, name := range p.Systems() {
 		fmt.Fprintf(stdout, "  %-8s %s/%s/ → %s\n", name, base, name, p.Upstream(name))
 	}
+	for _, o := range own {
+		fmt.Fprintf(stdout, "  %-8s %s/ → %s (mutual TLS; roles %s)\n", o.name, o.base, p.Upstream(o.name), strings.Join(upstreams[o.name].MutualTLS.Roles.Mapped(), ", "))
+	}
 	sort.Strings(skipped)
 	for _, s := range skipped {
 		fmt.Fprintf(stdout, "  skipped  %s\n", s)
@@ -127,8 +148,11 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	if madeUp {
 		fmt.Fprintf(stdout, "  the journal asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 1+len(own))
 	go func() { errc <- srv.Serve(ln) }()
+	for _, o := range own {
+		go func() { errc <- o.srv.Serve(o.ln) }()
+	}
 	var timer <-chan time.Time
 	if *duration > 0 {
 		timer = time.After(*duration)
@@ -144,8 +168,10 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		srv.Close()
+	for _, s := range append([]*http.Server{srv}, own.servers()...) {
+		if err := s.Shutdown(shutdown); err != nil {
+			s.Close()
+		}
 	}
 	return printDrift(stdout, p.Drift())
 }

@@ -258,6 +258,12 @@ type Proxy struct {
 	// (a signature whose secret it was given), explaining what it found;
 	// nil checks none, and a request's authentication is then "none".
 	Authenticate func(ex *Exchange) error
+	// AuthenticateFirst runs Authenticate before anything else about every
+	// request, as Config.AuthenticateFirst does, and makes its refusal the
+	// answer whether the proxy enforces or not: for credentials without
+	// which the proxy cannot forward at all (a client certificate it must
+	// map to one of its own, say).
+	AuthenticateFirst bool
 }
 
 // maxNoted bounds the problems a report-only proxy notes of one request.
@@ -317,7 +323,7 @@ func New(cfg Config) (*Engine, error) {
 		for _, id := range parts.check.OperationIDs() {
 			cfg.Handlers[id] = p.Forward
 		}
-		cfg.AuthenticateFirst, cfg.AuthenticateAll = false, false
+		cfg.AuthenticateFirst, cfg.AuthenticateAll = p.AuthenticateFirst && p.Authenticate != nil, false
 		cfg.Authenticate = p.Authenticate
 		if cfg.Authenticate == nil {
 			cfg.Authenticate = func(ex *Exchange) error { return ErrUnchecked }

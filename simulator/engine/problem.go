@@ -19,6 +19,7 @@ const (
 	Internal                         // a simulator bug, such as an answer that violates the spec
 	Ambiguous                        // a parameter or header given more than once: the request says two things
 	Upstream                         // a proxy's upstream did not answer (Problem.Status says 502 or 504)
+	Credentials                      // a proxy refuses the caller's credentials (Problem.Status says 401 or 403)
 )
 
 var kindNames = map[Kind]string{
@@ -26,6 +27,7 @@ var kindNames = map[Kind]string{
 	Invalid: "invalid", BodyInvalid: "body invalid", ContentType: "content type",
 	BodyTooLarge: "body too large", HeadersTooLarge: "headers too large",
 	Fault: "injected fault", Internal: "internal error", Ambiguous: "ambiguous", Upstream: "upstream",
+	Credentials: "credentials",
 }
 
 func (k Kind) String() string { return kindNames[k] }

@@ -37,6 +37,10 @@ type Upstream struct {
 	// Client sends the requests (its TLS configuration, say); nil is a
 	// client of its own.
 	Client *http.Client
+	// MutualTLS, for a system served on a listener of its own (MNotify),
+	// is how the proxy terminates and re-originates its mutual TLS; it is
+	// required for such a system, and Client is then unused.
+	MutualTLS *MutualTLS
 }
 
 // Options configure a Proxy.
@@ -74,6 +78,7 @@ type Proxy struct {
 	stream   http.Handler
 	upstream map[string]Upstream
 	drift    *Drift
+	own      []Listener
 }
 
 // Drift is the drift report so far: every rule either side broke.
@@ -124,14 +129,21 @@ func New(opts Options) (*Proxy, error) {
 			return nil, err
 		}
 		fwd := &forwarder{name: name, up: up, timeout: opts.Timeout, limit: opts.AnswerBytes}
-		var authenticate func(*engine.Exchange) error
+		prx := &engine.Proxy{Forward: fwd.forward, Enforce: opts.Enforce}
 		switch name { // the systems whose credentials a proxy can check
 		case "mopay":
 			keys := &mopayKeys{keys: map[string]string{}}
 			keys.add(opts.Secrets.MopayKey, opts.Secrets.MopaySecret)
-			authenticate, fwd.learn = keys.authenticate, keys.learn
+			prx.Authenticate, fwd.learn = keys.authenticate, keys.learn
 		case "monnet":
-			authenticate = monnetAuth{key: opts.Secrets.MonnetAPIKey, secret: opts.Secrets.MonnetAPISecret}.authenticate
+			prx.Authenticate = monnetAuth{key: opts.Secrets.MonnetAPIKey, secret: opts.Secrets.MonnetAPISecret}.authenticate
+		}
+		if up.MutualTLS != nil {
+			g, err := newGate(name, up.MutualTLS)
+			if err != nil {
+				return nil, err
+			}
+			prx.Authenticate, prx.AuthenticateFirst, fwd.pick = g.authenticate, true, g.client
 		}
 		obs := func(o engine.Observation) {
 			if e := opts.Journal.Record("", time.Now(), o); e != nil {
@@ -141,21 +153,31 @@ func New(opts Options) (*Proxy, error) {
 		env := system.Env{Name: name, Doc: doc, Clock: clk, Scheduler: schedule.New(clk), Random: entropy.New(0).Derive(name),
 			Logger: opts.Logger.With("system", name), Settings: settings, Shared: system.NewShared(),
 			Engine: system.EngineDefaults{Name: name, Logger: opts.Logger, Observe: obs, Compiled: compiled,
-				Proxy: &engine.Proxy{Forward: fwd.forward, Enforce: opts.Enforce, Authenticate: authenticate}}}
+				Proxy: prx}}
 		sys, err := def.New(env)
 		if err != nil {
 			return nil, fmt.Errorf("system %s: %w", name, err)
 		}
-		if _, own := sys.(system.Listener); own {
-			return nil, fmt.Errorf("%s: a system served on a listener of its own (mutual TLS) cannot be proxied yet", name)
-		}
 		built[name] = sys
+		if own, ok := sys.(system.Listener); ok || up.MutualTLS != nil {
+			if !ok || up.MutualTLS == nil {
+				return nil, fmt.Errorf("%s: a system is proxied with MutualTLS exactly when it has a listener of its own", name)
+			}
+			l, err := ownListener(name, own.Listener(), up.MutualTLS, sys.Handler())
+			if err != nil {
+				return nil, err
+			}
+			p.own = append(p.own, l)
+			p.upstream[name] = up
+			infos = append(infos, system.Info{Name: name, Listener: name, BasePath: "/"})
+			continue
+		}
 		p.systems[name] = sys.Handler()
 		p.upstream[name] = up
 		p.names = append(p.names, name)
 		infos = append(infos, system.Info{Name: name, Listener: "http", BasePath: "/" + name + "/"})
 	}
-	if len(p.names) == 0 {
+	if len(p.names) == 0 && len(p.own) == 0 {
 		return nil, errors.New("no system to proxy: give at least one upstream")
 	}
 	sort.Strings(p.names)
@@ -177,7 +199,8 @@ func New(opts Options) (*Proxy, error) {
 	return p, nil
 }
 
-// Systems names the systems proxied.
+// Systems names the systems proxied on the main listener (Listeners has
+// the others).
 func (p *Proxy) Systems() []string { return append([]string(nil), p.names...) }
 
 // Upstream is where a system's requests go.
@@ -274,6 +297,9 @@ type forwarder struct {
 	limit   int64
 	// learn, when set, sees each answer (a Mopay login's issued key).
 	learn func(*engine.Exchange, engine.Reply)
+	// pick, when set, is the client of the exchange's role (MutualTLS);
+	// nil from it forwards nothing.
+	pick func(ex *engine.Exchange) *http.Client
 }
 
 func (f *forwarder) forward(ex *engine.Exchange) (engine.Reply, error) {
@@ -296,7 +322,13 @@ func (f *forwarder) forward(ex *engine.Exchange) (engine.Reply, error) {
 		req.Header.Del(h)
 	}
 	req.ContentLength = int64(len(ex.RawBody()))
-	resp, err := f.up.Client.Do(req)
+	client := f.up.Client
+	if f.pick != nil {
+		if client = f.pick(ex); client == nil { // authenticate refuses it first: never forward without a role
+			return engine.Reply{}, refuse(http.StatusForbidden, "the request has no role to be forwarded as")
+		}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() || ctx.Err() != nil {
