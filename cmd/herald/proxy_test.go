@@ -18,14 +18,26 @@ import (
 
 // The proof of herald proxy: the conformance suite, run through the proxy
 // in front of herald serve addressed as a real deployment (an account,
-// credentials, --allow-mutating), passes as it does direct; the proxy's
+// credentials, every MNotify role, --allow-mutating), passes as it does
+// direct; the proxy's
 // journal holds every exchange, none with an answer that broke the spec, and
 // its drift report says so.
 func TestSuiteThroughTheProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite through herald proxy: not in -short")
 	}
-	_, upstream, _, _ := startServe(t, "--seed", "5")
+	_, upstream, serveOut, _ := startServe(t, "--seed", "5")
+	var mnotifyUpstream string
+	for mnotifyUpstream == "" {
+		line, err := serveOut.ReadString('\n')
+		if err != nil {
+			t.Fatalf("herald serve's banner names no mnotify: %v", err)
+		}
+		if m := regexp.MustCompile(`^\s+mnotify\s+(https://\S+)`).FindStringSubmatch(line); m != nil {
+			mnotifyUpstream = m[1]
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, serveOut) }()
 	receiver := freePort(t)
 	controlCall(t, upstream, "PUT", "monnet/receivers/22", `{"url":"http://`+receiver+`/"}`)
 	root, err := filepath.Abs("../..")
@@ -35,8 +47,16 @@ func TestSuiteThroughTheProxy(t *testing.T) {
 	const apiKey, apiSecret = "SoSSp+5M4GrYfngfSE78lC2BzvUYQ0k8+i/iHg+bp54=", "P5yjICOFoE0kmJVMALeBRmoxuWXz0BJKuoSaIXEHTgE="
 	dir := t.TempDir()
 	vendor := filepath.Join(dir, "vendor.yaml")
-	writeFile(t, vendor, fmt.Sprintf("name: herald-as-vendor\nsystems:\n  mopay:\n    url: %s/mopay/\n  monnet:\n    url: %s/monnet/\n    params: {api-key: %q, api-secret: %q}\n",
-		upstream, upstream, apiKey, apiSecret))
+	certs := filepath.Join(root, "fixtures/mnotify/certs")
+	mnotify := func(url string) string { // every role, with the fixtures' certificates
+		out := fmt.Sprintf("  mnotify:\n    url: %s\n    ca: %s\n    clients:\n", url, filepath.Join(certs, "ca.pem"))
+		for _, role := range []string{"sender-a", "sender-b", "revoked", "unregistered", "expired", "foreign"} {
+			out += fmt.Sprintf("      %s: {cert: %s, key: %s}\n", role, filepath.Join(certs, role+".pem"), filepath.Join(certs, role+"-key.pem"))
+		}
+		return out
+	}
+	writeFile(t, vendor, fmt.Sprintf("name: herald-as-vendor\nsystems:\n  mopay:\n    url: %s/mopay/\n  monnet:\n    url: %s/monnet/\n    params: {api-key: %q, api-secret: %q}\n%s",
+		upstream, upstream, apiKey, apiSecret, mnotify(mnotifyUpstream)))
 
 	bin := buildHerald(t)
 	proxyCmd := exec.Command(bin, "proxy", "--target", vendor, "--listen", "127.0.0.1:0", "--log-level", "error")
@@ -54,6 +74,16 @@ func TestSuiteThroughTheProxy(t *testing.T) {
 		t.Fatalf("herald proxy: %q %v %s", line, err, proxyErr.String())
 	}
 	proxied := m[1]
+	var mnotifyProxied string
+	for mnotifyProxied == "" {
+		line, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatalf("herald proxy's banner names no mnotify listener: %v", err)
+		}
+		if m := regexp.MustCompile(`^\s+mnotify\s+(https://\S+)`).FindStringSubmatch(line); m != nil {
+			mnotifyProxied = m[1]
+		}
+	}
 	var rest syncBuffer
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&rest, out); close(copied) }()
@@ -67,13 +97,13 @@ systems:
   monnet:
     url: %s/monnet/
     params: {merchant-id: "22", api-key: %q, api-secret: %q, notifier-cert: %s, receiver-listen: %s, retry-wait: 15s}
-`, proxied, proxied, apiKey, apiSecret, filepath.Join(root, "fixtures/monnet/notifier.crt"), receiver))
+%s`, proxied, proxied, apiKey, apiSecret, filepath.Join(root, "fixtures/monnet/notifier.crt"), receiver, mnotify(mnotifyProxied)))
 	var testOut, testErr bytes.Buffer
 	if status := run([]string{"test", "--target", target, "--allow-mutating", "--format", "progress"}, &testOut, &testErr); status != 0 {
 		t.Fatalf("herald test through the proxy: status %d\n%s\n%s", status, tail(testOut.String(), 3000), testErr.String())
 	}
-	summary := regexp.MustCompile(`(?m)^  (mopay|monnet): ran (\d+) of \d+ scenarios, (\d+) passed, 0 failed`).FindAllStringSubmatch(testOut.String(), -1)
-	if len(summary) != 2 {
+	summary := regexp.MustCompile(`(?m)^  (mopay|mnotify|monnet): ran (\d+) of \d+ scenarios, (\d+) passed, 0 failed`).FindAllStringSubmatch(testOut.String(), -1)
+	if len(summary) != 3 {
 		t.Fatalf("the run's summary:\n%s", tail(testOut.String(), 2000))
 	}
 	for _, s := range summary {
