@@ -91,7 +91,11 @@ func (p *Proxy) MonnetWebhook(opts WebhookOptions) (http.Handler, error) {
 	}
 	client := opts.Client
 	if client == nil {
-		client = &http.Client{}
+		// Without compression of its own: an Accept-Encoding is sent only
+		// when Monnet sent one, and the answer is not decoded on its way.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DisableCompression = true
+		client = &http.Client{Transport: t}
 	}
 	noRedirect := *client
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -206,7 +210,7 @@ func (h *webhook) verify(header http.Header, body []byte) engine.Auth {
 		err = wire.ErrNoSignature
 	default:
 		if e := wire.Verify(h.opts.NotifierKey, merchant, body, values[0]); e != nil {
-			err = fmt.Errorf("with the notifier certificate, over merchantId %s followed by the raw body: %w", merchant, e)
+			err = fmt.Errorf("merchantId %s, the notifier certificate: %w", merchant, e)
 		}
 	}
 	if err != nil {
