@@ -38,7 +38,8 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	journalBody := fs.Int("journal-body-bytes", journal.DefaultBodyBytes, "how many `bytes` of each body the journal keeps (1 to 1048576)")
 	token := fs.String("control-token", "", "bearer `token` the journal's routes ask for (env HERALD_CONTROL_TOKEN); made up and printed when the proxy listens beyond loopback without one")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and exits 1 when an answer broke the spec.\nMNotify is served on a listener of its own: the proxy ends the client's\nmutual TLS, maps its certificate to a role and forwards with that role's\ncertificate from the target file; a request without one, or with one\nthat maps to no role, is refused and never forwarded.\nMonnet's webhooks are not proxied yet.\n\nFlags:\n"
+	hook := addWebhookFlags(fs)
+	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after\n--duration it prints the drift report: every rule either side broke, and\nexits 1 when an answer (or a Monnet notification) broke the spec.\nMNotify is served on a listener of its own: the proxy ends the client's\nmutual TLS, maps its certificate to a role and forwards with that role's\ncertificate from the target file; a request without one, or with one\nthat maps to no role, is refused and never forwarded.\nWith --monnet-receiver URL, a listener of its own (--monnet-webhook-listen)\nstands between Monnet's notifier and the merchant's receiver: each notification\nis verified with the notifier certificate, checked against the callback schema,\njournalled and forwarded as it came (with --enforce, one that does not verify\nor breaks the schema is refused, 401 or 400, and not forwarded).\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -113,6 +114,11 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "herald proxy:", err)
 		return 2
 	}
+	relay, err := monnetWebhook(fs, hook, p, t)
+	if err != nil {
+		fmt.Fprintln(stderr, "herald proxy:", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", listen[simulator.MainListener])
@@ -128,6 +134,16 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	}
 	srv := newServer(p, readTimeout, logger)
 	srv.RegisterOnShutdown(j.CloseTails)
+	var hookSrv *http.Server
+	var hookLn net.Listener
+	if relay != nil {
+		if hookLn, err = net.Listen("tcp", relay.listen); err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "herald proxy: %v (choose another with --monnet-webhook-listen ADDRESS; port 0 picks a free one)\n", err)
+			return 1
+		}
+		hookSrv = newServer(relay.handler, readTimeout, logger)
+	}
 	base := "http://" + ln.Addr().String()
 	mode := "reporting (forwarding every request)"
 	if *enforce {
@@ -144,14 +160,20 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	for _, s := range skipped {
 		fmt.Fprintf(stdout, "  skipped  %s\n", s)
 	}
+	if relay != nil {
+		fmt.Fprintf(stdout, "  monnet webhooks http://%s/ → %s (%s)\n", hookLn.Addr(), relay.receiver, relay.verifies)
+	}
 	fmt.Fprintf(stdout, "  journal  %s/_herald/v1/journal\n", base)
 	if madeUp {
 		fmt.Fprintf(stdout, "  the journal asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
 	}
-	errc := make(chan error, 1+len(own))
+	errc := make(chan error, 2+len(own))
 	go func() { errc <- srv.Serve(ln) }()
 	for _, o := range own {
 		go func() { errc <- o.srv.Serve(o.ln) }()
+	}
+	if hookSrv != nil {
+		go func() { errc <- hookSrv.Serve(hookLn) }()
 	}
 	var timer <-chan time.Time
 	if *duration > 0 {
@@ -173,6 +195,11 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 			s.Close()
 		}
 	}
+	if hookSrv != nil {
+		if err := hookSrv.Shutdown(shutdown); err != nil {
+			hookSrv.Close()
+		}
+	}
 	return printDrift(stdout, p.Drift())
 }
 
@@ -185,6 +212,7 @@ func printDrift(w io.Writer, d proxy.Report) int {
 	for _, side := range []struct{ name, title, none string }{
 		{"response", "answers that broke the spec (drift of the deployment)", "no drift: every answer followed the specs"},
 		{"request", "requests that broke the spec (the client's)", "every request followed the specs"},
+		{proxy.SideNotification, "Monnet notifications that broke the callback schema or did not verify (drift of the deployment)", ""},
 	} {
 		var rules []proxy.Rule
 		for _, r := range d.Rules {
@@ -193,10 +221,12 @@ func printDrift(w io.Writer, d proxy.Report) int {
 			}
 		}
 		if len(rules) == 0 {
-			fmt.Fprintln(w, side.none)
+			if side.none != "" {
+				fmt.Fprintln(w, side.none)
+			}
 			continue
 		}
-		if side.name == "response" {
+		if side.name == "response" || side.name == proxy.SideNotification {
 			status = 1
 		}
 		fmt.Fprintf(w, "%s:\n", side.title)

@@ -5,4 +5,6 @@
 // forwards the request's bytes to the deployment, passes its answer back as
 // it came, and journals each exchange with its verdicts. By default it only
 // reports; Enforce refuses a request that breaks the spec before it leaves.
+// For Monnet's webhooks it stands between Monnet's notifier and the
+// merchant's receiver on a listener of its own (Proxy.MonnetWebhook).
 package proxy
