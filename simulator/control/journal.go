@@ -65,8 +65,8 @@ func readFilter(world string, q url.Values, params []string, systems func() []sy
 	if f.Operation != "" && f.Operation != "none" {
 		found := false
 		for _, n := range names {
-			if (f.System == "" || f.System == n) && checker(n) != nil && checker(n).Route(f.Operation) != nil {
-				found = true
+			if c := checker(n); (f.System == "" || f.System == n) && c != nil && (c.Route(f.Operation) != nil || slices.Contains(c.WebhookIDs(), f.Operation)) {
+				found = true // an operation, or a callback (Monnet's notification, through herald proxy)
 			}
 		}
 		if !found {

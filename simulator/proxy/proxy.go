@@ -386,7 +386,11 @@ func pooled(c *http.Client) *http.Client {
 		return out // a transport of the caller's: left as it is
 	}
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = 1024, 256
+	// The bytes as they come: no Accept-Encoding of net/http's own, and no
+	// answer decompressed on the way; a redirect is the client's to follow.
+	t.DisableCompression = true
 	out.Transport = t
+	out.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	out.Timeout = 0 // the proxy's own timeout bounds each exchange
 	return out
 }

@@ -240,3 +240,42 @@ func TestFaultyDeploymentsDrift(t *testing.T) {
 		})
 	}
 }
+
+// The proxy changes no byte: it adds no Accept-Encoding of its own, passes
+// a compressed answer through compressed, and leaves a redirect to the
+// client.
+func TestNoByteChanged(t *testing.T) {
+	var gotEncoding string
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotEncoding = r.Header.Get("Accept-Encoding")
+		if strings.HasSuffix(r.URL.Path, "user_location_fetch") {
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write([]byte{0x1f, 0x8b, 1, 2, 3})
+	}))
+	defer vendor.Close()
+	base, _ := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: vendor.URL + "/"}})
+	req, _ := http.NewRequest("GET", base+"/mopay/user_notice_fetch", nil)
+	tr := &http.Transport{DisableCompression: true}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if gotEncoding != "" || resp.Header.Get("Content-Encoding") != "gzip" || string(b) != string([]byte{0x1f, 0x8b, 1, 2, 3}) {
+		t.Errorf("the vendor got Accept-Encoding %q; the client got %q %v", gotEncoding, resp.Header.Get("Content-Encoding"), b)
+	}
+	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = client.Get(base + "/mopay/user_location_fetch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/elsewhere" {
+		t.Errorf("the redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
