@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -567,16 +566,7 @@ func (h *Herald) serveOwn(name string, rw http.ResponseWriter, r *http.Request) 
 const HealthPath = "v1/health"
 
 func (h *Herald) controlAllowed(r *http.Request) bool {
-	if h.opts.ControlToken == "" {
-		return true
-	}
-	values := r.Header.Values("Authorization")
-	if len(values) != 1 {
-		return false
-	}
-	// RFC 9110 §11.1: the scheme is case-insensitive ("bearer" is Bearer).
-	scheme, given, ok := strings.Cut(values[0], " ")
-	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(given), []byte(h.opts.ControlToken)) == 1
+	return control.BearerAllowed(r, h.opts.ControlToken)
 }
 
 func (h *Herald) noWorld(rw http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package control
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +81,22 @@ type WorldInfo struct {
 	Systems []system.Info `json:"systems"`
 	// AddressNote is Config.AddressNote's, when there is one.
 	AddressNote string `json:"addressNote,omitempty"`
+}
+
+// BearerAllowed reports whether a request carries the control token, once,
+// as Authorization: Bearer <token> (the scheme in any case, RFC 9110
+// §11.1), compared in constant time; every request is allowed when token is
+// empty.
+func BearerAllowed(r *http.Request, token string) bool {
+	if token == "" {
+		return true
+	}
+	values := r.Header.Values("Authorization")
+	if len(values) != 1 {
+		return false
+	}
+	scheme, given, ok := strings.Cut(values[0], " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
 }
 
 // Unauthorized is the answer to a control request without the token.

@@ -1,7 +1,6 @@
 package mnotify
 
 import (
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -163,52 +162,6 @@ func (r *Registry) Entries() []Registration {
 	return out
 }
 
-// chainCache remembers which certificate chains verify against the trusted
-// CA, so that a request on a kept-alive connection does not verify its
-// chain again. The validity period is still checked on every request,
-// against the simulator clock.
-type chainCache struct {
-	mu   sync.Mutex
-	seen map[[sha256.Size]byte]error
-}
-
-const chainCacheSize = 1024
-
-func (c *chainCache) verify(roots *x509.CertPool, certs []*x509.Certificate, now time.Time) error {
-	h := sha256.New()
-	for _, cert := range certs {
-		h.Write(cert.Raw)
-	}
-	var key [sha256.Size]byte
-	h.Sum(key[:0])
-	c.mu.Lock()
-	err, ok := c.seen[key]
-	c.mu.Unlock()
-	if ok {
-		return err
-	}
-	leaf := certs[0]
-	inter := x509.NewCertPool()
-	for _, cert := range certs[1:] {
-		inter.AddCert(cert)
-	}
-	// The chain is checked at a time within the leaf's validity, so that
-	// this check is about the issuer alone; the caller checks the dates.
-	at := now
-	if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
-		at = leaf.NotBefore
-	}
-	_, err = leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	c.mu.Lock()
-	if len(c.seen) >= chainCacheSize {
-		clear(c.seen)
-	}
-	c.seen[key] = err
-	c.mu.Unlock()
-	return err
-}
-
 // Authenticate establishes the sender from the request's client
 // certificate and sets ex.Principal to its Sender. The listener only asks
 // for the certificate (tls.RequestClientCert); this is where it is
@@ -233,7 +186,7 @@ func (s *Sim) Authenticate(ex *engine.Exchange) error {
 	certs := r.TLS.PeerCertificates
 	leaf := certs[0]
 	now := s.clock.Now()
-	if err := s.chains.verify(s.roots, certs, now); err != nil {
+	if err := s.chains.Verify(s.roots, certs, now, x509.ExtKeyUsageClientAuth); err != nil {
 		ex.Explain("%s, issued by %s, does not chain to the trusted certificate authority: %v", certName(leaf), quoted(leaf.Issuer.String()), err)
 		return failf(http.StatusUnauthorized, "the client certificate is not issued by the trusted certificate authority")
 	}

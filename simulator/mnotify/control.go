@@ -74,7 +74,7 @@ func (s *Sim) resolve(ref certificateRef) (string, *x509.Certificate, error) {
 	if cert.SerialNumber.Sign() < 0 {
 		return "", nil, bodyField("certificate", "the certificate's serial number is negative")
 	}
-	if err := s.chains.verify(s.roots, []*x509.Certificate{cert}, s.clock.Now()); err != nil {
+	if err := s.chains.Verify(s.roots, []*x509.Certificate{cert}, s.clock.Now(), x509.ExtKeyUsageClientAuth); err != nil {
 		return "", nil, bodyField("certificate", "the certificate is not issued by the certificate authority MNotify trusts")
 	}
 	return wire.Serial(cert), cert, nil

@@ -14,6 +14,7 @@ import (
 	"herald/simulator/entropy"
 	"herald/simulator/system"
 	"herald/specs"
+	wire "herald/specs/wire/mnotify"
 )
 
 // MaxBodyBytes is the largest request body: room for the documented 15 MB
@@ -79,7 +80,7 @@ type Sim struct {
 	seed     *fixtures.MNotifySeed
 	roots    *x509.CertPool
 	tls      *tls.Config
-	chains   *chainCache
+	chains   *wire.ChainCache
 	registry *Registry
 	canon    *canon
 	engine   *engine.Engine
@@ -145,7 +146,7 @@ func New(cfg Config) (*Sim, error) {
 		canon = newCanon(doc)
 	}
 	s := &Sim{clock: cfg.Clock, random: cfg.Random, seed: cfg.Seed, roots: cfg.ClientCAs, tls: serverTLS,
-		chains: &chainCache{seen: map[[32]byte]error{}}, registry: registry, canon: canon}
+		chains: wire.NewChainCache(), registry: registry, canon: canon}
 	s.st = newState(cfg.Seed, s.clock.Now(), s.newID)
 	// The spec declares no security scheme (OpenAPI 3.0.3 has none for
 	// mutual TLS): the engine authenticates every request itself, before

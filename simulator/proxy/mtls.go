@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -114,7 +113,7 @@ type gate struct {
 	roles   ClientRoles
 	clients map[string]*http.Client
 	mu      sync.Mutex
-	chains  map[[sha256.Size]byte]error
+	chains  *wire.ChainCache
 }
 
 func newGate(name string, m *MutualTLS) (*gate, error) {
@@ -134,7 +133,7 @@ func newGate(name string, m *MutualTLS) (*gate, error) {
 		serials[key] = role
 	}
 	r.Serials = serials
-	return &gate{name: name, roles: r, clients: m.Clients, chains: map[[sha256.Size]byte]error{}}, nil
+	return &gate{name: name, roles: r, clients: m.Clients, chains: wire.NewChainCache()}, nil
 }
 
 // ownListener is the proxy's listener of a system: the TLS configuration
@@ -205,45 +204,13 @@ func (g *gate) client(ex *engine.Exchange) *http.Client {
 	return g.clients[string(rl)]
 }
 
-const chainCacheSize = 1024
-
-// verify checks that a chain leads to the trusted CAs, as of a time within
-// the leaf's validity (whether it has expired is the upstream's to say); a
-// chain once seen is not verified again.
+// verify checks that a chain leads to the trusted CAs, whatever its dates
+// (whether it has expired is the upstream's to say).
 func (g *gate) verify(certs []*x509.Certificate) error {
 	if g.roles.CAs == nil {
 		return errors.New("the proxy trusts no certificate authority")
 	}
-	h := sha256.New()
-	for _, c := range certs {
-		h.Write(c.Raw)
-	}
-	var key [sha256.Size]byte
-	h.Sum(key[:0])
-	g.mu.Lock()
-	err, seen := g.chains[key]
-	g.mu.Unlock()
-	if seen {
-		return err
-	}
-	leaf := certs[0]
-	inter := x509.NewCertPool()
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
-	}
-	at := time.Now()
-	if at.Before(leaf.NotBefore) || at.After(leaf.NotAfter) {
-		at = leaf.NotBefore
-	}
-	_, err = leaf.Verify(x509.VerifyOptions{Roots: g.roles.CAs, Intermediates: inter, CurrentTime: at,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	g.mu.Lock()
-	if len(g.chains) >= chainCacheSize {
-		clear(g.chains)
-	}
-	g.chains[key] = err
-	g.mu.Unlock()
-	return err
+	return g.chains.Verify(g.roles.CAs, certs, time.Now(), x509.ExtKeyUsageAny)
 }
 
 // Mapped lists the roles a proxy's certificates map to, sorted: for its

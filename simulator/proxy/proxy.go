@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -266,15 +265,7 @@ func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request, rest string
 }
 
 func (p *Proxy) allowed(r *http.Request) bool {
-	if p.opts.ControlToken == "" {
-		return true
-	}
-	values := r.Header.Values("Authorization")
-	if len(values) != 1 {
-		return false
-	}
-	scheme, given, ok := strings.Cut(values[0], " ")
-	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(given), []byte(p.opts.ControlToken)) == 1
+	return control.BearerAllowed(r, p.opts.ControlToken)
 }
 
 func writeReply(w http.ResponseWriter, reply engine.Reply) {
