@@ -36,7 +36,10 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	journalBody := fs.Int("journal-body-bytes", journal.DefaultBodyBytes, "how many `bytes` of each body the journal keeps (1 to 1048576)")
 	token := fs.String("control-token", "", "bearer `token` the journal's routes ask for (env HERALD_CONTROL_TOKEN); made up and printed when the proxy listens beyond loopback without one")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and exits 1 when an answer broke the spec.\nMNotify (mutual TLS) and Monnet's webhooks are not proxied yet.\n\nFlags:\n"
+	var format formatFlag
+	fs.Var(&format, "format", "drift report `formats`, comma-separated or repeated, as herald test takes them: progress (default: the report on the console), pretty (the same), junit:FILE, cucumber:FILE, html:FILE")
+	record := fs.String("record", "", "save each distinct answer that followed the spec in this `folder`, as an example payload for fixtures: DIR/<system>/<operation>/<status>-<hash>.json, secrets redacted, at most 20 per operation")
+	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and writes it in each --format file; it exits 1\nwhen an answer broke the spec, 2 on a usage error.\nMNotify (mutual TLS) and Monnet's webhooks are not proxied yet.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -55,6 +58,26 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "herald proxy: --upstream-timeout must be positive")
 		return 2
+	}
+	if format == "" {
+		format = "progress"
+	}
+	if err := checkFormat(string(format)); err != nil {
+		fmt.Fprintln(stderr, "herald proxy: --format:", err)
+		return 2
+	}
+	if err := writable(string(format)); err != nil {
+		fmt.Fprintln(stderr, "herald proxy: --format:", err)
+		return 2
+	}
+	var recorder *proxy.Recorder
+	if *record != "" {
+		r, err := proxy.NewRecorder(*record, proxy.DefaultRecordLimit)
+		if err != nil {
+			fmt.Fprintln(stderr, "herald proxy:", err)
+			return 2
+		}
+		recorder = r
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -89,7 +112,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	}
 	j := journal.New(journal.Options{Size: *journalSize, BodyBytes: *journalBody, Checked: true})
 	p, err := proxy.New(proxy.Options{Upstreams: upstreams, Definitions: simulator.Registered(), Enforce: *enforce, Timeout: *timeout,
-		Journal: j, ControlToken: *token, Version: version, Logger: logger})
+		Journal: j, ControlToken: *token, Record: recorder, Version: version, Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald proxy:", err)
 		return 2
@@ -140,7 +163,27 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	if err := srv.Shutdown(shutdown); err != nil {
 		srv.Close()
 	}
-	return printDrift(stdout, p.Drift())
+	d := p.Drift()
+	status := printDrift(stdout, d)
+	if recorder != nil {
+		printRecorded(stdout, recorder.Summary())
+	}
+	if err := writeDriftReports(string(format), *target, d); err != nil {
+		fmt.Fprintln(stderr, "herald proxy: writing the drift report:", err)
+		return 1
+	}
+	return status
+}
+
+// printRecorded says what --record saved.
+func printRecorded(w io.Writer, s proxy.RecordSummary) {
+	fmt.Fprintf(w, "recorded %d new example %s in %s\n", s.Saved, plural(s.Saved, "answer", "answers"), s.Dir)
+	if len(s.Full) > 0 {
+		fmt.Fprintf(w, "  at the bound of %d files, more answers were not recorded for: %s\n", s.Limit, strings.Join(s.Full, ", "))
+	}
+	if s.Err != nil {
+		fmt.Fprintf(w, "  some could not be written: %v\n", s.Err)
+	}
 }
 
 // printDrift writes the drift report: first what the deployment's answers

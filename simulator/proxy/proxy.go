@@ -59,8 +59,11 @@ type Options struct {
 	Journal *journal.Journal
 	// ControlToken, when set, is the bearer token the journal's routes ask for.
 	ControlToken string
-	Version      string
-	Logger       *slog.Logger
+	// Record, when set, saves each distinct answer that followed the spec
+	// as an example payload (--record).
+	Record  *Recorder
+	Version string
+	Logger  *slog.Logger
 }
 
 // Proxy is the validating proxy: one handler for its main listener.
@@ -127,6 +130,7 @@ func New(opts Options) (*Proxy, error) {
 		obs := func(o engine.Observation) {
 			if e := opts.Journal.Record("", time.Now(), o); e != nil {
 				p.drift.Add(e)
+				opts.Record.Save(e, o)
 			}
 		}
 		env := system.Env{Name: name, Doc: doc, Clock: clk, Scheduler: schedule.New(clk), Random: entropy.New(0).Derive(name),
