@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -81,13 +82,9 @@ func (r *Recorder) Save(e *journal.Entry, o engine.Observation) {
 	}
 	body := redact.Body(o.Reply.Body)
 	ext := ".json"
-	if json.Valid(body) {
-		var v any
-		if json.Unmarshal(body, &v) == nil {
-			if pretty, err := json.MarshalIndent(v, "", "  "); err == nil {
-				body = pretty
-			}
-		}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, body, "", "  ") == nil {
+		body = pretty.Bytes()
 	} else {
 		ext = ".txt"
 	}
