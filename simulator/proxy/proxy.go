@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"herald/simulator/clock"
+	"herald/simulator/console"
 	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
@@ -75,6 +76,7 @@ type Proxy struct {
 	stream   http.Handler
 	upstream map[string]Upstream
 	drift    *Drift
+	console  http.Handler
 }
 
 // Drift is the drift report so far: every rule either side broke.
@@ -94,7 +96,7 @@ func New(opts Options) (*Proxy, error) {
 	if opts.Journal == nil {
 		return nil, errors.New("a proxy needs a journal: its verdicts and drift report come from it")
 	}
-	p := &Proxy{opts: opts, systems: map[string]http.Handler{}, upstream: map[string]Upstream{}, drift: NewDrift()}
+	p := &Proxy{opts: opts, systems: map[string]http.Handler{}, upstream: map[string]Upstream{}, drift: NewDrift(), console: console.Handler()}
 	compiled := engine.NewCompiled()
 	clk := clock.NewControlled(nil)
 	var infos []system.Info
@@ -163,7 +165,7 @@ func New(opts Options) (*Proxy, error) {
 	}
 	ctl, err := control.New(control.Config{Version: opts.Version, Clock: clk, Scheduler: schedule.New(clk), Faults: &engine.Faults{},
 		Systems: systems, Checker: checker, Reset: func() error { opts.Journal.Clear(""); return nil }, Coverage: nil,
-		Logger: opts.Logger, Compiled: compiled, Journal: opts.Journal})
+		Logger: opts.Logger, Compiled: compiled, Journal: opts.Journal, Mode: "proxy"})
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +193,10 @@ func journalRoute(rest string) bool {
 // ServeHTTP serves the main listener: each system under /<name>/, and the
 // journal's control routes under /_herald/v1/.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, console.Path) || r.URL.Path == strings.TrimSuffix(console.Path, "/") {
+		p.console.ServeHTTP(w, r)
+		return
+	}
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/_herald/"); ok {
 		p.serveControl(w, r, rest)
 		return
