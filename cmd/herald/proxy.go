@@ -39,7 +39,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	var format formatFlag
 	fs.Var(&format, "format", "drift report `formats`, comma-separated or repeated, as herald test takes them: progress (default: the report on the console), pretty (the same), junit:FILE, cucumber:FILE, html:FILE")
 	record := fs.String("record", "", "save each distinct answer that followed the spec in this `folder`, as an example payload for fixtures: DIR/<system>/<operation>/<status>-<hash>.json, secrets redacted, at most 20 per operation")
-	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and writes it in each --format file; it exits 1\nwhen an answer broke the spec, 2 on a usage error.\nMNotify (mutual TLS) and Monnet's webhooks are not proxied yet.\n\nFlags:\n"
+	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it, and in the web console at\n/_herald/ui/. On SIGINT, SIGTERM or after --duration it prints the drift report:\nevery rule either side broke, and writes it in each --format file; it exits 1\nwhen an answer broke the spec, 2 on a usage error.\nMNotify (mutual TLS) and Monnet's webhooks are not proxied yet.\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -140,6 +140,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  skipped  %s\n", s)
 	}
 	fmt.Fprintf(stdout, "  journal  %s/_herald/v1/journal\n", base)
+	fmt.Fprintf(stdout, "  console  %s/_herald/ui/\n", base)
 	if madeUp {
 		fmt.Fprintf(stdout, "  the journal asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
 	}

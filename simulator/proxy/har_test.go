@@ -2,9 +2,12 @@ package proxy_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"herald/simulator/journal"
 	"herald/simulator/proxy"
@@ -18,8 +21,9 @@ func TestJournalAsHAR(t *testing.T) {
 	vendor := httptest.NewServer(driftingVendor())
 	defer vendor.Close()
 	base, _ := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: vendor.URL + "/"}})
-	hd := signed("pk-1", "the-secret")
-	sig := hd[wire.HeaderSignature][0]
+	ts := fmt.Sprint(time.Now().Unix())
+	sig := wire.Signature("the-secret", ts)
+	hd := http.Header{wire.HeaderKey: {"pk-1"}, wire.HeaderTimestamp: {ts}, wire.HeaderSignature: {sig}}
 	if status, _ := send(t, "GET", base+"/mopay/user_notice_fetch?page=1", "", hd); status != 200 {
 		t.Fatalf("status %d", status)
 	}
