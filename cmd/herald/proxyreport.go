@@ -81,12 +81,16 @@ func driftVerdict(d proxy.Report) string {
 			requests++
 		}
 	}
+	more := ""
+	if d.Dropped > 0 {
+		more = fmt.Sprintf("; %d more violations of rules beyond the report's bound", d.Dropped)
+	}
 	if answers == 0 {
 		return fmt.Sprintf("no drift: every answer of %d %s followed the specs; requests broke %d %s", d.Exchanges, plural(d.Exchanges, "exchange", "exchanges"),
-			requests, plural(requests, "rule", "rules"))
+			requests, plural(requests, "rule", "rules")) + more
 	}
 	return fmt.Sprintf("DRIFT: answers broke %d %s of the specs, requests %d, in %d of %d exchanges", answers, plural(answers, "rule", "rules"), requests,
-		d.Violating, d.Exchanges)
+		d.Violating, d.Exchanges) + more
 }
 
 // writeDriftReports writes the drift report in each file format of formats.

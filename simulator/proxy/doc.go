@@ -5,4 +5,7 @@
 // forwards the request's bytes to the deployment, passes its answer back as
 // it came, and journals each exchange with its verdicts. By default it only
 // reports; Enforce refuses a request that breaks the spec before it leaves.
+// It serves the journal's routes and the web console, keeps the drift
+// report (Drift), and can record each distinct answer that followed the
+// spec as an example payload (Recorder).
 package proxy
