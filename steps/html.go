@@ -11,6 +11,11 @@ import (
 
 // htmlReport is what the HTML report shows.
 type htmlReport struct {
+	// Title heads the page; "" is the conformance report's.
+	Title string
+	// Plain is a report of results alone (WriteResults): no run summary,
+	// no coverage, no skipped scenarios.
+	Plain     bool
 	Target    string
 	Generated string
 	Totals    counts
@@ -51,11 +56,21 @@ func (c *counts) add(status string) {
 // writeHTML writes one self-contained page: no script, no link, nothing to
 // fetch, so it opens from a CI artifact as it is.
 func writeHTML(w io.Writer, target string, results []*ScenarioResult, skipped []Skipped, coverage []Coverage, sums []SystemSummary, gates []string) error {
-	rep := htmlReport{Target: target, Generated: time.Now().UTC().Format(time.RFC3339), Coverage: coverage, Skipped: skipped, Scenarios: results,
-		Verdict: RunVerdict(sums), Summaries: sums, Gates: gates}
+	rep := htmlReport{Target: target, Coverage: coverage, Verdict: RunVerdict(sums), Summaries: sums, Gates: gates}
 	for _, s := range sums {
 		rep.Partial = rep.Partial || s.Partial()
 	}
+	return writeHTMLReport(w, rep, results, skipped)
+}
+
+// writeHTMLReport tallies the results and skipped scenarios into rep, and
+// writes the page.
+func writeHTMLReport(w io.Writer, rep htmlReport, results []*ScenarioResult, skipped []Skipped) error {
+	if rep.Title == "" {
+		rep.Title = "Herald conformance report"
+	}
+	rep.Generated = time.Now().UTC().Format(time.RFC3339)
+	rep.Skipped, rep.Scenarios = skipped, results
 	tags := map[string]*counts{}
 	tally := func(m map[string]*counts, key, status string) {
 		if m[key] == nil {
@@ -112,7 +127,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"plural":          plural,
 	"join":            func(s []string) string { return strings.Join(s, ", ") },
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Herald conformance report</title>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1b1b1b;max-width:72em}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
@@ -127,16 +142,16 @@ td.num{text-align:right}
 .verdict.gate{background:#fde7ea;border-left:6px solid #b00020;color:#b00020}
 .exchange{margin:.4em 0}.exchange.failing{border-left:4px solid #b00020;padding-left:.6em;background:#fffafa}
 </style></head><body>
-<h1>Herald conformance report</h1>
+<h1>{{.Title}}</h1>
 <p>Target: <b>{{.Target}}</b> · {{.Generated}} ·
 <span class="passed">{{.Totals.Passed}} passed</span>, <span class="failed">{{.Totals.Failed}} failed</span>,
 <span class="skipped">{{.Totals.Skipped}} skipped</span></p>
-<p class="verdict {{if .Partial}}partial{{else}}full{{end}}">{{.Verdict}}</p>
+{{if .Plain}}<p class="verdict {{if .Partial}}gate{{else}}full{{end}}">{{.Verdict}}</p>{{else}}<p class="verdict {{if .Partial}}partial{{else}}full{{end}}">{{.Verdict}}</p>{{end}}
 {{if .Gates}}<div class="verdict gate">The run fails its release gate:<ul>{{range .Gates}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
-<table><tr><th>system</th><th>scenarios</th><th>ran</th><th>passed</th><th>failed</th><th>left out, and what would bring them back</th><th>coverage</th></tr>
+{{if not .Plain}}<table><tr><th>system</th><th>scenarios</th><th>ran</th><th>passed</th><th>failed</th><th>left out, and what would bring them back</th><th>coverage</th></tr>
 {{range .Summaries}}<tr><td>{{.System}}</td><td class="num">{{.Scenarios}}{{if ne .Selected .Scenarios}} ({{.Selected}} selected){{end}}</td><td class="num"><b>{{.Ran}}</b></td><td class="num passed">{{.Passed}}</td><td class="num{{if .Failed}} failed{{end}}">{{.Failed}}</td>
 <td>{{range .LeftOut}}{{.Count}} {{plural .Count "needs" "need"}} {{.Need}}<br>{{end}}{{if .SkippedAtRun}}{{.SkippedAtRun}} skipped {{plural .SkippedAtRun "itself" "themselves"}} (reasons below)<br>{{end}}{{if .OtherShards}}{{.OtherShards}} in other shards{{end}}</td><td class="num">{{pctf .Coverage}}%</td></tr>
-{{end}}</table>
+{{end}}</table>{{end}}
 
 <h2>Failures</h2>
 {{if not .Failures}}<p class="passed">No scenario failed.</p>{{else}}<ol>{{range $i, $f := .Failures}}<li><a href="#failure-{{$i}}" class="failed">{{$f.Name}}</a> · {{$f.URI}}:{{$f.Line}}</li>{{end}}</ol>{{end}}
@@ -159,7 +174,7 @@ td.num{text-align:right}
 <table><tr><th>tag</th><th>passed</th><th>failed</th><th>skipped</th></tr>
 {{range .ByTag}}<tr><td>{{.Name}}</td><td>{{.Passed}}</td><td>{{.Failed}}</td><td>{{.Skipped}}</td></tr>{{end}}</table>
 
-<h2>Contract coverage</h2>
+{{if not .Plain}}<h2>Contract coverage</h2>
 {{range .Coverage}}<h3>{{.System}}: {{pct .}}%</h3>
 <table><tr><th></th><th>exercised</th><th>not exercised</th></tr>
 <tr><td>operations</td><td>{{.Operations}}</td><td>{{join .Operations.Missing}}</td></tr>
@@ -169,7 +184,7 @@ td.num{text-align:right}
 
 <h2>Skipped, with reasons</h2>
 {{if and (not .Skipped) (not .SkippedAtRun)}}<p>None.</p>{{end}}
-<table>{{range .Skipped}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">{{.Reason}}</td></tr>{{end}}{{range .SkippedAtRun}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">skipped at run: {{.Reason}}</td></tr>{{end}}</table>
+<table>{{range .Skipped}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">{{.Reason}}</td></tr>{{end}}{{range .SkippedAtRun}}<tr><td>{{.URI}}:{{.Line}}</td><td>{{.Name}}</td><td class="skipped">skipped at run: {{.Reason}}</td></tr>{{end}}</table>{{end}}
 
 <h2>Every scenario</h2>
 <table><tr><th>scenario</th><th>where</th><th>result</th></tr>

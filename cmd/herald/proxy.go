@@ -39,7 +39,10 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	token := fs.String("control-token", "", "bearer `token` the journal's routes ask for (env HERALD_CONTROL_TOKEN); made up and printed when the proxy listens beyond loopback without one")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	hook := addWebhookFlags(fs)
-	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it. On SIGINT, SIGTERM or after\n--duration it prints the drift report: every rule either side broke, and\nexits 1 when an answer (or a Monnet notification) broke the spec.\nMNotify is served on a listener of its own: the proxy ends the client's\nmutual TLS, maps its certificate to a role and forwards with that role's\ncertificate from the target file; a request without one, or with one\nthat maps to no role, is refused and never forwarded.\nWith --monnet-receiver URL, a listener of its own (--monnet-webhook-listen)\nstands between Monnet's notifier and the merchant's receiver: each notification\nis verified with the notifier certificate, checked against the callback schema,\njournalled and forwarded as it came (with --enforce, one that does not verify\nor breaks the schema is refused, 401 or 400, and not forwarded).\n\nFlags:\n"
+	var format formatFlag
+	fs.Var(&format, "format", "drift report `formats`, comma-separated or repeated, as herald test takes them: progress (default: the report on the console), pretty (the same), junit:FILE, cucumber:FILE, html:FILE")
+	record := fs.String("record", "", "save each distinct answer that followed the spec in this `folder`, as an example payload for fixtures: DIR/<system>/<operation>/<status>-<hash>.json, secrets redacted, at most 20 per operation")
+	help := "Usage: herald proxy --target FILE [flags]\n\nStands between your client and a real deployment: serves each system the target\nfile names on --listen, under /<name>/, checks every request and every answer\nagainst the spec, forwards the request's bytes to the deployment and passes\nits answer back as it came. Every exchange goes into the journal, under\n/_herald/v1/journal as herald serve has it, and in the web console at\n/_herald/ui/. On SIGINT, SIGTERM or after --duration it prints the drift\nreport: every rule either side broke, and writes it in each --format file;\nit exits 1 when an answer (or a Monnet notification) broke the spec, 2 on\na usage error.\nMNotify is served on a listener of its own: the proxy ends the client's\nmutual TLS, maps its certificate to a role and forwards with that role's\ncertificate from the target file; a request without one, or with one\nthat maps to no role, is refused and never forwarded.\nWith --monnet-receiver URL, a listener of its own (--monnet-webhook-listen)\nstands between Monnet's notifier and the merchant's receiver: each notification\nis verified with the notifier certificate, checked against the callback schema,\njournalled and forwarded as it came (with --enforce, one that does not verify\nor breaks the schema is refused, 401 or 400, and not forwarded).\n\nFlags:\n"
 	if status, done := parseFlags(fs, help, args, stdout, stderr); done {
 		return status
 	}
@@ -58,6 +61,26 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	if *timeout <= 0 {
 		fmt.Fprintln(stderr, "herald proxy: --upstream-timeout must be positive")
 		return 2
+	}
+	if format == "" {
+		format = "progress"
+	}
+	if err := checkFormat(string(format)); err != nil {
+		fmt.Fprintln(stderr, "herald proxy: --format:", err)
+		return 2
+	}
+	if err := writable(string(format)); err != nil {
+		fmt.Fprintln(stderr, "herald proxy: --format:", err)
+		return 2
+	}
+	var recorder *proxy.Recorder
+	if *record != "" {
+		r, err := proxy.NewRecorder(*record, proxy.DefaultRecordLimit)
+		if err != nil {
+			fmt.Fprintln(stderr, "herald proxy:", err)
+			return 2
+		}
+		recorder = r
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -109,7 +132,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	}
 	j := journal.New(journal.Options{Size: *journalSize, BodyBytes: *journalBody, Checked: true})
 	p, err := proxy.New(proxy.Options{Upstreams: upstreams, Definitions: simulator.Registered(), Enforce: *enforce, Timeout: *timeout,
-		Journal: j, Secrets: secrets, ControlToken: *token, Version: version, Logger: logger})
+		Journal: j, Secrets: secrets, ControlToken: *token, Record: recorder, Version: version, Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald proxy:", err)
 		return 2
@@ -164,6 +187,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  monnet webhooks http://%s/ → %s (%s)\n", hookLn.Addr(), relay.receiver, relay.verifies)
 	}
 	fmt.Fprintf(stdout, "  journal  %s/_herald/v1/journal\n", base)
+	fmt.Fprintf(stdout, "  console  %s/_herald/ui/\n", base)
 	if madeUp {
 		fmt.Fprintf(stdout, "  the journal asks for Authorization: Bearer %s (set --control-token or HERALD_CONTROL_TOKEN to choose it)\n", *token)
 	}
@@ -200,7 +224,27 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 			hookSrv.Close()
 		}
 	}
-	return printDrift(stdout, p.Drift())
+	d := p.Drift()
+	status := printDrift(stdout, d)
+	if recorder != nil {
+		printRecorded(stdout, recorder.Summary())
+	}
+	if err := writeDriftReports(string(format), *target, d); err != nil {
+		fmt.Fprintln(stderr, "herald proxy: writing the drift report:", err)
+		return 1
+	}
+	return status
+}
+
+// printRecorded says what --record saved.
+func printRecorded(w io.Writer, s proxy.RecordSummary) {
+	fmt.Fprintf(w, "recorded %d new example %s in %s\n", s.Saved, plural(s.Saved, "answer", "answers"), s.Dir)
+	if len(s.Full) > 0 {
+		fmt.Fprintf(w, "  at the bound of %d files, more answers were not recorded for: %s\n", s.Limit, strings.Join(s.Full, ", "))
+	}
+	if s.Err != nil {
+		fmt.Fprintf(w, "  some could not be written: %v\n", s.Err)
+	}
 }
 
 // printDrift writes the drift report: first what the deployment's answers

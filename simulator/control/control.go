@@ -61,6 +61,9 @@ type Config struct {
 	Compiled *engine.Compiled
 	// Journal keeps the exchanges; nil when it is off.
 	Journal *journal.Journal
+	// Mode is what the info says this Herald is: "proxy" for herald proxy;
+	// "" is "simulator".
+	Mode string
 }
 
 // Worlds manages isolated worlds.
@@ -182,7 +185,11 @@ func ForSystem(name string, c system.Control, logger *slog.Logger, compiled *eng
 }
 
 func (a *api) getInfo(ex *engine.Exchange) (engine.Reply, error) {
-	info := map[string]any{"name": "herald", "version": a.cfg.Version, "seed": a.cfg.Seed, "systems": a.cfg.Systems()}
+	mode := a.cfg.Mode
+	if mode == "" {
+		mode = "simulator"
+	}
+	info := map[string]any{"name": "herald", "mode": mode, "version": a.cfg.Version, "seed": a.cfg.Seed, "systems": a.cfg.Systems()}
 	if a.cfg.World != "" {
 		info["world"] = a.cfg.World
 	}

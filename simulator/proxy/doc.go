@@ -7,4 +7,7 @@
 // reports; Enforce refuses a request that breaks the spec before it leaves.
 // For Monnet's webhooks it stands between Monnet's notifier and the
 // merchant's receiver on a listener of its own (Proxy.MonnetWebhook).
+// It serves the journal's routes and the web console, keeps the drift
+// report (Drift), and can record each distinct answer that followed the
+// spec as an example payload (Recorder).
 package proxy

@@ -25,6 +25,8 @@ type Rule struct {
 	// Method and Path are the first exchange's request, to find it again.
 	Method string `json:"method"`
 	Path   string `json:"path"`
+	// Status is the first exchange's answer's.
+	Status int `json:"status"`
 }
 
 // Drift collects every rule broken, from each journal entry.
@@ -34,16 +36,33 @@ type Drift struct {
 	exchanges int
 	violating int
 	dropped   int
+	// seen counts the exchanges of each system and operation; bounded as
+	// the rules are.
+	seen map[[2]string]int
+}
+
+// maxSeen bounds the operations a drift report counts exchanges of.
+const maxSeen = 1000
+
+// Seen is how many exchanges one operation of a system had ("" when none
+// matched).
+type Seen struct {
+	System    string `json:"system"`
+	Operation string `json:"operation"`
+	Exchanges int    `json:"exchanges"`
 }
 
 // NewDrift makes an empty drift report.
-func NewDrift() *Drift { return &Drift{rules: map[string]*Rule{}} }
+func NewDrift() *Drift { return &Drift{rules: map[string]*Rule{}, seen: map[[2]string]int{}} }
 
 // Add notes an exchange's violations.
 func (d *Drift) Add(e *journal.Entry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.exchanges++
+	if k := [2]string{e.System, e.Operation}; d.seen[k] > 0 || len(d.seen) < maxSeen {
+		d.seen[k]++
+	}
 	if len(e.Violations) > 0 {
 		d.violating++
 	}
@@ -56,7 +75,7 @@ func (d *Drift) Add(e *journal.Entry) {
 				continue
 			}
 			r = &Rule{System: e.System, Operation: e.Operation, Side: v.Side, Pointer: v.Pointer, Reason: v.Reason,
-				FirstID: e.ID, FirstAt: e.Time, Method: e.Request.Method, Path: e.Request.Path}
+				FirstID: e.ID, FirstAt: e.Time, Method: e.Request.Method, Path: e.Request.Path, Status: e.Response.Status}
 			d.rules[key] = r
 		}
 		r.Count++
@@ -68,6 +87,8 @@ type Report struct {
 	Exchanges int    `json:"exchanges"`
 	Violating int    `json:"violating"`
 	Rules     []Rule `json:"rules"`
+	// Seen are the operations exchanged, by system and operation.
+	Seen []Seen `json:"seen"`
 	// Dropped counts violations of rules beyond the report's bound.
 	Dropped int `json:"dropped"`
 }
@@ -80,6 +101,13 @@ func (d *Drift) Report() Report {
 	for _, r := range d.rules {
 		out.Rules = append(out.Rules, *r)
 	}
+	for k, n := range d.seen {
+		out.Seen = append(out.Seen, Seen{System: k[0], Operation: k[1], Exchanges: n})
+	}
+	sort.Slice(out.Seen, func(i, j int) bool {
+		a, b := out.Seen[i], out.Seen[j]
+		return a.System < b.System || a.System == b.System && a.Operation < b.Operation
+	})
 	sort.Slice(out.Rules, func(i, j int) bool {
 		a, b := out.Rules[i], out.Rules[j]
 		if a.System != b.System {

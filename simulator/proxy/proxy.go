@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"herald/simulator/clock"
+	"herald/simulator/console"
 	"herald/simulator/control"
 	"herald/simulator/engine"
 	"herald/simulator/entropy"
@@ -64,8 +65,11 @@ type Options struct {
 	Secrets Secrets
 	// ControlToken, when set, is the bearer token the journal's routes ask for.
 	ControlToken string
-	Version      string
-	Logger       *slog.Logger
+	// Record, when set, saves each distinct answer that followed the spec
+	// as an example payload (--record).
+	Record  *Recorder
+	Version string
+	Logger  *slog.Logger
 }
 
 // Proxy is the validating proxy: one handler for its main listener.
@@ -78,6 +82,7 @@ type Proxy struct {
 	upstream map[string]Upstream
 	drift    *Drift
 	own      []Listener
+	console  http.Handler
 }
 
 // Drift is the drift report so far: every rule either side broke.
@@ -97,7 +102,7 @@ func New(opts Options) (*Proxy, error) {
 	if opts.Journal == nil {
 		return nil, errors.New("a proxy needs a journal: its verdicts and drift report come from it")
 	}
-	p := &Proxy{opts: opts, systems: map[string]http.Handler{}, upstream: map[string]Upstream{}, drift: NewDrift()}
+	p := &Proxy{opts: opts, systems: map[string]http.Handler{}, upstream: map[string]Upstream{}, drift: NewDrift(), console: console.Handler()}
 	compiled := engine.NewCompiled()
 	clk := clock.NewControlled(nil)
 	var infos []system.Info
@@ -147,6 +152,7 @@ func New(opts Options) (*Proxy, error) {
 		obs := func(o engine.Observation) {
 			if e := opts.Journal.Record("", time.Now(), o); e != nil {
 				p.drift.Add(e)
+				opts.Record.Save(e, o)
 			}
 		}
 		env := system.Env{Name: name, Doc: doc, Clock: clk, Scheduler: schedule.New(clk), Random: entropy.New(0).Derive(name),
@@ -189,7 +195,7 @@ func New(opts Options) (*Proxy, error) {
 	}
 	ctl, err := control.New(control.Config{Version: opts.Version, Clock: clk, Scheduler: schedule.New(clk), Faults: &engine.Faults{},
 		Systems: systems, Checker: checker, Reset: func() error { opts.Journal.Clear(""); return nil }, Coverage: nil,
-		Logger: opts.Logger, Compiled: compiled, Journal: opts.Journal})
+		Logger: opts.Logger, Compiled: compiled, Journal: opts.Journal, Mode: "proxy"})
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +224,10 @@ func journalRoute(rest string) bool {
 // ServeHTTP serves the main listener: each system under /<name>/, and the
 // journal's control routes under /_herald/v1/.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, console.Path) || r.URL.Path == strings.TrimSuffix(console.Path, "/") {
+		p.console.ServeHTTP(w, r)
+		return
+	}
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/_herald/"); ok {
 		p.serveControl(w, r, rest)
 		return

@@ -147,14 +147,28 @@ func TestReportOrEnforce(t *testing.T) {
 	}
 }
 
+// driftAnswer is an answer to user_notice_fetch that breaks the spec.
+const driftAnswer = `{"REQUEST":{"VERSION":"1.0","ACTION":"user_notice_fetch","STATUS":"OK"},"DATA":[{"marker":7}]}`
+
+// driftingVendor answers every request with driftAnswer.
+func driftingVendor() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, driftAnswer)
+	})
+}
+
+// signed are Mopay's signed headers for a key and secret, now.
+func signed(key, secret string) http.Header {
+	ts := fmt.Sprint(time.Now().Unix())
+	return http.Header{wire.HeaderKey: {key}, wire.HeaderTimestamp: {ts}, wire.HeaderSignature: {wire.Signature(secret, ts)}}
+}
+
 // An upstream's answer that breaks the spec is passed on as it came, and
 // journalled with the pointer of what it broke.
 func TestDriftIsNotedNotFixed(t *testing.T) {
-	answer := `{"REQUEST":{"VERSION":"1.0","ACTION":"user_notice_fetch","STATUS":"OK"},"DATA":[{"marker":7}]}`
-	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, answer)
-	}))
+	answer := driftAnswer
+	vendor := httptest.NewServer(driftingVendor())
 	defer vendor.Close()
 	base, j, p := frontProxy(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: vendor.URL + "/"}})
 	ts := fmt.Sprint(time.Now().Unix())

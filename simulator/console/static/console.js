@@ -18,7 +18,8 @@
     loadGen: 0,
     clock: null, // {now: Date, frozen, readAt}
     inbox: null, // the last inbox read
-    page: null // the journal page's counts
+    page: null, // the journal page's counts
+    proxy: false // herald proxy: the journal only
   };
 
   // ---- DOM helpers
@@ -155,7 +156,7 @@
 
   function route() {
     var v = (location.hash || '#journal').slice(1);
-    if (!views[v]) { v = 'journal'; }
+    if (!views[v] || state.proxy) { v = 'journal'; }
     state.view = v;
     Object.keys(views).forEach(function (k) {
       $('view-' + k).hidden = k !== v;
@@ -168,10 +169,25 @@
   // start (re)loads what the page shows: after the token is given, or the
   // world changes.
   function start() {
-    loadWorlds();
-    loadClock();
-    loadSystems();
-    route();
+    loadSystems().then(function () {
+      if (!state.proxy) {
+        loadWorlds();
+        loadClock();
+      }
+      route();
+    });
+  }
+
+  // applyMode shows what this Herald has: a proxy (herald proxy) has its
+  // journal only, no inbox, deliveries, worlds or clock.
+  function applyMode(info) {
+    state.proxy = info.mode === 'proxy';
+    document.body.dataset.mode = state.proxy ? 'proxy' : 'simulator';
+    $('mode').hidden = !state.proxy;
+    ['tab-inbox', 'tab-deliveries', 'world-box', 'clock'].forEach(function (id) { $(id).hidden = state.proxy; });
+    $('journal-empty').textContent = state.proxy
+      ? 'No exchange yet. Requests through the proxy appear here as they arrive, with what they and the deployment\u2019s answers broke.'
+      : 'No exchange yet. Requests to the simulated systems appear here as they arrive.';
   }
 
   // ---- worlds
@@ -263,13 +279,14 @@
       clockAction(api('clock/advance', { method: 'POST', json: { by: v } }));
     });
     setInterval(renderClock, 1000);
-    setInterval(function () { if (!document.hidden) { loadClock(); } }, 15000);
+    setInterval(function () { if (!document.hidden && !state.proxy) { loadClock(); } }, 15000);
   }
 
   // ---- journal
 
   function loadSystems() {
-    apiJSON('info').then(function (info) {
+    return apiJSON('info').then(function (info) {
+      applyMode(info);
       var sel = $('f-system');
       var cur = sel.value;
       clear(sel);
@@ -396,7 +413,9 @@
     if (!p) { return; }
     var shown = state.entries.size;
     $('journal-count').textContent = p.matched + ' matching' + (p.matched > shown ? ', the newest ' + shown + ' shown' : '') +
-      ' · the journal keeps the last ' + p.capacity + ' exchanges, every world\u2019s together' + (p.evicted ? ' · ' + p.evicted + ' of this world\u2019s dropped to make room' : '');
+      (state.proxy
+        ? ' · the journal keeps the last ' + p.capacity + ' exchanges' + (p.evicted ? ' · ' + p.evicted + ' dropped to make room' : '')
+        : ' · the journal keeps the last ' + p.capacity + ' exchanges, every world\u2019s together' + (p.evicted ? ' · ' + p.evicted + ' of this world\u2019s dropped to make room' : ''));
   }
 
   function addEntry(e) {
@@ -566,7 +585,7 @@
     d.appendChild(el('dl', { class: 'facts' },
       el('dt', { text: 'Exchange' }), el('dd', { class: 'mono', text: '#' + e.id + (e.world ? ' in world ' + e.world : '') }),
       el('dt', { text: 'Received' }), el('dd', { class: 'mono', text: fmtTime(e.time) }),
-      el('dt', { text: 'Simulator clock' }), el('dd', { class: 'mono', text: fmtTime(e.simTime) }),
+      state.proxy ? null : [el('dt', { text: 'Simulator clock' }), el('dd', { class: 'mono', text: fmtTime(e.simTime) })],
       el('dt', { text: 'Took' }), el('dd', { class: 'mono', text: (Math.round((e.durationMs || 0) * 100) / 100) + ' ms' })));
 
     var a = e.auth || { outcome: 'none' };
