@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"herald/fixtures"
@@ -112,7 +111,6 @@ type gate struct {
 	name    string
 	roles   ClientRoles
 	clients map[string]*http.Client
-	mu      sync.Mutex
 	chains  *wire.ChainCache
 }
 
