@@ -241,6 +241,9 @@ func (s *Sim) render(ex *engine.Exchange, err error) engine.Reply {
 			kind = errorKind{Status: http.StatusInternalServerError, Key: "MSG", Text: "Could not process your request"}
 		}
 	}
+	if p := (*engine.Problem)(nil); errors.As(err, &p) && p.Kind == engine.Upstream { // herald proxy's: the vendor did not answer
+		kind.Status, kind.Text = p.Status, "The service did not answer"
+	}
 	text := kind.Text
 	if detail != "" {
 		text += ": " + detail

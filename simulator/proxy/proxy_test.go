@@ -19,12 +19,12 @@ import (
 
 // front starts a proxy in front of upstreams, and returns its base URL and
 // journal.
-func front(t *testing.T, enforce bool, upstreams map[string]proxy.Upstream) (string, *journal.Journal) {
+func front(t testing.TB, enforce bool, upstreams map[string]proxy.Upstream) (string, *journal.Journal) {
 	base, j, _ := frontProxy(t, enforce, upstreams)
 	return base, j
 }
 
-func frontProxy(t *testing.T, enforce bool, upstreams map[string]proxy.Upstream) (string, *journal.Journal, *proxy.Proxy) {
+func frontProxy(t testing.TB, enforce bool, upstreams map[string]proxy.Upstream) (string, *journal.Journal, *proxy.Proxy) {
 	t.Helper()
 	j := journal.New(journal.Options{Size: 100, Checked: true})
 	p, err := proxy.New(proxy.Options{Upstreams: upstreams, Definitions: simulator.Registered(), Enforce: enforce, Journal: j, Timeout: 2 * time.Second})
@@ -203,7 +203,7 @@ func TestUpstreamDown(t *testing.T) {
 	for url, want := range map[string]int{gone.URL + "/": 502, slow.URL + "/": 504} {
 		base, j := front(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: url}})
 		status, body := send(t, "POST", base+"/mopay/user_profile_create", register, nil)
-		if status != want || !strings.Contains(body, `"STATUS":"FAILED"`) {
+		if status != want || !strings.Contains(body, `"STATUS":"FAILED"`) || !strings.Contains(body, fmt.Sprintf(`"CODE":%d`, want)) {
 			t.Errorf("%s: %d %s", url, status, body)
 		}
 		if e := j.List("", journal.Filter{}, 1).Entries[0]; e.Refusal == nil || e.Refusal.Stage != "upstream" {
