@@ -25,7 +25,9 @@ func BenchmarkThroughProxy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var env struct{ DATA struct{ PbcKey, Secret string } }
+	var env struct {
+		DATA struct{ PbcKey, Secret string }
+	}
 	_ = json.NewDecoder(resp.Body).Decode(&env)
 	resp.Body.Close()
 	ts := fmt.Sprint(time.Now().Unix())
