@@ -10,25 +10,15 @@ import (
 	"unicode/utf8"
 
 	"herald/simulator/engine"
+	wire "herald/specs/wire/journal"
 	"herald/specs/wire/redact"
 )
 
-// Entry is one exchange, as the control API shows it.
+// Entry is one exchange, as the control API shows it: the contract's entry
+// (specs/wire/journal), which the Go helpers read, and what the journal
+// keeps beside it.
 type Entry struct {
-	ID          int64      `json:"id"`
-	World       string     `json:"world"`
-	System      string     `json:"system"`
-	Operation   string     `json:"operation,omitempty"`
-	Time        time.Time  `json:"time"`
-	SimTime     time.Time  `json:"simTime"`
-	DurationMs  float64    `json:"durationMs"`
-	Request     Message    `json:"request"`
-	Response    Message    `json:"response"`
-	Verdict     Verdict    `json:"verdict"`
-	Refusal     *Refusal   `json:"refusal,omitempty"`
-	Violations  []Rule     `json:"violations,omitempty"`
-	Auth        AuthResult `json:"auth"`
-	ClosestMiss *Miss      `json:"closestMiss,omitempty"`
+	wire.Entry
 
 	// origin is where the request was sent ("https://127.0.0.1:8443"),
 	// for the HAR export.
@@ -67,59 +57,25 @@ func (e *Entry) keepLater(m *Message, b []byte, raw *[]byte) {
 	}
 }
 
-// Message is a request or an answer.
-type Message struct {
-	Method        string      `json:"method,omitempty"`
-	Path          string      `json:"path,omitempty"`
-	Query         string      `json:"query,omitempty"`
-	Status        int         `json:"status,omitempty"`
-	Headers       http.Header `json:"headers"`
-	Body          string      `json:"body"`
-	BodyBytes     int         `json:"bodyBytes"`
-	BodyTruncated bool        `json:"bodyTruncated"`
-}
-
-// Verdict is what the exchange meant against the spec.
-type Verdict struct {
-	// Request is "accepted" (it reached its handler) or "refused".
-	Request string `json:"request"`
-	// Response is "conforms", "violates" or "unchecked".
-	Response string `json:"response"`
-}
-
-// Refusal is why a request was refused, and at which stage.
-type Refusal struct {
-	// Stage is where: "route" (no operation), "auth", "spec" (the request
-	// broke the spec), "fault" (injected) or "handler" (the system's rules
-	// or state: a wrong password, a notification that does not exist).
-	Stage   string `json:"stage"`
-	Kind    string `json:"kind"`
-	In      string `json:"in,omitempty"`
-	Field   string `json:"field,omitempty"`
-	Pointer string `json:"pointer,omitempty"`
-	Reason  string `json:"reason"`
-}
-
-// Rule is one rule of the spec that a request or an answer broke.
-type Rule struct {
-	Side    string `json:"side"` // request, response
-	Pointer string `json:"pointer"`
-	Reason  string `json:"reason"`
-}
-
-// AuthResult is the authentication's outcome, with its reason.
-type AuthResult struct {
-	Outcome string `json:"outcome"` // accepted, refused, none
-	Reason  string `json:"reason,omitempty"`
-}
-
-// Miss is the documented operation closest to a request that matched none.
-type Miss struct {
-	Operation   string   `json:"operation,omitempty"`
-	Method      string   `json:"method,omitempty"`
-	Path        string   `json:"path,omitempty"`
-	Differences []string `json:"differences"`
-}
+// The parts of an entry, as the contract (specs/wire/journal) has them.
+type (
+	// Message is a request or an answer.
+	Message = wire.Message
+	// Verdict is what the exchange meant against the spec: Request
+	// accepted or refused, Response conforms, violates or unchecked.
+	Verdict = wire.Verdict
+	// Refusal is why a request was refused, and at which stage: route,
+	// auth, spec, fault, handler (the system's rules or state) or upstream
+	// (herald proxy's vendor).
+	Refusal = wire.Refusal
+	// Rule is one rule of the spec that a request or an answer broke.
+	Rule = wire.Rule
+	// AuthResult is the authentication's outcome, with its reason.
+	AuthResult = wire.AuthResult
+	// Miss is the documented operation closest to a request that matched
+	// none.
+	Miss = wire.Miss
+)
 
 // Verdict and outcome values.
 const (
@@ -142,17 +98,15 @@ func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int,
 	if !strings.HasPrefix(path, "/") { // an absolute-form target, or none
 		path, query = r.URL.Path, r.URL.RawQuery
 	}
-	e := &Entry{
+	e := &Entry{Entry: wire.Entry{
 		World: world, System: o.System, Operation: o.OperationID, Time: at.UTC(), SimTime: sim.UTC(),
 		DurationMs: float64(o.Duration.Microseconds()) / 1000,
 		Request: Message{Method: r.Method, Path: clipString(path, 2048), Query: clipString(redact.Query(query), 4096),
 			Headers: clipHeader(redact.Header(r.Header))},
-		Response:  Message{Status: o.Reply.Status, Headers: clipHeader(redact.Header(o.Reply.Header))},
-		Verdict:   Verdict{Request: Accepted, Response: Unchecked},
-		Auth:      AuthResult{Outcome: NoAuth, Reason: o.Auth.Note},
-		origin:    "http://" + clipString(r.Host, 256),
-		bodyBytes: bodyBytes,
-	}
+		Response: Message{Status: o.Reply.Status, Headers: clipHeader(redact.Header(o.Reply.Header))},
+		Verdict:  Verdict{Request: Accepted, Response: Unchecked},
+		Auth:     AuthResult{Outcome: NoAuth, Reason: o.Auth.Note},
+	}, origin: "http://" + clipString(r.Host, 256), bodyBytes: bodyBytes}
 	if r.TLS != nil {
 		e.origin = "https://" + clipString(r.Host, 256)
 	}

@@ -309,8 +309,9 @@ func (h *webhook) record(o engine.Observation) {
 	}
 	// The entry is the journal's now, and others may read it: the drift
 	// report gets a copy of what it needs, its sides renamed.
-	d := &journal.Entry{ID: e.ID, System: e.System, Operation: e.Operation, Time: e.Time,
-		Request: journal.Message{Method: e.Request.Method, Path: e.Request.Path}}
+	d := &journal.Entry{}
+	d.ID, d.System, d.Operation, d.Time = e.ID, e.System, e.Operation, e.Time
+	d.Request = journal.Message{Method: e.Request.Method, Path: e.Request.Path}
 	for _, v := range e.Violations {
 		if v.Side == "request" {
 			v.Side = SideNotification
