@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -58,22 +56,7 @@ func TestSuiteThroughTheProxy(t *testing.T) {
 	writeFile(t, vendor, fmt.Sprintf("name: herald-as-vendor\nsystems:\n  mopay:\n    url: %s/mopay/\n  monnet:\n    url: %s/monnet/\n    params: {api-key: %q, api-secret: %q}\n%s",
 		upstream, upstream, apiKey, apiSecret, mnotify(mnotifyUpstream)))
 
-	bin := buildHerald(t)
-	proxyCmd := exec.Command(bin, "proxy", "--target", vendor, "--listen", "127.0.0.1:0", "--log-level", "error")
-	stdout, _ := proxyCmd.StdoutPipe()
-	var proxyErr syncBuffer
-	proxyCmd.Stderr = &proxyErr
-	if err := proxyCmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = proxyCmd.Process.Kill(); _ = proxyCmd.Wait() })
-	out := bufio.NewReader(stdout)
-	line, err := out.ReadString('\n')
-	m := regexp.MustCompile(`on (http://\S+),`).FindStringSubmatch(line)
-	if err != nil || m == nil {
-		t.Fatalf("herald proxy: %q %v %s", line, err, proxyErr.String())
-	}
-	proxied := m[1]
+	proxyCmd, proxied, out := startProxy(t, "--target", vendor, "--listen", "127.0.0.1:0", "--log-level", "error")
 	var mnotifyProxied string
 	for mnotifyProxied == "" {
 		line, err := out.ReadString('\n')

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,22 +41,8 @@ func TestProxyWritesDriftReportsAndRecords(t *testing.T) {
 	}
 	junit, cucumber, page, record := filepath.Join(dir, "drift.xml"), filepath.Join(dir, "drift.json"), filepath.Join(dir, "drift.html"), filepath.Join(dir, "examples")
 
-	cmd := exec.Command(buildHerald(t), "proxy", "--target", target, "--listen", "127.0.0.1:0", "--record", record,
+	cmd, base, out := startProxy(t, "--target", target, "--listen", "127.0.0.1:0", "--record", record,
 		"--format", "progress,junit:"+junit+",cucumber:"+cucumber, "--format", "html:"+page)
-	stdout, _ := cmd.StdoutPipe()
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	out := bufio.NewReader(stdout)
-	line, err := out.ReadString('\n')
-	m := regexp.MustCompile(`on (http://\S+),`).FindStringSubmatch(line)
-	if err != nil || m == nil {
-		t.Fatalf("herald proxy: %q %v %s", line, err, stderr.String())
-	}
-	base := m[1]
 	var rest syncBuffer
 	copied := make(chan struct{})
 	go func() { _, _ = io.Copy(&rest, out); close(copied) }()
@@ -72,11 +56,11 @@ func TestProxyWritesDriftReportsAndRecords(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	<-copied
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("exit %v, want 1 (drift):\n%s\n%s", err, rest.String(), stderr.String())
+		t.Fatalf("exit %v, want 1 (drift):\n%s", err, rest.String())
 	}
 	text := rest.String()
 	for _, want := range []string{"answers that broke the spec", "mopay user_notice_fetch /DATA", "recorded 1 new example answer in " + record} {

@@ -106,3 +106,25 @@ func startServe(t *testing.T, args ...string) (cmd *exec.Cmd, base string, out *
 	}
 	return cmd, m[1], out, stderr
 }
+
+// startProxy starts herald proxy with args and returns it with its base URL
+// and the rest of its stdout after the banner's first line; it is killed
+// when the test ends.
+func startProxy(t *testing.T, args ...string) (cmd *exec.Cmd, base string, out *bufio.Reader) {
+	t.Helper()
+	cmd = exec.Command(buildHerald(t), append([]string{"proxy"}, args...)...)
+	stdout, _ := cmd.StdoutPipe()
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	out = bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	m := regexp.MustCompile(`on (http://\S+),`).FindStringSubmatch(line)
+	if err != nil || m == nil {
+		t.Fatalf("herald proxy: %q %v %s", line, err, stderr.String())
+	}
+	return cmd, m[1], out
+}
