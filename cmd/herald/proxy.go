@@ -251,10 +251,14 @@ func printRecorded(w io.Writer, s proxy.RecordSummary) {
 // broke (drift), then what the requests broke (the client's mistakes). It
 // returns the exit status: 1 when an answer broke the spec.
 func printDrift(w io.Writer, d proxy.Report) int {
-	fmt.Fprintf(w, "\nherald proxy: %d exchanges, %d broke the spec\n", d.Exchanges, d.Violating)
+	fmt.Fprintf(w, "\nherald proxy: %d %s, %d broke the spec\n", d.Exchanges, plural(d.Exchanges, "exchange", "exchanges"), d.Violating)
 	status := 0
+	if d.Unanswered > 0 {
+		fmt.Fprintf(w, "the deployment never answered %d %s (502 or 504 to the client): nothing was checked of those\n", d.Unanswered, plural(d.Unanswered, "exchange", "exchanges"))
+		status = 1
+	}
 	for _, side := range []struct{ name, title, none string }{
-		{"response", "answers that broke the spec (drift of the deployment)", "no drift: every answer followed the specs"},
+		{"response", "answers that broke the spec (drift of the deployment)", "no drift: every answer the deployment gave followed the specs"},
 		{"request", "requests that broke the spec (the client's)", "every request followed the specs"},
 		{proxy.SideNotification, "Monnet notifications that broke the callback schema or did not verify (drift of the deployment)", ""},
 	} {

@@ -102,11 +102,12 @@ systems:
 	if err := proxyCmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := proxyCmd.Wait(); err != nil {
-		t.Errorf("herald proxy exited with %v (exit 1 is drift)", err)
-	}
+	waitErr := proxyCmd.Wait()
 	<-copied
-	if report := rest.String(); !strings.Contains(report, "no drift: every answer followed the specs") {
+	if waitErr != nil {
+		t.Errorf("herald proxy exited with %v (exit 1 is drift):\n%s", waitErr, rest.String())
+	}
+	if report := rest.String(); !strings.Contains(report, "no drift: every answer the deployment gave followed the specs") {
 		t.Errorf("the drift report:\n%s", report)
 	}
 }

@@ -146,7 +146,7 @@ func build(world string, sim, at time.Time, o engine.Observation, bodyBytes int,
 	}
 	if o.Proxied && o.Refused == nil && o.Reply.Status >= 400 { // the upstream refused it
 		e.Verdict.Request = Refused
-		e.Refusal = &Refusal{Stage: "upstream", Kind: "upstream", Reason: fmt.Sprintf("the upstream answered %d", o.Reply.Status)}
+		e.Refusal = &Refusal{Stage: "upstream", Kind: "vendor", Reason: fmt.Sprintf("the upstream answered %d", o.Reply.Status)}
 	}
 	if checked {
 		e.Verdict.Response = Conforms

@@ -132,7 +132,7 @@ func toError(err error) *Error {
 		return invalid(fieldPath(p), "the field is required")
 	case engine.Invalid, engine.Ambiguous:
 		return invalid(fieldPath(p), "%s", p.Reason)
-	case engine.Fault, engine.Credentials: // injected, or a proxy's refusal of the caller
+	case engine.Fault, engine.Credentials, engine.Upstream: // injected, or a proxy's refusal of the caller, or its vendor's silence
 		return &Error{Status: p.Status, Detail: p.Reason}
 	default:
 		return &Error{Status: http.StatusInternalServerError, Detail: p.Reason}

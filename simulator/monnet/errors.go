@@ -242,6 +242,10 @@ func (s *Sim) classify(ex *engine.Exchange, err error) (*apiError, int) {
 		return invalidAttribute(dotted(ptr), "%s", p.Reason), http.StatusBadRequest
 	case engine.Ambiguous:
 		return invalidAttribute(p.Field, "%s", p.Describe()), http.StatusBadRequest
+	case engine.Credentials: // herald proxy's refusal of a signature it checked
+		return apiFail("1001", "%s", p.Reason), http.StatusUnauthorized
+	case engine.Upstream: // herald proxy's: the vendor did not answer
+		return apiFail("4099", "%s", p.Reason), p.Status
 	case engine.Fault:
 		code := "4099"
 		switch p.Status {

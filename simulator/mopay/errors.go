@@ -188,6 +188,8 @@ func (s *Sim) errorName(ex *engine.Exchange, err error) (name, detail string) {
 			name = "body_invalid" // a property the body may not have
 		}
 		return name, p.Describe()
+	case engine.Credentials: // herald proxy's refusal of a signature it checked
+		return "signature_invalid", p.Reason
 	case engine.Fault:
 		if name, ok := s.errors.firstByStatus[ex.OperationID][p.Status]; ok {
 			return name, p.Reason

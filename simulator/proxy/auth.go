@@ -73,9 +73,11 @@ func (k *mopayKeys) learn(ex *engine.Exchange, reply engine.Reply) {
 func (k *mopayKeys) authenticate(ex *engine.Exchange) error {
 	r := ex.Request
 	key, ts, sig := r.Header.Get(mopaywire.HeaderKey), r.Header.Get(mopaywire.HeaderTimestamp), r.Header.Get(mopaywire.HeaderSignature)
-	if key == "" || ts == "" || sig == "" {
-		ex.Explain("not checked: a signing header is missing (%s, %s and %s are needed); the deployment decides", mopaywire.HeaderKey, mopaywire.HeaderTimestamp, mopaywire.HeaderSignature)
-		return engine.ErrUnchecked
+	for _, h := range []struct{ name, value string }{{mopaywire.HeaderKey, key}, {mopaywire.HeaderTimestamp, ts}, {mopaywire.HeaderSignature, sig}} {
+		if h.value == "" { // the spec's security requirement
+			ex.Explain("header %s is missing or empty (%s, %s and %s are all needed)", h.name, mopaywire.HeaderKey, mopaywire.HeaderTimestamp, mopaywire.HeaderSignature)
+			return &engine.Problem{Kind: engine.Missing, In: "header", Field: h.name, Reason: "header " + h.name + " is missing"}
+		}
 	}
 	secret, ok := k.secret(key)
 	if !ok {
@@ -88,7 +90,7 @@ func (k *mopayKeys) authenticate(ex *engine.Exchange) error {
 		return nil
 	}
 	ex.Explain("signature is over `{\"timestamp\":\"%s\"}` with a key the proxy knows, and the request's does not match", ts)
-	return &engine.Problem{Kind: engine.Invalid, In: "header", Field: mopaywire.HeaderSignature, Reason: "the signature does not match (checked by the proxy)"}
+	return &engine.Problem{Kind: engine.Credentials, Status: 401, In: "header", Field: mopaywire.HeaderSignature, Reason: "header " + mopaywire.HeaderSignature + " is not the HMAC-SHA512 of the timestamp with the key's secret (checked by herald proxy)"}
 }
 
 // monnetAuth checks the payout API's key and query signature with the
@@ -110,7 +112,7 @@ func (m monnetAuth) authenticate(ex *engine.Exchange) error {
 	ts, sig := q.Get("timestamp"), q.Get("signature")
 	if ts == "" || sig == "" {
 		ex.Explain("query parameter timestamp or signature missing")
-		return &engine.Problem{Kind: engine.Missing, In: "query", Field: "signature", Reason: "the payout API's requests are signed in the query (checked by the proxy)"}
+		return &engine.Problem{Kind: engine.Credentials, Status: 401, In: "query", Field: "signature", Reason: "query parameter timestamp or signature missing (checked by herald proxy)"}
 	}
 	want := monnetwire.PayoutSignature(m.secret, r.Method, r.URL.EscapedPath(), ts, ex.RawBody())
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), []byte(want)) == 1 {
@@ -118,5 +120,5 @@ func (m monnetAuth) authenticate(ex *engine.Exchange) error {
 		return nil
 	}
 	ex.Explain("query signature does not match: computed over `%s` with the merchant's secret", monnetwire.PayoutContent(r.Method, r.URL.EscapedPath(), ts, ex.RawBody()))
-	return &engine.Problem{Kind: engine.Invalid, In: "query", Field: "signature", Reason: "the signature does not match (checked by the proxy)"}
+	return &engine.Problem{Kind: engine.Credentials, Status: 401, In: "query", Field: "signature", Reason: "query parameter signature is not the HMAC-SHA256 of the request with your API secret (checked by herald proxy)"}
 }

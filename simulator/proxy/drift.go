@@ -35,7 +35,10 @@ type Drift struct {
 	rules     map[string]*Rule
 	exchanges int
 	violating int
-	dropped   int
+	// unanswered counts the exchanges the deployment never answered (the
+	// proxy's own 502 or 504).
+	unanswered int
+	dropped    int
 	// seen counts the exchanges of each system and operation; bounded as
 	// the rules are.
 	seen map[[2]string]int
@@ -60,6 +63,9 @@ func (d *Drift) Add(e *journal.Entry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.exchanges++
+	if r := e.Refusal; r != nil && r.Stage == "upstream" && r.Kind == "upstream" {
+		d.unanswered++
+	}
 	if k := [2]string{e.System, e.Operation}; d.seen[k] > 0 || len(d.seen) < maxSeen {
 		d.seen[k]++
 	}
@@ -84,9 +90,11 @@ func (d *Drift) Add(e *journal.Entry) {
 
 // Report is the drift found so far.
 type Report struct {
-	Exchanges int    `json:"exchanges"`
-	Violating int    `json:"violating"`
-	Rules     []Rule `json:"rules"`
+	Exchanges int `json:"exchanges"`
+	// Unanswered counts the exchanges the deployment never answered.
+	Unanswered int    `json:"unanswered"`
+	Violating  int    `json:"violating"`
+	Rules      []Rule `json:"rules"`
 	// Seen are the operations exchanged, by system and operation.
 	Seen []Seen `json:"seen"`
 	// Dropped counts violations of rules beyond the report's bound.
@@ -97,7 +105,7 @@ type Report struct {
 func (d *Drift) Report() Report {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := Report{Exchanges: d.exchanges, Violating: d.violating, Dropped: d.dropped, Rules: make([]Rule, 0, len(d.rules))}
+	out := Report{Exchanges: d.exchanges, Unanswered: d.unanswered, Violating: d.violating, Dropped: d.dropped, Rules: make([]Rule, 0, len(d.rules))}
 	for _, r := range d.rules {
 		out.Rules = append(out.Rules, *r)
 	}

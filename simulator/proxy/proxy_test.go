@@ -293,3 +293,14 @@ func TestNoByteChanged(t *testing.T) {
 		t.Errorf("the redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// A deployment that never answers is in the drift report, not "no drift".
+func TestUnansweredIsReported(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	base, _, p := frontProxy(t, false, map[string]proxy.Upstream{"mopay": {BaseURL: gone.URL + "/"}})
+	send(t, "POST", base+"/mopay/user_profile_create", register, nil)
+	if d := p.Drift(); d.Unanswered != 1 || d.Exchanges != 1 {
+		t.Errorf("drift: %+v", d)
+	}
+}

@@ -55,7 +55,9 @@ func NewRecorder(dir string, limit int) (*Recorder, error) {
 
 // Save records an exchange's answer when it followed the spec and is new.
 func (r *Recorder) Save(e *journal.Entry, o engine.Observation) {
-	if r == nil || e == nil || !o.Proxied || o.OperationID == "" || e.Verdict.Response != journal.Conforms || len(o.Reply.Body) == 0 {
+	// Only the vendor's own answers: not the proxy's refusals (o.Refused),
+	// which never came from it.
+	if r == nil || e == nil || !o.Proxied || o.Refused != nil || o.OperationID == "" || e.Verdict.Response != journal.Conforms || len(o.Reply.Body) == 0 {
 		return
 	}
 	if !safeName(e.System) || !safeName(o.OperationID) {
